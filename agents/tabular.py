@@ -1,0 +1,78 @@
+"""Tabular policies keyed by information-state string, and ``tabulate`` to freeze any policy.
+
+``tabulate(game, policy)`` walks the game tree once, calls ``policy.action_probabilities`` at one
+representative state of every information state, and returns a ``TabularAgent``. This is how a
+decision-time search agent is evaluated exactly in small games: its tabular policy is handed
+to exploitability / expected-return computations, or used as the next blueprint.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator, Mapping
+
+import numpy as np
+import pyspiel
+from open_spiel.python import policy as os_policy
+
+
+class TabularAgent:
+    """A behavioural policy stored as {information state: {action: probability}}."""
+
+    def __init__(self, table: Mapping[str, Mapping[int, float]], seed: int | None = 0) -> None:
+        self.table: dict[str, dict[int, float]] = {k: {int(a): float(p) for a, p in v.items()}
+                                                   for k, v in table.items()}
+        self._rng = np.random.default_rng(seed)
+
+    @classmethod
+    def from_openspiel(cls, tabular: os_policy.TabularPolicy, seed: int | None = 0) -> "TabularAgent":
+        table = {}
+        for key, index in tabular.state_lookup.items():
+            probs = tabular.action_probability_array[index]
+            legal = np.flatnonzero(tabular.legal_actions_mask[index])
+            table[key] = {int(a): float(probs[a]) for a in legal}
+        return cls(table, seed)
+
+    def to_openspiel(self, game: pyspiel.Game) -> os_policy.TabularPolicy:
+        tabular = os_policy.TabularPolicy(game)
+        for key, index in tabular.state_lookup.items():
+            if key not in self.table:
+                raise KeyError(f"no entry for information state {key!r}")
+            row = np.zeros_like(tabular.action_probability_array[index])
+            for action, prob in self.table[key].items():
+                row[action] = prob
+            tabular.action_probability_array[index] = row
+        return tabular
+
+    def action_probabilities(self, state: Any) -> dict[int, float]:
+        key = state.information_state_string()
+        try:
+            return dict(self.table[key])
+        except KeyError:
+            raise KeyError(f"tabular policy has no entry for information state {key!r}") from None
+
+    def act(self, state: Any) -> int:
+        probs = self.action_probabilities(state)
+        actions = list(probs)
+        return int(actions[self._rng.choice(len(actions), p=np.fromiter(probs.values(), float))])
+
+
+def information_states(game: pyspiel.Game) -> Iterator[tuple[str, pyspiel.State]]:
+    """Each information state of the game once, with one state in it (depth-first order)."""
+    seen: set[str] = set()
+    stack = [game.new_initial_state()]
+    while stack:
+        state = stack.pop()
+        if state.is_terminal():
+            continue
+        if not state.is_chance_node():
+            key = state.information_state_string()
+            if key not in seen:
+                seen.add(key)
+                yield key, state
+        for action in reversed(state.legal_actions()):
+            stack.append(state.child(action))
+
+
+def tabulate(game: pyspiel.Game, policy: Any, seed: int | None = 0) -> TabularAgent:
+    """Freeze ``policy`` into a table by querying it at every information state."""
+    table = {key: policy.action_probabilities(state) for key, state in information_states(game)}
+    return TabularAgent(table, seed)
