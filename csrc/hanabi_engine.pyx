@@ -298,27 +298,33 @@ cdef inline int _remove_card(HanabiState* s, int player, int slot) noexcept nogi
 cdef void apply_move(HanabiState* s, int uid) noexcept nogil:
     cdef Move m = move_from_uid(&s.cfg, uid)
     cdef int p = s.cur_player, card, c, r, i, t
+    cdef bint draw = 0
     cdef unsigned char bit
     if s.deck_pos >= s.cfg.deck_size:
         s.turns_to_play -= 1
     if m.type == MOVE_DISCARD:
         card = _remove_card(s, p, m.card_index)
         s.discarded[card] += 1
+        s.discard_pile[s.discard_len] = <signed char>card
+        s.discard_len += 1
         if s.info_tokens < s.cfg.max_info_tokens:
             s.info_tokens += 1
-        _draw(s, p)
+        draw = 1
     elif m.type == MOVE_PLAY:
         card = _remove_card(s, p, m.card_index)
         c = card // MAX_RANKS
         r = card % MAX_RANKS
         if s.fireworks[c] == r:
             s.fireworks[c] += 1
+            s.fireworks_sum += 1
             if s.fireworks[c] == s.cfg.num_ranks and s.info_tokens < s.cfg.max_info_tokens:
                 s.info_tokens += 1
         else:
             s.discarded[card] += 1
+            s.discard_pile[s.discard_len] = <signed char>card
+            s.discard_len += 1
             s.life_tokens -= 1
-        _draw(s, p)
+        draw = 1
     elif m.type == MOVE_REVEAL_COLOR:
         s.info_tokens -= 1
         t = _target(s, m.target_offset)
@@ -342,17 +348,17 @@ cdef void apply_move(HanabiState* s, int uid) noexcept nogil:
     if s.num_moves_made < MAX_HISTORY:
         s.history[s.num_moves_made] = <signed char>uid
     s.num_moves_made += 1
-    s.cur_player = (p + 1) % s.cfg.num_players
+    s.cur_player = p + 1 if p + 1 < s.cfg.num_players else 0
     if (s.life_tokens <= 0 or s.turns_to_play <= 0
-            or fireworks_total(s) == s.cfg.num_colors * s.cfg.num_ranks):
+            or s.fireworks_sum == s.cfg.num_colors * s.cfg.num_ranks):
+        # the game is over; like HLE, no replacement card is drawn
         s.terminal = 1
+    elif draw:
+        _draw(s, p)
 
 
 cdef int fireworks_total(const HanabiState* s) noexcept nogil:
-    cdef int c, total = 0
-    for c in range(s.cfg.num_colors):
-        total += s.fireworks[c]
-    return total
+    return s.fireworks_sum
 
 
 cdef int state_score(const HanabiState* s) noexcept nogil:

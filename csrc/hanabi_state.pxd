@@ -70,3 +70,18 @@ ctypedef struct HanabiState:
     int num_moves_made
     signed char history[MAX_HISTORY]    # move uids in order (public record)
     signed char terminal
+    # ---- appended fields ----
+    signed char discard_pile[MAX_DECK]  # card ids in the order they reached the discard pile
+    int discard_len                     # (discards and misplays), as HLE lists them
+    int fireworks_sum                   # sum of fireworks[] (kept by the engine)
+
+
+# ---- appended helpers ----
+cdef inline int card_color(int card) noexcept nogil:
+    return card // MAX_RANKS
+
+cdef inline int card_rank(int card) noexcept nogil:
+    return card % MAX_RANKS
+
+cdef inline int make_card(int color, int rank) noexcept nogil:
+    return color * MAX_RANKS + rank
