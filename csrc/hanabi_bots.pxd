@@ -74,3 +74,13 @@ cdef void bot_observe_event(BotState* b, const HanabiState* pre, const BotEvent*
 cdef void bot_observe(BotState* b, const HanabiState* pre, int uid) noexcept nogil
 # The move uid the bot plays for the player to move (must be b.me) at state s.
 cdef int bot_decide(const BotState* b, const HanabiState* s) noexcept nogil
+
+from csrc.hanabi_engine_state cimport HanabiState as PyHanabiState
+
+
+# Python-visible holder of one bot per seat (all of the same kind) for one game.
+cdef class BotSeats:
+    cdef BotState seats[MAX_PLAYERS]
+    cdef readonly int kind                 # BotKind
+    cdef readonly int num_players
+    cdef readonly int moves_seen           # number of moves observed (= state.num_moves_made)

@@ -14,7 +14,7 @@ implementation written from that description. SmartBot has a permissive fallback
 possibility sets (they count as 10 identities, probability 1/2, every predicate MAYBE), so it can
 be run on hypothetical hands that contradict its conventions.
 """
-from libc.string cimport memset, memcpy
+from libc.string cimport memset, memcpy, memcmp
 from libc.stdint cimport uint64_t
 from cython.parallel cimport prange
 
@@ -23,7 +23,8 @@ cimport numpy as cnp
 
 from csrc.hanabi_state cimport (HanabiState, HanabiConfig, MAX_PLAYERS, MAX_HAND, MAX_COLORS,
                                 MAX_RANKS, MAX_CARD_IDS, MOVE_DISCARD, MOVE_PLAY,
-                                MOVE_REVEAL_COLOR, MOVE_REVEAL_RANK, MAX_DECK)
+                                MOVE_REVEAL_COLOR, MOVE_REVEAL_RANK, MAX_DECK,
+                                MAX_HISTORY)
 from csrc.hanabi_engine cimport (config_init, state_new_game, state_new_game_from_deck,
                                  apply_move, move_is_legal, state_score, fireworks_total)
 from csrc.rng cimport Rng, rng_seed
@@ -1245,3 +1246,135 @@ cdef int _one_game(const HanabiConfig* cfg, int kind, uint64_t seed, int g, int*
     lost[0] = cfg.max_life_tokens - s.life_tokens
     mv[0] = <int>moves
     return 1 if bad >= 0 else 0
+
+
+# ----------------------------------------------------------------------------------------------
+# Python-visible bot seats
+# ----------------------------------------------------------------------------------------------
+
+def same_public_record(PyHanabiState a, PyHanabiState b) -> bool:
+    """Whether two states of one configuration agree on everything public: history, whose turn,
+    fireworks, discards, tokens, hand lengths and deck position (hands and deck may differ)."""
+    cdef int i
+    if a is None or b is None:
+        raise TypeError("both states must be native HanabiState objects")
+    if memcmp(&a.s.cfg, &b.s.cfg, sizeof(HanabiConfig)) != 0:
+        return False
+    if (a.s.num_moves_made != b.s.num_moves_made or a.s.cur_player != b.s.cur_player
+            or a.s.info_tokens != b.s.info_tokens or a.s.life_tokens != b.s.life_tokens
+            or a.s.deck_pos != b.s.deck_pos or a.s.terminal != b.s.terminal):
+        return False
+    for i in range(min(a.s.num_moves_made, MAX_HISTORY)):
+        if a.s.history[i] != b.s.history[i]:
+            return False
+    for i in range(MAX_COLORS):
+        if a.s.fireworks[i] != b.s.fireworks[i]:
+            return False
+    for i in range(MAX_CARD_IDS):
+        if a.s.discarded[i] != b.s.discarded[i]:
+            return False
+    for i in range(MAX_PLAYERS):
+        if a.s.hand_len[i] != b.s.hand_len[i]:
+            return False
+    return True
+
+
+cdef void _check_seats_state(BotSeats seats, PyHanabiState state) except *:
+    if state is None:
+        raise TypeError("state must be a native HanabiState, got None")
+    if state.s.cfg.num_players != seats.num_players:
+        raise ValueError(f"state has {state.s.cfg.num_players} players, bots were built "
+                         f"for {seats.num_players}")
+    if state.s.num_moves_made != seats.moves_seen:
+        raise ValueError(f"bots have observed {seats.moves_seen} moves but the state has "
+                         f"{state.s.num_moves_made}: feed every move to observe() first")
+
+
+cdef class BotSeats:
+    """One bot per seat (all of one kind) following one game through public events.
+
+    ``BotSeats(bot, state)`` starts the bots at the beginning of the game in ``state`` (an
+    ``csrc.hanabi_engine_state.HanabiState`` with no moves made); ``BotSeats.replay(bot, state)``
+    builds them for any state by replaying its history from its deal. Every move of the game must
+    be fed to ``observe(pre_move_state, uid)`` *before* it is applied; ``decide(state)`` returns the
+    move of the player to move, reading only that player's view.
+    """
+
+    def __init__(self, bot, PyHanabiState state):
+        cdef int kind = bot_kind(bot)
+        cdef int p, code
+        if state.s.num_moves_made != 0:
+            raise ValueError(
+                f"BotSeats(bot, state) needs a state with no moves made (got "
+                f"{state.s.num_moves_made}); use BotSeats.replay(bot, state) for a later state")
+        for p in range(state.s.cfg.num_players):
+            code = bot_init(&self.seats[p], kind, p, &state.s)
+            if code != 0:
+                raise ValueError(f"bots cannot play this configuration (error {code})")
+        self.kind = kind
+        self.num_players = state.s.cfg.num_players
+        self.moves_seen = 0
+
+    @staticmethod
+    def replay(bot, PyHanabiState state):
+        """Bots for ``state`` built by replaying its move history from its deal.
+
+        Returns ``(seats, replayed)``: ``replayed`` is the state rebuilt from the deck array; use
+        ``same_public_record(replayed, state)`` to check that the replay saw the same public
+        events (hands may differ if a hand was replaced after the deal).
+        """
+        cdef PyHanabiState start = PyHanabiState.__new__(PyHanabiState)
+        cdef BotSeats seats
+        cdef int t, uid
+        state_new_game_from_deck(&start.s, &state.s.cfg, state.s.deck)
+        start.game = state.game
+        seats = BotSeats(bot, start)
+        for t in range(state.s.num_moves_made):
+            uid = state.s.history[t]
+            seats.observe(start, uid)
+            apply_move(&start.s, uid)
+        return seats, start
+
+    @property
+    def bot_name(self) -> str:
+        return BOT_NAMES[self.kind]
+
+    def observe(self, PyHanabiState pre_state, int uid):
+        """Let every seat observe move ``uid`` on the state *before* it is applied."""
+        cdef int p
+        _check_seats_state(self, pre_state)
+        if pre_state.s.terminal:
+            raise ValueError("cannot observe a move on a terminal state")
+        if uid < 0 or uid >= pre_state.s.cfg.num_moves or not move_is_legal(&pre_state.s, uid):
+            raise ValueError(f"move {uid} is not legal in this state")
+        for p in range(self.num_players):
+            bot_observe(&self.seats[p], &pre_state.s, uid)
+        self.moves_seen += 1
+
+    def decide(self, PyHanabiState state) -> int:
+        """The move uid of the bot of the player to move."""
+        _check_seats_state(self, state)
+        if state.s.terminal:
+            raise ValueError("the game is over: no move to decide")
+        return bot_decide(&self.seats[state.s.cur_player], &state.s)
+
+    def copy(self):
+        """An independent copy of every seat's tables."""
+        cdef BotSeats other = BotSeats.__new__(BotSeats)
+        memcpy(other.seats, self.seats, sizeof(self.seats))
+        other.kind = self.kind
+        other.num_players = self.num_players
+        other.moves_seen = self.moves_seen
+        return other
+
+    def possibilities(self, int seat, int player) -> list:
+        """Per slot of ``player``, the card ids seat ``seat``'s bot still considers possible
+        (HolmesBot and SmartBot; SimpleBot keeps no such table and returns all cards)."""
+        cdef int i, cid
+        if not 0 <= seat < self.num_players or not 0 <= player < self.num_players:
+            raise ValueError(f"seat and player must be in 0..{self.num_players - 1}")
+        out = []
+        for i in range(self.seats[seat].rec_len[player]):
+            out.append([cid for cid in range(MAX_CARD_IDS)
+                         if (self.seats[seat].K[player][i] >> cid) & 1u])
+        return out
