@@ -1,0 +1,656 @@
+"""Agent specs: every agent of the suite addressed by one string, and the registry that builds them.
+
+A spec reads ``name[:path][(param=value, ...)][@blueprint-spec]``, for example
+``mmd(eta=50,alpha=0.01,histories=10)``, ``md(eta=3)@convention``, ``tabular:policy.npz``,
+``mcts(simulations=100)`` or ``uniform``. ``@x`` names the blueprint the agent searches against
+(itself a spec). One step of this module: parse the string, look the name up in ``REGISTRY``,
+check every parameter against its declared type and range, check the agent is defined for the
+game, then build it with the given seed (``build_agent``).
+
+Agents that live in modules other engineers are still writing are registered with one small
+``AgentEntry`` each; their modules are imported only when such an agent is built, so a missing
+module makes that entry unavailable (with a clear error) without breaking the others.
+"""
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import importlib.util
+import re
+from typing import Any, Callable
+
+from agents.protocol import Agent
+
+# ----------------------------------------------------------------------------------------------
+# Parsing
+
+
+class SpecError(ValueError):
+    """An agent spec that does not parse, names an unknown agent or parameter, or has a bad value."""
+
+
+@dataclasses.dataclass(frozen=True)
+class AgentSpec:
+    """A parsed spec. ``params`` keeps the order the user wrote; ``str()`` gives a canonical form."""
+
+    name: str
+    params: tuple[tuple[str, Any], ...] = ()
+    path: str | None = None
+    blueprint: "AgentSpec | None" = None
+
+    def __str__(self) -> str:
+        text = self.name
+        if self.path is not None:
+            text += ":" + (self.path if _BARE_PATH.fullmatch(self.path) else _quote(self.path))
+        if self.params:
+            text += "(" + ",".join(f"{k}={_format_value(v)}" for k, v in self.params) + ")"
+        if self.blueprint is not None:
+            text += "@" + str(self.blueprint)
+        return text
+
+
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_\-]*")
+_BARE_PATH = re.compile(r"[^\s()@,=\"']+")
+_BARE_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-/]*")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _format_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "none"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    text = str(value)
+    return text if _BARE_WORD.fullmatch(text) and text.lower() not in ("true", "false", "none") \
+        else _quote(text)
+
+
+class _Parser:
+    """Recursive-descent parser over one spec string (positions are reported in errors)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+
+    def error(self, message: str) -> SpecError:
+        return SpecError(f"bad agent spec {self.text!r}: {message} at position {self.pos}")
+
+    def skip(self) -> None:
+        while self.pos < len(self.text) and self.text[self.pos].isspace():
+            self.pos += 1
+
+    def peek(self) -> str:
+        self.skip()
+        return self.text[self.pos] if self.pos < len(self.text) else ""
+
+    def expect(self, char: str) -> None:
+        if self.peek() != char:
+            found = repr(self.peek()) if self.peek() else "end of spec"
+            raise self.error(f"expected {char!r}, found {found}")
+        self.pos += 1
+
+    def spec(self) -> AgentSpec:
+        self.skip()
+        match = _NAME.match(self.text, self.pos)
+        if match is None:
+            raise self.error("expected an agent name (letters, digits, '_' or '-')")
+        name = match.group(0).lower()
+        self.pos = match.end()
+        path = None
+        if self.peek() == ":":
+            self.pos += 1
+            path = self.path()
+        params: list[tuple[str, Any]] = []
+        if self.peek() == "(":
+            self.pos += 1
+            params = self.arguments()
+        blueprint = None
+        if self.peek() == "@":
+            self.pos += 1
+            blueprint = self.spec()
+        return AgentSpec(name, tuple(params), path, blueprint)
+
+    def path(self) -> str:
+        self.skip()
+        if self.peek() in ("'", '"'):
+            return self.quoted()
+        match = _BARE_PATH.match(self.text, self.pos)
+        if match is None:
+            raise self.error("expected a path after ':'")
+        self.pos = match.end()
+        return match.group(0)
+
+    def quoted(self) -> str:
+        quote = self.text[self.pos]
+        self.pos += 1
+        out = []
+        while self.pos < len(self.text):
+            char = self.text[self.pos]
+            if char == "\\" and self.pos + 1 < len(self.text):
+                out.append(self.text[self.pos + 1])
+                self.pos += 2
+                continue
+            if char == quote:
+                self.pos += 1
+                return "".join(out)
+            out.append(char)
+            self.pos += 1
+        raise self.error("unterminated quoted string")
+
+    def arguments(self) -> list[tuple[str, Any]]:
+        params: list[tuple[str, Any]] = []
+        if self.peek() == ")":
+            self.pos += 1
+            return params
+        while True:
+            self.skip()
+            match = _NAME.match(self.text, self.pos)
+            if match is None:
+                raise self.error("expected a parameter name")
+            key = match.group(0)
+            self.pos = match.end()
+            if any(k == key for k, _ in params):
+                raise self.error(f"parameter {key!r} given twice")
+            self.expect("=")
+            params.append((key, self.value()))
+            if self.peek() == ",":
+                self.pos += 1
+                continue
+            self.expect(")")
+            return params
+
+    def value(self) -> Any:
+        self.skip()
+        if self.peek() in ("'", '"'):
+            return self.quoted()
+        number = _NUMBER.match(self.text, self.pos)
+        if number is not None:
+            self.pos = number.end()
+            literal = number.group(0)
+            return int(literal) if re.fullmatch(r"[+-]?\d+", literal) else float(literal)
+        word = _BARE_WORD.match(self.text, self.pos)
+        if word is None:
+            raise self.error("expected a value (number, true/false, word or quoted string)")
+        self.pos = word.end()
+        lowered = word.group(0).lower()
+        if lowered in ("true", "false"):
+            return lowered == "true"
+        if lowered == "none":
+            return None
+        return word.group(0)
+
+
+def parse_spec(text: "str | AgentSpec") -> AgentSpec:
+    """Parse a spec string (syntax only; ``resolve`` checks names and parameters)."""
+    if isinstance(text, AgentSpec):
+        return text
+    if not isinstance(text, str):
+        raise SpecError(f"agent spec must be a string, got {type(text).__name__}")
+    if not text.strip():
+        raise SpecError("agent spec is empty")
+    parser = _Parser(text)
+    spec = parser.spec()
+    if parser.peek():
+        raise parser.error(f"unexpected {parser.peek()!r}")
+    return spec
+
+
+# ----------------------------------------------------------------------------------------------
+# Registry
+
+GameSupport = Callable[[Any], "str | None"]     # game handle -> reason it is unsupported, or None
+Factory = Callable[..., Agent]
+
+
+@dataclasses.dataclass(frozen=True)
+class Param:
+    """A typed agent parameter. ``minimum`` is inclusive unless ``positive`` (strictly > 0)."""
+
+    name: str
+    type: type
+    default: Any
+    doc: str = ""
+    choices: tuple[Any, ...] | None = None
+    minimum: float | None = None
+    positive: bool = False
+
+    def coerce(self, value: Any, agent: str) -> Any:
+        """The value converted to this parameter's type; ``SpecError`` naming the problem."""
+        where = f"parameter {self.name!r} of agent {agent!r}"
+        if self.type is bool:
+            if isinstance(value, bool):
+                out: Any = value
+            elif isinstance(value, int) and value in (0, 1):
+                out = bool(value)
+            else:
+                raise SpecError(f"{where} must be true or false, got {_format_value(value)}")
+        elif self.type is int:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+                    (isinstance(value, float) and not value.is_integer()):
+                raise SpecError(f"{where} must be an integer, got {_format_value(value)}")
+            out = int(value)
+        elif self.type is float:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise SpecError(f"{where} must be a number, got {_format_value(value)}")
+            out = float(value)
+            if out != out or out in (float("inf"), float("-inf")):
+                raise SpecError(f"{where} must be finite, got {value}")
+        else:
+            if not isinstance(value, str):
+                raise SpecError(f"{where} must be a string, got {_format_value(value)}")
+            out = value
+        if self.choices is not None and out not in self.choices:
+            raise SpecError(f"{where} must be one of {', '.join(map(str, self.choices))}; "
+                            f"got {_format_value(out)}")
+        if self.positive and out <= 0:
+            raise SpecError(f"{where} must be positive, got {_format_value(out)}")
+        if self.minimum is not None and out < self.minimum:
+            raise SpecError(f"{where} must be at least {self.minimum}, got {_format_value(out)}")
+        return out
+
+    def describe(self) -> str:
+        text = f"{self.name}: {self.type.__name__} = {_format_value(self.default)}"
+        if self.choices is not None:
+            text += f" (one of {', '.join(map(str, self.choices))})"
+        return text + (f" — {self.doc}" if self.doc else "")
+
+
+@dataclasses.dataclass(frozen=True)
+class AgentEntry:
+    """One registered agent: how to check, document and build it.
+
+    ``build(game, seed, blueprint=..., path=..., **params)`` returns the agent; ``supports(game)``
+    returns why the agent is not defined for a game (or None); ``modules`` are imported lazily
+    and decide availability; ``blueprint`` is "none", "optional" or "required".
+    """
+
+    name: str
+    summary: str
+    games: str
+    build: Factory
+    params: tuple[Param, ...] = ()
+    supports: GameSupport = lambda game: None
+    modules: tuple[str, ...] = ()
+    blueprint: str = "none"
+    path: str = "none"              # "none" or "required" (``name:path``)
+
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        known = ", ".join(p.name for p in self.params) or "none"
+        raise SpecError(f"agent {self.name!r} has no parameter {name!r} (its parameters: {known})")
+
+    def missing_modules(self) -> list[str]:
+        missing = []
+        for module in self.modules:
+            try:
+                found = importlib.util.find_spec(module) is not None
+            except (ImportError, ValueError):
+                found = False
+            if not found:
+                missing.append(module)
+        return missing
+
+    @property
+    def available(self) -> bool:
+        return not self.missing_modules()
+
+
+REGISTRY: dict[str, AgentEntry] = {}
+
+
+def register(entry: AgentEntry) -> AgentEntry:
+    """Add an agent to the registry (a later entry with the same name replaces the earlier)."""
+    if not _NAME.fullmatch(entry.name) or entry.name != entry.name.lower():
+        raise ValueError(f"agent name {entry.name!r} must be lower-case letters, digits, '_' or '-'")
+    if entry.blueprint not in ("none", "optional", "required"):
+        raise ValueError(f"blueprint must be 'none', 'optional' or 'required', got {entry.blueprint!r}")
+    REGISTRY[entry.name] = entry
+    return entry
+
+
+def _entry(name: str) -> AgentEntry:
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        known = ", ".join(sorted(REGISTRY))
+        raise SpecError(f"unknown agent {name!r}; known agents: {known} "
+                        "(python -m eval.tournament --list-agents)") from None
+
+
+@dataclasses.dataclass(frozen=True)
+class ResolvedSpec:
+    """A spec checked against the registry: its entry, every parameter (defaults filled in)."""
+
+    spec: AgentSpec
+    entry: AgentEntry
+    params: dict[str, Any]
+    blueprint: "ResolvedSpec | None"
+
+
+def resolve(spec: "str | AgentSpec") -> ResolvedSpec:
+    """Check names, parameters and values of a spec (and its blueprint); ``SpecError`` if bad."""
+    spec = parse_spec(spec)
+    entry = _entry(spec.name)
+    params = {p.name: p.default for p in entry.params}
+    for key, value in spec.params:
+        params[key] = entry.param(key).coerce(value, entry.name)
+    if entry.path == "required" and not spec.path:
+        raise SpecError(f"agent {entry.name!r} needs a path: write {entry.name}:PATH")
+    if entry.path == "none" and spec.path is not None:
+        raise SpecError(f"agent {entry.name!r} takes no path, got {entry.name}:{spec.path}")
+    if entry.blueprint == "none" and spec.blueprint is not None:
+        raise SpecError(f"agent {entry.name!r} takes no blueprint, got @{spec.blueprint}")
+    if entry.blueprint == "required" and spec.blueprint is None:
+        raise SpecError(f"agent {entry.name!r} needs a blueprint: write {entry.name}@BLUEPRINT")
+    blueprint = resolve(spec.blueprint) if spec.blueprint is not None else None
+    canonical = AgentSpec(spec.name, tuple((p.name, params[p.name]) for p in entry.params
+                                           if any(k == p.name for k, _ in spec.params)),
+                          spec.path, blueprint.spec if blueprint else None)
+    return ResolvedSpec(canonical, entry, params, blueprint)
+
+
+def canonical_spec(spec: "str | AgentSpec") -> str:
+    """The canonical text of a spec: registry parameter order, typed values, no spaces."""
+    return str(resolve(spec).spec)
+
+
+def check_spec(spec: "str | AgentSpec", game: Any) -> ResolvedSpec:
+    """Resolve a spec and check it can be built for ``game`` (a handle or a game string)."""
+    from envs.games import make_game
+    handle = make_game(game) if isinstance(game, str) else game
+    resolved = resolve(spec)
+    _check_for_game(resolved, handle)
+    return resolved
+
+
+def _check_for_game(resolved: ResolvedSpec, game: Any) -> None:
+    entry = resolved.entry
+    missing = entry.missing_modules()
+    if missing:
+        raise SpecError(f"agent {entry.name!r} is not available: module(s) "
+                        f"{', '.join(missing)} not found")
+    reason = entry.supports(game)
+    if reason:
+        raise SpecError(f"agent {entry.name!r} cannot play {game.game_string}: {reason} "
+                        f"(it plays {entry.games})")
+    if resolved.blueprint is not None:
+        _check_for_game(resolved.blueprint, game)
+
+
+def build_agent(spec: "str | AgentSpec | ResolvedSpec", game: Any, seed: int) -> Agent:
+    """Build the agent a spec names for ``game`` with randomness from ``seed``."""
+    from envs.games import make_game
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise SpecError(f"seed must be a non-negative integer, got {seed!r}")
+    handle = make_game(game) if isinstance(game, str) else game
+    resolved = spec if isinstance(spec, ResolvedSpec) else resolve(spec)
+    _check_for_game(resolved, handle)
+    return _build(resolved, handle, seed)
+
+
+def _build(resolved: ResolvedSpec, game: Any, seed: int) -> Agent:
+    blueprint = None
+    if resolved.blueprint is not None:
+        # The blueprint gets its own stream so it never shares random numbers with the searcher.
+        blueprint = _build(resolved.blueprint, game, (seed * 1_000_003 + 7919) % 2**31)
+    kwargs: dict[str, Any] = dict(resolved.params)
+    if resolved.entry.blueprint != "none":
+        kwargs["blueprint"] = blueprint
+    if resolved.entry.path != "none":
+        kwargs["path"] = resolved.spec.path
+    return resolved.entry.build(game, seed, **kwargs)
+
+
+def describe_agents(game: Any = None) -> str:
+    """Text for ``--list-agents``: every agent with its parameters, games and availability."""
+    lines = []
+    for name in sorted(REGISTRY):
+        entry = REGISTRY[name]
+        head = name + (":PATH" if entry.path == "required" else "")
+        if entry.params:
+            head += "(" + ",".join(p.name for p in entry.params) + ")"
+        if entry.blueprint == "required":
+            head += "@BLUEPRINT"
+        elif entry.blueprint == "optional":
+            head += "[@BLUEPRINT]"
+        missing = entry.missing_modules()
+        status = f"  [not available: {', '.join(missing)} missing]" if missing else ""
+        if game is not None and not missing and entry.supports(game):
+            status = f"  [not for {game.game_string}]"
+        lines.append(f"{head}{status}")
+        lines.append(f"    {entry.summary}")
+        lines.append(f"    games: {entry.games}")
+        for p in entry.params:
+            lines.append(f"    - {p.describe()}")
+    return "\n".join(lines)
+
+
+
+# ----------------------------------------------------------------------------------------------
+# Which games an agent plays (each returns the reason a game is not supported, or None)
+
+
+def _openspiel(game: Any) -> str | None:
+    return None if game.engine == "openspiel" else "it needs an OpenSpiel game"
+
+
+def _native_hanabi(game: Any) -> str | None:
+    return None if game.engine == "native-hanabi" else "it needs the native hanabi(...) game"
+
+
+def _infostate_game(game: Any) -> str | None:
+    if game.engine != "openspiel":
+        return "it needs an OpenSpiel game"
+    if not game.raw.get_type().provides_information_state_string:
+        return "the game has no information_state_string"
+    return None
+
+
+def _zero_sum_infostate(game: Any) -> str | None:
+    if not game.is_two_player_zero_sum:
+        return "it needs a two-player zero-sum game"
+    return _infostate_game(game)
+
+
+def _common_payoff_infostate(game: Any) -> str | None:
+    if not game.is_common_payoff:
+        return "it needs a common-payoff (cooperative) game"
+    return _infostate_game(game)
+
+
+def _resamplable(game: Any) -> str | None:
+    """OpenSpiel games whose states implement ``resample_from_infostate`` (needed by IS-MCTS)."""
+    reason = _openspiel(game)
+    if reason:
+        return reason
+    import numpy as np
+    import pyspiel
+    state = game.raw.new_initial_state()
+    rng = np.random.default_rng(0)
+    while state.is_chance_node():
+        state.apply_action(game.sample_chance(state, rng))
+    if state.is_terminal():
+        return None
+    try:
+        state.resample_from_infostate(state.current_player(),
+                                      pyspiel.UniformProbabilitySampler(0.0, 1.0))
+    except pyspiel.SpielError:
+        return "the game does not implement resample_from_infostate"
+    return None
+
+
+# ----------------------------------------------------------------------------------------------
+# Factories (imports are local so that a missing module only disables its own agents)
+
+
+def _build_uniform(game: Any, seed: int) -> Agent:
+    from agents.uniform import UniformAgent
+    return UniformAgent(seed)
+
+
+def _build_tabular(game: Any, seed: int, *, path: str) -> Agent:
+    from agents.tabular import TabularAgent
+    return TabularAgent(_load_table(path), seed)
+
+
+_TABLE_CACHE: dict[tuple[str, float], dict[str, dict[int, float]]] = {}
+
+
+def _load_table(path: str) -> dict[str, dict[int, float]]:
+    """A tabular policy file: ``.npz`` (arrays infostates, indptr, actions, probs) or ``.json``
+    ({information state: {action: probability}}); cached per path and modification time."""
+    import json
+    import os
+
+    import numpy as np
+    if not os.path.isfile(path):
+        raise SpecError(f"tabular policy file {path!r} does not exist")
+    key = (os.path.abspath(path), os.path.getmtime(path))
+    if key in _TABLE_CACHE:
+        return _TABLE_CACHE[key]
+    try:
+        if path.endswith(".json"):
+            with open(path, encoding="utf-8") as handle:
+                raw = json.load(handle)
+            table = {str(k): {int(a): float(p) for a, p in v.items()} for k, v in raw.items()}
+        else:
+            with np.load(path, allow_pickle=False) as data:
+                keys, indptr = data["infostates"], data["indptr"]
+                actions, probs = data["actions"], data["probs"]
+            if len(indptr) != len(keys) + 1 or indptr[-1] != len(actions) or \
+                    len(actions) != len(probs):
+                raise ValueError("array lengths do not match")
+            table = {str(k): {int(a): float(p) for a, p in zip(actions[lo:hi], probs[lo:hi])}
+                     for k, lo, hi in zip(keys, indptr[:-1], indptr[1:])}
+    except (OSError, KeyError, ValueError, TypeError, AttributeError) as err:
+        raise SpecError(f"cannot read tabular policy file {path!r}: {err}") from None
+    _TABLE_CACHE[key] = table
+    return table
+
+
+def save_table(path: str, table: dict[str, dict[int, float]]) -> None:
+    """Write a tabular policy in the ``.npz`` layout ``tabular:PATH`` reads."""
+    import numpy as np
+    keys = sorted(table)
+    indptr = np.cumsum([0] + [len(table[k]) for k in keys])
+    actions = np.array([a for k in keys for a in sorted(table[k])], dtype=np.int64)
+    probs = np.array([table[k][a] for k in keys for a in sorted(table[k])], dtype=np.float64)
+    np.savez(path, infostates=np.array(keys, dtype=str), indptr=indptr, actions=actions,
+             probs=probs)
+
+
+def _build_mmd(game: Any, seed: int, *, blueprint: Agent | None, eta: float, alpha: float,
+               histories: int, rollouts: int, exact: bool, act: str, max_nodes: int,
+               particles: int) -> Agent:
+    from search.mmd_search import mmd_search
+    return mmd_search(game.raw, eta=eta, alpha=alpha, blueprint=blueprint,
+                      num_histories=histories, rollouts=rollouts, act_mode=act, exact=exact,
+                      seed=seed, max_nodes=max_nodes, num_particles=particles)
+
+
+def _build_md(game: Any, seed: int, *, blueprint: Agent | None, eta: float, histories: int,
+              rollouts: int, exact: bool, act: str, max_nodes: int, particles: int) -> Agent:
+    from search.md_search import md_search
+    return md_search(game.raw, eta=eta, blueprint=blueprint, num_histories=histories,
+                     rollouts=rollouts, act_mode=act, exact=exact, seed=seed,
+                     max_nodes=max_nodes, num_particles=particles)
+
+
+def _build_mcts(game: Any, seed: int, *, simulations: int, uct_c: float, rollouts: int,
+                solve: bool) -> Agent:
+    import numpy as np
+    from open_spiel.python.algorithms import mcts
+
+    from agents.adapters import BotAgent
+    evaluator = mcts.RandomRolloutEvaluator(rollouts, np.random.RandomState(seed))
+    bot = mcts.MCTSBot(game.raw, uct_c, simulations, evaluator, solve=solve,
+                       random_state=np.random.RandomState(seed ^ 0x5EED))
+    return BotAgent(bot)
+
+
+def _build_ismcts(game: Any, seed: int, *, simulations: int, uct_c: float, rollouts: int) -> Agent:
+    import numpy as np
+    from open_spiel.python.algorithms import ismcts, mcts
+
+    from agents.adapters import BotAgent
+    evaluator = mcts.RandomRolloutEvaluator(rollouts, np.random.RandomState(seed))
+    bot = ismcts.ISMCTSBot(game.raw, evaluator, uct_c, simulations,
+                           random_state=np.random.RandomState(seed ^ 0x5EED))
+    return BotAgent(bot)
+
+
+def _build_hle(kind: str) -> Factory:
+    def build(game: Any, seed: int) -> Agent:
+        from agents.hle_adapter import HLEAgent
+        return HLEAgent.from_name(kind, game.raw, seed=seed)
+    return build
+
+
+_HISTORY_PARAMS = (
+    Param("histories", int, 10, "histories sampled from the searcher's posterior", positive=True),
+    Param("rollouts", int, 1, "blueprint rollouts per history and action", positive=True),
+    Param("exact", bool, False, "whole posterior and exact action values (small games)"),
+    Param("max_nodes", int, 20_000, "node budget of the exact posterior enumeration",
+          positive=True),
+    Param("particles", int, 100, "particles of the sequential importance sampler", positive=True),
+)
+
+register(AgentEntry(
+    "uniform", "uniform random over the legal actions", "any game", _build_uniform))
+register(AgentEntry(
+    "tabular", "a stored tabular policy (.npz: infostates/indptr/actions/probs, or .json)",
+    "OpenSpiel games with information_state_string", _build_tabular,
+    supports=_infostate_game, path="required"))
+register(AgentEntry(
+    "mmd", "MMD search (update-equivalent search with the magnetic mirror descent update); "
+    "blueprint @X defaults to uniform", "two-player zero-sum OpenSpiel games", _build_mmd,
+    params=(Param("eta", float, 50.0, "step size", positive=True),
+            Param("alpha", float, 0.01, "magnet (regularisation) temperature", minimum=0.0),
+            *_HISTORY_PARAMS[:3],
+            Param("act", str, "sample", "how to act on the updated policy",
+                  choices=("sample", "argmax")),
+            *_HISTORY_PARAMS[3:]),
+    supports=_zero_sum_infostate, modules=("search.mmd_search",), blueprint="optional"))
+register(AgentEntry(
+    "md", "MD search (update-equivalent search with the mirror descent update); "
+    "blueprint @X defaults to uniform", "common-payoff OpenSpiel games (e.g. tiny_hanabi)",
+    _build_md,
+    params=(Param("eta", float, 1.0, "step size", positive=True),
+            *_HISTORY_PARAMS[:3],
+            Param("act", str, "argmax", "how to act on the updated policy",
+                  choices=("sample", "argmax")),
+            *_HISTORY_PARAMS[3:]),
+    supports=_common_payoff_infostate, modules=("search.md_search",), blueprint="optional"))
+register(AgentEntry(
+    "mcts", "OpenSpiel's MCTSBot with random-rollout evaluation. It searches the TRUE state "
+    "(sees hidden cards): an omniscient reference, not a fair imperfect-information player",
+    "OpenSpiel games", _build_mcts,
+    params=(Param("simulations", int, 100, "simulations per move", positive=True),
+            Param("uct_c", float, 2.0, "UCT exploration constant", minimum=0.0),
+            Param("rollouts", int, 1, "random rollouts per leaf evaluation", positive=True),
+            Param("solve", bool, False, "MCTS-Solver backups of proven values")),
+    supports=_openspiel))
+register(AgentEntry(
+    "ismcts", "OpenSpiel's information-set MCTS bot (samples worlds from the player's "
+    "information state)", "OpenSpiel games implementing resample_from_infostate "
+    "(e.g. kuhn_poker, leduc_poker)", _build_ismcts,
+    params=(Param("simulations", int, 100, "simulations per move", positive=True),
+            Param("uct_c", float, 2.0, "UCT exploration constant", minimum=0.0),
+            Param("rollouts", int, 1, "random rollouts per leaf evaluation", positive=True)),
+    supports=_resamplable))
+register(AgentEntry(
+    "hle-simple", "Hanabi Learning Environment's SimpleAgent (via agents.hle_adapter)",
+    "native hanabi(...)", _build_hle("simple"), supports=_native_hanabi,
+    modules=("hanabi_learning_environment", "envs.hanabi")))
+register(AgentEntry(
+    "hle-random", "Hanabi Learning Environment's RandomAgent (via agents.hle_adapter)",
+    "native hanabi(...)", _build_hle("random"), supports=_native_hanabi,
+    modules=("hanabi_learning_environment", "envs.hanabi")))
