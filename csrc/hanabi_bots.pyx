@@ -1254,7 +1254,8 @@ cdef int _one_game(const HanabiConfig* cfg, int kind, uint64_t seed, int g, int*
 
 def same_public_record(PyHanabiState a, PyHanabiState b) -> bool:
     """Whether two states of one configuration agree on everything public: history, whose turn,
-    fireworks, discards, tokens, hand lengths and deck position (hands and deck may differ)."""
+    fireworks, discards, tokens, hand lengths, deck position and the hint knowledge of every
+    slot (hands and the undrawn deck may differ)."""
     cdef int i
     if a is None or b is None:
         raise TypeError("both states must be native HanabiState objects")
@@ -1276,6 +1277,25 @@ def same_public_record(PyHanabiState a, PyHanabiState b) -> bool:
     for i in range(MAX_PLAYERS):
         if a.s.hand_len[i] != b.s.hand_len[i]:
             return False
+    # HLE card knowledge is public (it records every hint's touched slots)
+    if memcmp(a.s.knowledge, b.s.knowledge, sizeof(a.s.knowledge)) != 0:
+        return False
+    return True
+
+
+def same_state(PyHanabiState a, PyHanabiState b) -> bool:
+    """Whether two states are the same game at the same point: the public record plus every
+    hand and the whole deck order."""
+    cdef int p, i
+    if not same_public_record(a, b):
+        return False
+    for i in range(a.s.cfg.deck_size):
+        if a.s.deck[i] != b.s.deck[i]:
+            return False
+    for p in range(MAX_PLAYERS):
+        for i in range(a.s.hand_len[p]):
+            if a.s.hands[p][i] != b.s.hands[p][i]:
+                return False
     return True
 
 
