@@ -496,44 +496,62 @@ def _build_uniform(game: Any, seed: int) -> Agent:
     return UniformAgent(seed)
 
 
-def _build_tabular(game: Any, seed: int, *, path: str) -> Agent:
-    from agents.tabular import TabularAgent
-    return TabularAgent(_load_table(path), seed)
-
-
-_TABLE_CACHE: dict[tuple[str, float], dict[str, dict[int, float]]] = {}
-
-
-def _load_table(path: str) -> dict[str, dict[int, float]]:
-    """A tabular policy file: ``.npz`` (arrays infostates, indptr, actions, probs) or ``.json``
-    ({information state: {action: probability}}); cached per path and modification time."""
-    import json
+def _build_tabular(game: Any, seed: int, *, path: str, average: bool) -> Agent:
+    """``tabular:PATH``: a policy file written by ``search.tree_policy.save_policy``, a solver
+    state written by ``TreeSolver.save`` (its average policy, or the current one with
+    ``average=false``), a ``.npz`` with arrays infostates/indptr/actions/probs (``save_table``),
+    or a ``.json`` {information state: {action: probability}}."""
     import os
-
-    import numpy as np
     if not os.path.isfile(path):
         raise SpecError(f"tabular policy file {path!r} does not exist")
-    key = (os.path.abspath(path), os.path.getmtime(path))
-    if key in _TABLE_CACHE:
-        return _TABLE_CACHE[key]
+    key = (os.path.abspath(path), os.path.getmtime(path), game.game_string, average)
+    if key not in _TABLE_CACHE:
+        _TABLE_CACHE[key] = _load_table(path, game, average)
+    kind, payload = _TABLE_CACHE[key]
+    if kind == "slots":
+        from search.tree_policy import TabularAgent as SlotAgent
+        tree, probs = payload
+        return SlotAgent(tree, probs, seed)
+    from agents.tabular import TabularAgent
+    return TabularAgent(payload, seed)
+
+
+_TABLE_CACHE: dict[tuple[Any, ...], tuple[str, Any]] = {}
+
+
+def _load_table(path: str, game: Any, average: bool) -> tuple[str, Any]:
+    import json
+
+    import numpy as np
     try:
         if path.endswith(".json"):
             with open(path, encoding="utf-8") as handle:
                 raw = json.load(handle)
-            table = {str(k): {int(a): float(p) for a, p in v.items()} for k, v in raw.items()}
-        else:
-            with np.load(path, allow_pickle=False) as data:
-                keys, indptr = data["infostates"], data["indptr"]
-                actions, probs = data["actions"], data["probs"]
-            if len(indptr) != len(keys) + 1 or indptr[-1] != len(actions) or \
-                    len(actions) != len(probs):
-                raise ValueError("array lengths do not match")
-            table = {str(k): {int(a): float(p) for a, p in zip(actions[lo:hi], probs[lo:hi])}
-                     for k, lo, hi in zip(keys, indptr[:-1], indptr[1:])}
+            return "dict", {str(k): {int(a): float(p) for a, p in v.items()}
+                            for k, v in raw.items()}
+        with np.load(path, allow_pickle=False) as data:
+            files = set(data.files)
+            arrays = {name: data[name] for name in files & {"infostates", "indptr", "actions",
+                                                             "probs", "kind"}}
+        if "meta" in files:                             # a TreeSolver.save file
+            from search.cfr import load_solver
+            solver = load_solver(path, game.raw)
+            probs = solver.average_policy_array() if average else solver.current_policy_array()
+            return "slots", (solver.tree, probs)
+        if "kind" in arrays and arrays["kind"].tobytes() == b"tabular_policy":
+            from envs.game_tree import cached_game_tree
+            from search.tree_policy import load_policy
+            tree = cached_game_tree(game.raw)
+            return "slots", (tree, load_policy(path, tree))
+        keys, indptr = arrays["infostates"], arrays["indptr"]
+        actions, probs = arrays["actions"], arrays["probs"]
+        if len(indptr) != len(keys) + 1 or indptr[-1] != len(actions) or \
+                len(actions) != len(probs):
+            raise ValueError("array lengths do not match")
+        return "dict", {str(k): {int(a): float(p) for a, p in zip(actions[lo:hi], probs[lo:hi])}
+                        for k, lo, hi in zip(keys, indptr[:-1], indptr[1:])}
     except (OSError, KeyError, ValueError, TypeError, AttributeError) as err:
         raise SpecError(f"cannot read tabular policy file {path!r}: {err}") from None
-    _TABLE_CACHE[key] = table
-    return table
 
 
 def save_table(path: str, table: dict[str, dict[int, float]]) -> None:
@@ -606,8 +624,11 @@ _HISTORY_PARAMS = (
 register(AgentEntry(
     "uniform", "uniform random over the legal actions", "any game", _build_uniform))
 register(AgentEntry(
-    "tabular", "a stored tabular policy (.npz: infostates/indptr/actions/probs, or .json)",
+    "tabular", "a stored tabular policy: search.tree_policy.save_policy or TreeSolver.save "
+    ".npz, a .npz with infostates/indptr/actions/probs (agents.specs.save_table), or .json",
     "OpenSpiel games with information_state_string", _build_tabular,
+    params=(Param("average", bool, True, "solver files: play the average policy "
+                  "(false: the current iterate)"),),
     supports=_infostate_game, path="required"))
 register(AgentEntry(
     "mmd", "MMD search (update-equivalent search with the magnetic mirror descent update); "
@@ -654,3 +675,76 @@ register(AgentEntry(
     "hle-random", "Hanabi Learning Environment's RandomAgent (via agents.hle_adapter)",
     "native hanabi(...)", _build_hle("random"), supports=_native_hanabi,
     modules=("hanabi_learning_environment", "envs.hanabi")))
+
+
+def _build_hanabi_bot(bot: str) -> Factory:
+    def build(game: Any, seed: int) -> Agent:
+        from agents.hanabi_bots import HanabiBotAgent
+        return HanabiBotAgent(bot, seed=seed)
+    return build
+
+
+def _build_convention(game: Any, seed: int, *, bot: str, epsilon: float) -> Agent:
+    from agents.full_support import full_support_bot
+    return full_support_bot(bot, epsilon=epsilon, seed=seed)
+
+
+def _build_mixed(game: Any, seed: int, *, blueprint: Agent, epsilon: float,
+                 temperature: float | None) -> Agent:
+    from agents.full_support import FullSupportPolicy
+    return FullSupportPolicy(blueprint, epsilon=epsilon, temperature=temperature, seed=seed)
+
+
+_SOLVERS: dict[str, tuple[str, str]] = {
+    "cfr": ("search.cfr", "CFRSolver"), "cfr+": ("search.cfr", "CFRPlusSolver"),
+    "dcfr": ("search.dcfr", "DCFRSolver"), "lcfr": ("search.dcfr", "LinearCFRSolver"),
+    "pcfr+": ("search.pcfr", "PCFRPlusSolver"), "mmd": ("search.mmd_tabular", "MMDSolver"),
+}
+_SOLVED: dict[tuple[str, str, int, bool], Any] = {}
+
+
+def _build_solver(game: Any, seed: int, *, solver: str, iters: int, average: bool) -> Agent:
+    """Solve the whole game once per process (cached) and play the resulting policy."""
+    from search.tree_policy import TabularAgent as SlotAgent
+    key = (game.game_string, solver, iters, average)
+    if key not in _SOLVED:
+        module, name = _SOLVERS[solver]
+        cls = getattr(importlib.import_module(module), name)
+        instance = cls(game.raw).run(iters)
+        probs = instance.average_policy_array() if average else instance.current_policy_array()
+        _SOLVED[key] = (instance.tree, probs)
+    tree, probs = _SOLVED[key]
+    return SlotAgent(tree, probs, seed)
+
+
+for _bot, _text in (("simple", "SimpleBot: play hinted-playable, hint playable, discard oldest"),
+                    ("holmes", "HolmesBot: card-knowledge deduction, warnings"),
+                    ("smart", "SmartBot: tracks what partners can deduce; hint conventions")):
+    register(AgentEntry(
+        f"{_bot}bot", f"{_text} (native rule-based bot, deterministic)", "native hanabi(...)",
+        _build_hanabi_bot(_bot), supports=_native_hanabi,
+        modules=("agents.hanabi_bots", "envs.hanabi")))
+register(AgentEntry(
+    "convention", "epsilon-mixed rule-based convention bot: the full-support Hanabi blueprint "
+    "for MD search / SPARTA (@convention)", "native hanabi(...)", _build_convention,
+    params=(Param("bot", str, "smart", "rule-based bot", choices=("simple", "holmes", "smart")),
+            Param("epsilon", float, 0.05, "weight of the uniform mixture", positive=True)),
+    supports=_native_hanabi, modules=("agents.full_support", "agents.hanabi_bots",
+                                      "envs.hanabi")))
+register(AgentEntry(
+    "mixed", "(1 - epsilon) * blueprint + epsilon * uniform, sampled (full-support wrapper of "
+    "any agent; Boltzmann over the blueprint's action_scores with temperature)",
+    "the blueprint's games", _build_mixed,
+    params=(Param("epsilon", float, 0.05, "weight of the uniform mixture", positive=True),
+            Param("temperature", float, None, "Boltzmann temperature (blueprints with "
+                  "action_scores only)", positive=True)),
+    modules=("agents.full_support",), blueprint="required"))
+register(AgentEntry(
+    "cfr", "a tabular solver run on the whole game at start-up (once per worker process), "
+    "playing its average policy (mmd: last iterate recommended, average=false)",
+    "OpenSpiel games whose tree fits in memory (kuhn_poker, leduc_poker, small dark_hex, ...)",
+    _build_solver,
+    params=(Param("solver", str, "cfr+", "algorithm", choices=tuple(_SOLVERS)),
+            Param("iters", int, 1000, "iterations", positive=True),
+            Param("average", bool, True, "play the average policy (false: current iterate)")),
+    supports=_infostate_game, modules=("search.cfr", "csrc.cfr_kernels")))
