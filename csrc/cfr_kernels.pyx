@@ -110,8 +110,9 @@ cdef _check_len(KernelTree tree, const double[::1] policy, double[::1] reach, do
         raise ValueError("kernel buffers are smaller than the tree")
 
 
-cdef inline void _match(const double* x, double* out, int n) noexcept nogil:
-    """Regret matching: out ∝ max(x, 0), uniform when no entry is positive."""
+cdef inline void _match(const double* x, double* out, int n,
+                        const double* fallback) noexcept nogil:
+    """Regret matching: out ∝ max(x, 0); ``fallback`` (or uniform if NULL) when none is positive."""
     cdef int j
     cdef double s = 0.0
     for j in range(n):
@@ -120,6 +121,9 @@ cdef inline void _match(const double* x, double* out, int n) noexcept nogil:
     if s > 0.0:
         for j in range(n):
             out[j] = x[j] / s if x[j] > 0.0 else 0.0
+    elif fallback != NULL:
+        for j in range(n):
+            out[j] = fallback[j]
     else:
         for j in range(n):
             out[j] = 1.0 / n
@@ -127,20 +131,29 @@ cdef inline void _match(const double* x, double* out, int n) noexcept nogil:
 
 def regret_update(KernelTree tree, int player, int rule, double[::1] policy,
                   const double[::1] cfv, double[::1] regret, double[::1] scratch,
-                  double regret_weight=1.0, double pos_discount=1.0, double neg_discount=1.0):
+                  double regret_weight=1.0, double pos_discount=1.0, double neg_discount=1.0,
+                  fallback=None):
     """Fold instantaneous regrets of ``player``'s infosets into ``regret``; write next policy.
 
     rule: RULE_CFR (R += w r), RULE_RM_PLUS (R = max(R + r, 0)), RULE_DCFR (R += r, then positive
     entries times ``pos_discount`` and negative ones times ``neg_discount``), or
     RULE_PREDICTIVE_RM_PLUS (R = max(R + r, 0); next policy ∝ max(R + r, 0)).
-    ``scratch`` (>= max actions) holds temporary values.
+    ``scratch`` (>= max actions) holds temporary values; ``fallback`` (a slot array, default
+    uniform) is played where no regret is positive.
     """
     cdef const TreeView* t = &tree.v
     cdef int k, j, lo, nc
     cdef double base, r, x
+    cdef const double[::1] fb
+    cdef const double* fbp = NULL
     if (policy.shape[0] < t.num_slots or cfv.shape[0] < t.num_slots
             or regret.shape[0] < t.num_slots):
         raise ValueError("slot arrays are smaller than the tree")
+    if fallback is not None:
+        fb = fallback
+        if fb.shape[0] < t.num_slots:
+            raise ValueError("fallback policy is smaller than the tree")
+        fbp = &fb[0]
     if rule < 0 or rule > 3:
         raise ValueError(f"unknown regret rule {rule}")
     with nogil:
@@ -166,7 +179,7 @@ def regret_update(KernelTree tree, int player, int rule, double[::1] policy,
                         x = 0.0
                 regret[lo + j] = x
                 scratch[j] = x + r if rule == 3 else x
-            _match(&scratch[0], &policy[lo], nc)
+            _match(&scratch[0], &policy[lo], nc, fbp + lo if fbp != NULL else NULL)
     return None
 
 
@@ -217,7 +230,7 @@ def regret_matching(KernelTree tree, const double[::1] regret, double[::1] out):
         for k in range(t.num_infosets):
             lo = t.infoset_offset[k]
             nc = t.infoset_offset[k + 1] - lo
-            _match(&regret[lo], &out[lo], nc)
+            _match(&regret[lo], &out[lo], nc, NULL)
     return None
 
 
@@ -378,3 +391,14 @@ def expected_values(KernelTree tree, const double[::1] policy, double[::1] value
                     v += policy[off + j] * value[cs + j]
             value[n] = v
     return value[0]
+
+
+def forward_reach(KernelTree tree, const double[::1] policy, int player, double[::1] reach,
+                  double[::1] own):
+    """Forward sweep only: reach[n] = chance x other players' probabilities, own[n] = player's."""
+    if (policy.shape[0] < tree.v.num_slots or reach.shape[0] < tree.v.num_nodes
+            or own.shape[0] < tree.v.num_nodes):
+        raise ValueError("buffers are smaller than the tree")
+    with nogil:
+        _forward(&tree.v, player, &policy[0], &reach[0], &own[0])
+    return None

@@ -200,15 +200,18 @@ class RegretSolver(TreeSolver):
     """Regret-matching family on the compiled tree (see the module docstring for one iteration).
 
     Parameters: ``rule`` (a ``csrc.cfr_kernels.RULE_*``), ``alternating`` updates,
-    ``averaging`` exponent gamma (average weight ∝ t^gamma).
+    ``averaging`` exponent gamma (average weight ∝ t^gamma), ``initial_policy`` (slot array;
+    default uniform): the first iterate, and the policy played wherever no regret is positive
+    (so infosets the opponents never let matter keep it, e.g. a blueprint in subgame solving).
     """
 
     name = "regret"
-    _state_arrays = ("policy", "avg", "regret")
+    _state_arrays = ("policy", "avg", "regret", "fallback")
     rule: ClassVar[int] = K.RULE_CFR
 
     def __init__(self, game: "str | pyspiel.Game | GameTree", alternating: bool = True,
-                 averaging: float = 0.0, max_nodes: int = DEFAULT_MAX_NODES) -> None:
+                 averaging: float = 0.0, max_nodes: int = DEFAULT_MAX_NODES,
+                 initial_policy: np.ndarray | None = None) -> None:
         if not isinstance(alternating, bool):
             raise TypeError(f"alternating must be a bool, got {alternating!r}")
         if not np.isfinite(averaging) or averaging < 0:
@@ -217,6 +220,9 @@ class RegretSolver(TreeSolver):
         self.alternating = alternating
         self.averaging = float(averaging)
         self.regret = np.zeros(self.tree.num_slots)
+        if initial_policy is not None:
+            self.policy = self.tree.check_policy(initial_policy, "initial_policy").copy()
+        self.fallback = self.policy.copy()
 
     def params(self) -> dict[str, Any]:
         return {"alternating": self.alternating, "averaging": self.averaging}
@@ -236,7 +242,7 @@ class RegretSolver(TreeSolver):
                 self._traverse(p)
                 K.average_update(self.kernel, p, self.policy, self._own, self.avg, decay, 1.0)
                 K.regret_update(self.kernel, p, self.rule, self.policy, self._cfv, self.regret,
-                                self._scratch, weight, pos, neg)
+                                self._scratch, weight, pos, neg, self.fallback)
         else:
             cfvs, owns = [], []
             for p in players:
@@ -247,7 +253,7 @@ class RegretSolver(TreeSolver):
                 K.average_update(self.kernel, p, self.policy, owns[p], self.avg, decay, 1.0)
             for p in players:
                 K.regret_update(self.kernel, p, self.rule, self.policy, cfvs[p], self.regret,
-                                self._scratch, weight, pos, neg)
+                                self._scratch, weight, pos, neg, self.fallback)
 
 
 class CFRSolver(RegretSolver):
@@ -257,8 +263,9 @@ class CFRSolver(RegretSolver):
     rule = K.RULE_CFR
 
     def __init__(self, game: "str | pyspiel.Game | GameTree", alternating: bool = True,
-                 averaging: float = 0.0, max_nodes: int = DEFAULT_MAX_NODES) -> None:
-        super().__init__(game, alternating, averaging, max_nodes)
+                 averaging: float = 0.0, max_nodes: int = DEFAULT_MAX_NODES,
+                 initial_policy: np.ndarray | None = None) -> None:
+        super().__init__(game, alternating, averaging, max_nodes, initial_policy)
 
 
 class CFRPlusSolver(RegretSolver):
@@ -268,5 +275,6 @@ class CFRPlusSolver(RegretSolver):
     rule = K.RULE_RM_PLUS
 
     def __init__(self, game: "str | pyspiel.Game | GameTree", alternating: bool = True,
-                 averaging: float = 1.0, max_nodes: int = DEFAULT_MAX_NODES) -> None:
-        super().__init__(game, alternating, averaging, max_nodes)
+                 averaging: float = 1.0, max_nodes: int = DEFAULT_MAX_NODES,
+                 initial_policy: np.ndarray | None = None) -> None:
+        super().__init__(game, alternating, averaging, max_nodes, initial_policy)

@@ -26,14 +26,15 @@ class DCFRSolver(RegretSolver):
 
     def __init__(self, game: "str | pyspiel.Game | GameTree", alpha: float = 1.5,
                  beta: float = 0.0, gamma: float = 2.0, alternating: bool = True,
-                 max_nodes: int = DEFAULT_MAX_NODES) -> None:
+                 max_nodes: int = DEFAULT_MAX_NODES,
+                 initial_policy: np.ndarray | None = None) -> None:
         for label, v in (("alpha", alpha), ("beta", beta), ("gamma", gamma)):
             if not isinstance(v, (int, float)) or not np.isfinite(v):
                 raise ValueError(f"DCFR {label} must be a finite number, got {v!r}")
         if gamma < 0:
             raise ValueError(f"DCFR gamma must be >= 0, got {gamma}")
         super().__init__(game, alternating=alternating, averaging=float(gamma),
-                         max_nodes=max_nodes)
+                         max_nodes=max_nodes, initial_policy=initial_policy)
         self.alpha, self.beta, self.gamma = float(alpha), float(beta), float(gamma)
 
     def params(self) -> dict[str, Any]:
@@ -51,8 +52,10 @@ class LinearCFRSolver(DCFRSolver):
     name = "lcfr"
 
     def __init__(self, game: "str | pyspiel.Game | GameTree", alternating: bool = True,
-                 max_nodes: int = DEFAULT_MAX_NODES) -> None:
-        super().__init__(game, 1.0, 1.0, 1.0, alternating=alternating, max_nodes=max_nodes)
+                 max_nodes: int = DEFAULT_MAX_NODES,
+                 initial_policy: np.ndarray | None = None) -> None:
+        super().__init__(game, 1.0, 1.0, 1.0, alternating=alternating, max_nodes=max_nodes,
+                         initial_policy=initial_policy)
 
     def params(self) -> dict[str, Any]:
         return {"alternating": self.alternating}

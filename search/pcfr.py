@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pyspiel
 
 from csrc import cfr_kernels as K
@@ -23,9 +24,10 @@ class PCFRPlusSolver(RegretSolver):
     rule = K.RULE_PREDICTIVE_RM_PLUS
 
     def __init__(self, game: "str | pyspiel.Game | GameTree", alternating: bool = True,
-                 averaging: float = 2.0, max_nodes: int = DEFAULT_MAX_NODES) -> None:
+                 averaging: float = 2.0, max_nodes: int = DEFAULT_MAX_NODES,
+                 initial_policy: np.ndarray | None = None) -> None:
         super().__init__(game, alternating=alternating, averaging=averaging,
-                         max_nodes=max_nodes)
+                         max_nodes=max_nodes, initial_policy=initial_policy)
 
     def params(self) -> dict[str, Any]:
         return {"alternating": self.alternating, "averaging": self.averaging}
