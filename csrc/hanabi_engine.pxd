@@ -67,6 +67,8 @@ cdef int set_hand(HanabiState* s, int player, const signed char* cards, Rng* rng
 cdef int set_deck(HanabiState* s, const signed char* cards, int n) noexcept nogil
 # Fisher-Yates shuffle of the undrawn part of the deck.
 cdef void shuffle_undrawn(HanabiState* s, Rng* rng) noexcept nogil
+# A uniformly random legal move (-1 if terminal); equals legal_moves(s)[rng_below(rng, n)].
+cdef int random_legal_move(const HanabiState* s, Rng* rng) noexcept nogil
 # Play uniformly random legal moves until terminal; returns the number of moves made.
 cdef int random_playout(HanabiState* s, Rng* rng) noexcept nogil
 # n independent random playouts from copies of s (rollout i uses rng stream i of seed; if

@@ -24,7 +24,25 @@ from csrc.hanabi_state cimport (HanabiState, HanabiConfig, Move, CardKnowledge, 
                                 MAX_HAND, MAX_COLORS, MAX_RANKS, MAX_CARD_IDS, MAX_DECK,
                                 MAX_MOVES, MAX_HISTORY, MOVE_DISCARD, MOVE_PLAY,
                                 MOVE_REVEAL_COLOR, MOVE_REVEAL_RANK)
-from csrc.rng cimport Rng, rng_seed, rng_below
+from csrc.rng cimport Rng, rng_seed, rng_below, rng_next
+
+cdef extern from *:
+    """
+    static inline int uedtp_ctz(unsigned int x) { return __builtin_ctz(x); }
+    static const unsigned char uedtp_pc5[32] = {0,1,1,2,1,2,2,3,1,2,2,3,2,3,3,4,
+                                                1,2,2,3,2,3,3,4,2,3,3,4,3,4,4,5};
+    /* popcount of a <=5-bit mask by table (no -mpopcnt in the build flags) */
+    static inline int uedtp_popcount(unsigned int x) { return uedtp_pc5[x & 31u]; }
+    /* colour and rank of card id c = colour * 5 + rank, by table (avoids signed division) */
+    static const unsigned char uedtp_color_of[25] = {0,0,0,0,0, 1,1,1,1,1, 2,2,2,2,2,
+                                                     3,3,3,3,3, 4,4,4,4,4};
+    static const unsigned char uedtp_rank_of[25] = {0,1,2,3,4, 0,1,2,3,4, 0,1,2,3,4,
+                                                    0,1,2,3,4, 0,1,2,3,4};
+    """
+    const unsigned char* uedtp_color_of
+    const unsigned char* uedtp_rank_of
+    int uedtp_ctz(unsigned int x) noexcept nogil
+    int uedtp_popcount(unsigned int x) noexcept nogil
 
 
 # --------------------------------------------------------------------------------------------
@@ -93,14 +111,28 @@ cdef int config_init(HanabiConfig* cfg, int num_players, int num_colors, int num
 cdef void state_new_game(HanabiState* s, const HanabiConfig* cfg, Rng* rng) noexcept nogil:
     cdef signed char deck[MAX_DECK]
     cdef int n = fill_ordered_deck(cfg, deck)
-    cdef int i, j
-    cdef signed char t
-    for i in range(n - 1, 0, -1):
-        j = rng_below(rng, i + 1)
-        t = deck[i]
-        deck[i] = deck[j]
-        deck[j] = t
+    _shuffle(deck, n, rng)
     state_new_game_from_deck(s, cfg, deck)
+
+
+cdef inline void _shuffle(signed char* a, int n, Rng* rng) noexcept nogil:
+    """Fisher-Yates shuffle of a[0:n]; each 64-bit draw yields two indices (32 bits each)."""
+    cdef int i = n - 1, j
+    cdef uint64_t x
+    cdef signed char t
+    while i > 0:
+        x = rng_next(rng)
+        j = <int>(((x >> 32) * <uint64_t>(i + 1)) >> 32)
+        t = a[i]
+        a[i] = a[j]
+        a[j] = t
+        i -= 1
+        if i > 0:
+            j = <int>(((x & <uint64_t>0xFFFFFFFF) * <uint64_t>(i + 1)) >> 32)
+            t = a[i]
+            a[i] = a[j]
+            a[j] = t
+            i -= 1
 
 
 cdef void state_new_game_from_deck(HanabiState* s, const HanabiConfig* cfg,
@@ -142,6 +174,7 @@ cdef Move move_from_uid(const HanabiConfig* cfg, int uid) noexcept nogil:
     cdef Move m
     cdef int H = cfg.hand_size, C = cfg.num_colors, R = cfg.num_ranks
     cdef int N1 = cfg.num_players - 1
+    cdef int off = 1
     m.type = -1
     m.card_index = -1
     m.target_offset = -1
@@ -161,13 +194,19 @@ cdef Move move_from_uid(const HanabiConfig* cfg, int uid) noexcept nogil:
     uid -= H
     if uid < N1 * C:
         m.type = MOVE_REVEAL_COLOR
-        m.target_offset = <signed char>(1 + uid // C)
-        m.color = <signed char>(uid % C)
+        while uid >= C:             # at most 3 subtractions; avoids an integer division
+            uid -= C
+            off += 1
+        m.target_offset = <signed char>off
+        m.color = <signed char>uid
         return m
     uid -= N1 * C
     m.type = MOVE_REVEAL_RANK
-    m.target_offset = <signed char>(1 + uid // R)
-    m.rank = <signed char>(uid % R)
+    while uid >= R:
+        uid -= R
+        off += 1
+    m.target_offset = <signed char>off
+    m.rank = <signed char>uid
     return m
 
 
@@ -192,14 +231,15 @@ cdef int move_to_uid(const HanabiConfig* cfg, Move m) noexcept nogil:
 
 
 cdef inline int _target(const HanabiState* s, int offset) noexcept nogil:
-    return (s.cur_player + offset) % s.cfg.num_players
+    cdef int t = s.cur_player + offset
+    return t - s.cfg.num_players if t >= s.cfg.num_players else t
 
 
 cdef inline unsigned int _color_mask(const HanabiState* s, int player) noexcept nogil:
     cdef unsigned int mask = 0
     cdef int i
     for i in range(s.hand_len[player]):
-        mask |= 1u << (s.hands[player][i] // MAX_RANKS)
+        mask |= 1u << uedtp_color_of[s.hands[player][i]]
     return mask
 
 
@@ -207,7 +247,7 @@ cdef inline unsigned int _rank_mask(const HanabiState* s, int player) noexcept n
     cdef unsigned int mask = 0
     cdef int i
     for i in range(s.hand_len[player]):
-        mask |= 1u << (s.hands[player][i] % MAX_RANKS)
+        mask |= 1u << uedtp_rank_of[s.hands[player][i]]
     return mask
 
 
@@ -227,11 +267,25 @@ cdef bint move_is_legal(const HanabiState* s, int uid) noexcept nogil:
     return (_rank_mask(s, _target(s, m.target_offset)) >> m.rank) & 1
 
 
+cdef inline void _hand_masks(const HanabiState* s, int player, unsigned int* cmask,
+                             unsigned int* rmask) noexcept nogil:
+    """Bitmasks of the colours and of the ranks present in ``player``'s hand."""
+    cdef unsigned int cm = 0, rm = 0
+    cdef int i, card
+    for i in range(s.hand_len[player]):
+        card = s.hands[player][i]
+        cm |= 1u << uedtp_color_of[card]
+        rm |= 1u << uedtp_rank_of[card]
+    cmask[0] = cm
+    rmask[0] = rm
+
+
 cdef int legal_moves(const HanabiState* s, int* out) noexcept nogil:
-    cdef int n = 0, i, off, v, p, base
+    cdef int n = 0, i, off, p
     cdef int H = s.cfg.hand_size, C = s.cfg.num_colors, R = s.cfg.num_ranks
     cdef int N = s.cfg.num_players
     cdef int hl = s.hand_len[s.cur_player]
+    cdef int cbase, rbase
     cdef unsigned int cmask, rmask
     if s.terminal:
         return 0
@@ -244,23 +298,27 @@ cdef int legal_moves(const HanabiState* s, int* out) noexcept nogil:
         n += 1
     if s.info_tokens <= 0:
         return n
-    base = 2 * H
+    # colour hints come before all rank hints: write colours at n, ranks after the colours
+    cdef unsigned int rmasks[MAX_PLAYERS]
+    cbase = 2 * H
+    p = s.cur_player
     for off in range(1, N):
-        p = (s.cur_player + off) % N
-        cmask = _color_mask(s, p)
-        for v in range(C):
-            if (cmask >> v) & 1:
-                out[n] = base + v
-                n += 1
-        base += C
+        p += 1
+        if p == N:
+            p = 0
+        _hand_masks(s, p, &cmask, &rmask)
+        rmasks[off] = rmask
+        for i in range(C):          # branch-free: always write, advance only if legal
+            out[n] = cbase + i
+            n += (cmask >> i) & 1
+        cbase += C
+    rbase = cbase
     for off in range(1, N):
-        p = (s.cur_player + off) % N
-        rmask = _rank_mask(s, p)
-        for v in range(R):
-            if (rmask >> v) & 1:
-                out[n] = base + v
-                n += 1
-        base += R
+        rmask = rmasks[off]
+        for i in range(R):
+            out[n] = rbase + i
+            n += (rmask >> i) & 1
+        rbase += R
     return n
 
 
@@ -282,10 +340,11 @@ cdef inline void _draw(HanabiState* s, int player) noexcept nogil:
 cdef inline int _remove_card(HanabiState* s, int player, int slot) noexcept nogil:
     """Take the card out of ``slot``; later cards (and their knowledge) shift down one slot."""
     cdef int card = s.hands[player][slot]
-    cdef int i, last = s.hand_len[player] - 1
-    for i in range(slot, last):
-        s.hands[player][i] = s.hands[player][i + 1]
-        s.knowledge[player][i] = s.knowledge[player][i + 1]
+    cdef int i, j, last = s.hand_len[player] - 1
+    for i in range(MAX_HAND - 1):   # fixed trip count, branch-free: slot i takes slot i+1 if i >= slot
+        j = i + (i >= slot)
+        s.hands[player][i] = s.hands[player][j]
+        s.knowledge[player][i] = s.knowledge[player][j]
     s.hands[player][last] = -1
     s.knowledge[player][last].color = -1
     s.knowledge[player][last].rank = -1
@@ -298,8 +357,9 @@ cdef inline int _remove_card(HanabiState* s, int player, int slot) noexcept nogi
 cdef void apply_move(HanabiState* s, int uid) noexcept nogil:
     cdef Move m = move_from_uid(&s.cfg, uid)
     cdef int p = s.cur_player, card, c, r, i, t
-    cdef bint draw = 0
+    cdef bint draw = 0, complete = 0, match
     cdef unsigned char bit
+    cdef CardKnowledge* kn
     if s.deck_pos >= s.cfg.deck_size:
         s.turns_to_play -= 1
     if m.type == MOVE_DISCARD:
@@ -312,13 +372,15 @@ cdef void apply_move(HanabiState* s, int uid) noexcept nogil:
         draw = 1
     elif m.type == MOVE_PLAY:
         card = _remove_card(s, p, m.card_index)
-        c = card // MAX_RANKS
-        r = card % MAX_RANKS
+        c = uedtp_color_of[card]
+        r = uedtp_rank_of[card]
         if s.fireworks[c] == r:
             s.fireworks[c] += 1
             s.fireworks_sum += 1
-            if s.fireworks[c] == s.cfg.num_ranks and s.info_tokens < s.cfg.max_info_tokens:
-                s.info_tokens += 1
+            if s.fireworks[c] == s.cfg.num_ranks:
+                if s.info_tokens < s.cfg.max_info_tokens:
+                    s.info_tokens += 1
+                complete = _all_complete(s)
         else:
             s.discarded[card] += 1
             s.discard_pile[s.discard_len] = <signed char>card
@@ -329,36 +391,44 @@ cdef void apply_move(HanabiState* s, int uid) noexcept nogil:
         s.info_tokens -= 1
         t = _target(s, m.target_offset)
         bit = <unsigned char>(1 << m.color)
-        for i in range(s.hand_len[t]):
-            if s.hands[t][i] // MAX_RANKS == m.color:
-                s.knowledge[t][i].color = m.color
-                s.knowledge[t][i].color_plausible = bit
-            else:
-                s.knowledge[t][i].color_plausible &= <unsigned char>(~bit)
+        for i in range(s.hand_len[t]):  # branch-free positive/negative update
+            kn = &s.knowledge[t][i]
+            match = uedtp_color_of[s.hands[t][i]] == m.color
+            kn.color = m.color if match else kn.color
+            kn.color_plausible = bit if match else kn.color_plausible & <unsigned char>(~bit)
     else:
         s.info_tokens -= 1
         t = _target(s, m.target_offset)
         bit = <unsigned char>(1 << m.rank)
         for i in range(s.hand_len[t]):
-            if s.hands[t][i] % MAX_RANKS == m.rank:
-                s.knowledge[t][i].rank = m.rank
-                s.knowledge[t][i].rank_plausible = bit
-            else:
-                s.knowledge[t][i].rank_plausible &= <unsigned char>(~bit)
+            kn = &s.knowledge[t][i]
+            match = uedtp_rank_of[s.hands[t][i]] == m.rank
+            kn.rank = m.rank if match else kn.rank
+            kn.rank_plausible = bit if match else kn.rank_plausible & <unsigned char>(~bit)
     if s.num_moves_made < MAX_HISTORY:
         s.history[s.num_moves_made] = <signed char>uid
     s.num_moves_made += 1
     s.cur_player = p + 1 if p + 1 < s.cfg.num_players else 0
-    if (s.life_tokens <= 0 or s.turns_to_play <= 0
-            or s.fireworks_sum == s.cfg.num_colors * s.cfg.num_ranks):
+    if s.life_tokens <= 0 or s.turns_to_play <= 0 or complete:
         # the game is over; like HLE, no replacement card is drawn
         s.terminal = 1
     elif draw:
         _draw(s, p)
 
 
+cdef inline bint _all_complete(const HanabiState* s) noexcept nogil:
+    cdef int c
+    for c in range(s.cfg.num_colors):
+        if s.fireworks[c] < s.cfg.num_ranks:
+            return 0
+    return 1
+
+
 cdef int fireworks_total(const HanabiState* s) noexcept nogil:
-    return s.fireworks_sum
+    cdef int c, total = 0
+    for c in range(s.cfg.num_colors):
+        total += s.fireworks[c]
+    return total
 
 
 cdef int state_score(const HanabiState* s) noexcept nogil:
@@ -413,12 +483,7 @@ cdef int set_hand(HanabiState* s, int player, const signed char* cards, Rng* rng
             s.deck[k] = <signed char>i
             k += 1
     if rng != NULL:
-        left = s.cfg.deck_size - s.deck_pos
-        for i in range(left - 1, 0, -1):
-            j = rng_below(rng, i + 1)
-            t = s.deck[s.deck_pos + i]
-            s.deck[s.deck_pos + i] = s.deck[s.deck_pos + j]
-            s.deck[s.deck_pos + j] = t
+        shuffle_undrawn(s, rng)
     return 0
 
 
@@ -444,13 +509,7 @@ cdef int set_deck(HanabiState* s, const signed char* cards, int n) noexcept nogi
 
 
 cdef void shuffle_undrawn(HanabiState* s, Rng* rng) noexcept nogil:
-    cdef int i, j, left = s.cfg.deck_size - s.deck_pos
-    cdef signed char t
-    for i in range(left - 1, 0, -1):
-        j = rng_below(rng, i + 1)
-        t = s.deck[s.deck_pos + i]
-        s.deck[s.deck_pos + i] = s.deck[s.deck_pos + j]
-        s.deck[s.deck_pos + j] = t
+    _shuffle(&s.deck[s.deck_pos], s.cfg.deck_size - s.deck_pos, rng)
 
 
 SET_ERRORS = {
@@ -469,13 +528,59 @@ def set_error_message(int code) -> str:
 # --------------------------------------------------------------------------------------------
 # random play kernels
 
+cdef int random_legal_move(const HanabiState* s, Rng* rng) noexcept nogil:
+    """A uniformly random legal move (-1 if terminal): the same move as
+    ``legal_moves(s, out)[rng_below(rng, n)]``, found without writing the list."""
+    cdef int H = s.cfg.hand_size, C = s.cfg.num_colors, R = s.cfg.num_ranks
+    cdef int N = s.cfg.num_players
+    cdef int hl = s.hand_len[s.cur_player]
+    cdef int d = hl if s.info_tokens < s.cfg.max_info_tokens else 0
+    cdef int total = d + hl, k, off, p, c
+    cdef unsigned int cm[MAX_PLAYERS]
+    cdef unsigned int rm[MAX_PLAYERS]
+    if s.terminal:
+        return -1
+    if s.info_tokens > 0:
+        p = s.cur_player
+        for off in range(1, N):
+            p += 1
+            if p == N:
+                p = 0
+            _hand_masks(s, p, &cm[off], &rm[off])
+            total += uedtp_popcount(cm[off]) + uedtp_popcount(rm[off])
+    k = rng_below(rng, total)
+    if k < d:
+        return k
+    k -= d
+    if k < hl:
+        return H + k
+    k -= hl
+    for off in range(1, N):
+        c = uedtp_popcount(cm[off])
+        if k < c:
+            return 2 * H + (off - 1) * C + _nth_bit(cm[off], k)
+        k -= c
+    for off in range(1, N):
+        c = uedtp_popcount(rm[off])
+        if k < c:
+            return 2 * H + (N - 1) * C + (off - 1) * R + _nth_bit(rm[off], k)
+        k -= c
+    return -1
+
+
+cdef inline int _nth_bit(unsigned int mask, int k) noexcept nogil:
+    """Index of the k-th (0-based) set bit of mask."""
+    while k > 0:
+        mask &= mask - 1
+        k -= 1
+    return uedtp_ctz(mask)
+
+
 cdef int random_playout(HanabiState* s, Rng* rng) noexcept nogil:
     """Play uniformly random legal moves until the game ends; return the number of moves made."""
-    cdef int moves[MAX_MOVES]
-    cdef int n, made = 0
+    cdef int made = 0
     while not s.terminal:
-        n = legal_moves(s, moves)
-        apply_move(s, moves[rng_below(rng, n)])
+        apply_move(s, random_legal_move(s, rng))
         made += 1
     return made
 
@@ -499,14 +604,19 @@ cdef void rollout_scores(const HanabiState* s, int n, uint64_t seed, bint shuffl
         out[i] = _one_rollout(s, seed, <uint64_t>i, shuffle_deck)
 
 
-cdef int _one_random_game(const HanabiConfig* cfg, uint64_t seed, uint64_t stream,
-                          int* score) noexcept nogil:
-    """Deal game number ``stream`` and play it randomly; returns moves made (thread-safe)."""
+cdef int _one_random_game(const HanabiConfig* cfg, const signed char* ordered, uint64_t seed,
+                          uint64_t stream, int* score) noexcept nogil:
+    """Deal game number ``stream`` (shuffling a copy of the canonical deck ``ordered``) and play
+    it randomly; returns the moves made (thread-safe: all state is local)."""
     cdef HanabiState st
+    cdef signed char deck[MAX_DECK]
     cdef Rng rng
-    cdef int made
+    cdef int made, i
     rng_seed(&rng, seed, stream)
-    state_new_game(&st, cfg, &rng)
+    for i in range(cfg.deck_size):
+        deck[i] = ordered[i]
+    _shuffle(deck, cfg.deck_size, &rng)
+    state_new_game_from_deck(&st, cfg, deck)
     made = random_playout(&st, &rng)
     score[0] = state_score(&st)
     return made
@@ -516,9 +626,11 @@ cdef long long _random_games(const HanabiConfig* cfg, int n_games, uint64_t seed
                              int num_threads, long long* score_sum) noexcept nogil:
     cdef long long moves = 0, scores = 0
     cdef int g, sc
+    cdef signed char ordered[MAX_DECK]
+    fill_ordered_deck(cfg, ordered)
     for g in prange(n_games, num_threads=num_threads, schedule="static"):
         sc = 0
-        moves += _one_random_game(cfg, seed, <uint64_t>g, &sc)
+        moves += _one_random_game(cfg, ordered, seed, <uint64_t>g, &sc)
         scores += sc
     score_sum[0] = scores
     return moves

@@ -1,0 +1,205 @@
+"""Hanabi engine throughput (and the full engine-parity run), side by side in one process.
+
+One measurement plays complete games of uniformly random legal moves with each system and
+reports player moves/s, engine steps/s (player moves plus explicit chance deals, for the
+engines that deal through chance nodes) and games/s, with ratios to the first (baseline) row,
+OpenSpiel ``hanabi`` driven from a Python loop. The "vs OpenSpiel steps" ratio divides a row's
+player moves/s by OpenSpiel's steps/s *including* its chance deals, so it understates our
+advantage. To give OpenSpiel its fastest loop, its chance nodes pick uniformly among
+``legal_actions()`` (one call, like its player nodes) rather than by the card probabilities;
+HLE deals with ``deal_random_card``.
+
+Each row is one ``Row(label, run, first_batch)`` in ``ROWS``; ``run(players, n_games, seed)``
+plays ``n_games`` games and returns ``(player_moves, steps, games)``. Adding a system is one
+line, e.g.::
+
+    ROWS.append(Row("SmartBot self-play, native", lambda p, n, s: my_kernel(p, n, s), 20000))
+
+Usage::
+
+    python -m eval.hanabi_bench                       # 2 players, all rows
+    python -m eval.hanabi_bench --players 2 3 4 5 --seconds 1.5
+    python -m eval.hanabi_bench --parity 5000          # full HLE/OpenSpiel parity, 2-5 players
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import random
+import sys
+import time
+from typing import Callable
+
+from envs.hanabi import HanabiGame, native_random_games
+
+RunFn = Callable[[int, int, int], tuple[int, int, int]]
+
+
+@dataclasses.dataclass
+class Row:
+    """One system: ``run(players, n_games, seed) -> (player_moves, steps, games)``; ``first_batch`` is
+    the number of games of the first (calibration) batch."""
+    label: str
+    run: RunFn
+    first_batch: int
+
+
+# ---- systems ----------------------------------------------------------------------------------
+
+def run_openspiel(players: int, n_games: int, seed: int) -> tuple[int, int, int]:
+    import pyspiel
+    game = pyspiel.load_game("hanabi", {"players": players})
+    rng = random.Random(seed)
+    moves = steps = 0
+    for _ in range(n_games):
+        state = game.new_initial_state()
+        while not state.is_terminal():
+            chance = state.is_chance_node()
+            legal = state.legal_actions()
+            state.apply_action(legal[rng.randrange(len(legal))])
+            steps += 1
+            moves += not chance
+    return moves, steps, n_games
+
+
+def run_hle(players: int, n_games: int, seed: int) -> tuple[int, int, int]:
+    from hanabi_learning_environment import pyhanabi
+    game = pyhanabi.HanabiGame({"players": players, "seed": seed})
+    rng = random.Random(seed)
+    chance = pyhanabi.CHANCE_PLAYER_ID
+    moves = steps = 0
+    for _ in range(n_games):
+        state = game.new_initial_state()
+        while not state.is_terminal():
+            if state.cur_player() == chance:
+                state.deal_random_card()
+            else:
+                legal = state.legal_moves()
+                state.apply_move(legal[rng.randrange(len(legal))])
+                moves += 1
+            steps += 1
+    return moves, steps, n_games
+
+
+def run_ours_python(players: int, n_games: int, seed: int) -> tuple[int, int, int]:
+    game = HanabiGame(players=players)
+    rng = random.Random(seed)
+    moves = 0
+    for g in range(n_games):
+        state = game.new_initial_state(seed=seed * 1_000_003 + g)
+        while not state.is_terminal():
+            legal = state.legal_actions()
+            state.apply_action(legal[rng.randrange(len(legal))])
+            moves += 1
+    return moves, moves, n_games
+
+
+def run_ours_native(threads: int) -> RunFn:
+    def run(players: int, n_games: int, seed: int) -> tuple[int, int, int]:
+        moves, _ = native_random_games(players, n_games, seed, threads)
+        return moves, moves, n_games
+    return run
+
+
+ROWS: list[Row] = [
+    Row("OpenSpiel hanabi, Python loop", run_openspiel, 200),
+    Row("HLE pyhanabi, Python loop", run_hle, 100),
+    Row("ours (envs.hanabi), Python loop", run_ours_python, 500),
+    Row("ours, native nogil loop, 1 thread", run_ours_native(1), 20000),
+    Row("ours, native OpenMP, 2 threads", run_ours_native(2), 40000),
+]
+
+
+# ---- harness ----------------------------------------------------------------------------------
+
+def measure(row: Row, players: int, seconds: float, seed: int) -> tuple[float, float, float, int]:
+    """Run ``row`` for about ``seconds``; return (moves/s, steps/s, games/s, games played)."""
+    n = row.first_batch
+    row.run(players, max(1, n // 10), seed)             # warm-up (imports, caches)
+    t0 = time.perf_counter()
+    moves, steps, games = row.run(players, n, seed)
+    dt = time.perf_counter() - t0
+    if dt < seconds:
+        n2 = max(1, int(n * (seconds - dt) / max(dt, 1e-6)))
+        t1 = time.perf_counter()
+        m2, s2, g2 = row.run(players, n2, seed + 1)
+        dt += time.perf_counter() - t1
+        moves, steps, games = moves + m2, steps + s2, games + g2
+    return moves / dt, steps / dt, games / dt, games
+
+
+def benchmark(players_list: list[int], seconds: float, seed: int, rows: list[Row]) -> None:
+    print(f"# Hanabi engine throughput: uniformly random legal moves, full games "
+          f"(~{seconds:g} s per row; {os.cpu_count()} cores; load average "
+          f"{os.getloadavg()[0]:.2f} at start)")
+    for players in players_list:
+        print(f"\n## {players} players")
+        print("| system | moves/s | steps/s | games/s | games | moves/s vs OpenSpiel steps/s "
+              "| moves/s vs OpenSpiel moves/s | games/s vs OpenSpiel |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|")
+        base = None
+        for row in rows:
+            mps, sps, gps, games = measure(row, players, seconds, seed)
+            base = base or (mps, sps, gps)
+            print(f"| {row.label} | {mps:,.0f} | {sps:,.0f} | {gps:,.0f} | {games:,} "
+                  f"| {mps / base[1]:,.1f}x | {mps / base[0]:,.1f}x | {gps / base[2]:,.1f}x |")
+            sys.stdout.flush()
+
+
+def parity(n_games: int, seed: int) -> int:
+    """The full parity run: n_games per player count against HLE and OpenSpiel, plus variants."""
+    from envs.hanabi_convert import ParityError, run_parity
+    variants = [dict(players=p) for p in (2, 3, 4, 5)] + [
+        dict(players=2, colors=3, ranks=2), dict(players=3, colors=1, ranks=5, hand_size=2),
+        dict(players=4, colors=5, ranks=3, hand_size=3, max_information_tokens=3,
+             max_life_tokens=1),
+        dict(players=5, colors=2, ranks=4, hand_size=2, max_information_tokens=12,
+             max_life_tokens=5),
+        dict(players=2, colors=4, ranks=5, hand_size=4, max_information_tokens=20)]
+    print(f"# Engine parity: same deck order, same mixed random moves, compared every step")
+    print("| rules | against | games | moves | deck ran out | lives lost | perfect | seconds |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    failed = 0
+    for i, kw in enumerate(variants):
+        game = HanabiGame(**kw)
+        n = n_games if i < 4 else max(1, n_games // 10)
+        for against in ("hle", "openspiel"):
+            t0 = time.perf_counter()
+            try:
+                st = run_parity(game, range(seed, seed + n), against)
+            except ParityError as err:
+                failed += 1
+                print(f"| {kw} | {against} | FAILED | | | | | |\n{err}")
+                continue
+            print(f"| {kw} | {against} | {st['games']} | {st['moves']} | {st['deck_exhausted']} "
+                  f"| {st['lives_lost']} | {st['perfect']} | {time.perf_counter() - t0:.1f} |")
+            sys.stdout.flush()
+    print("\nall games agree" if not failed else f"\n{failed} parity runs FAILED")
+    return 1 if failed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--players", type=int, nargs="+", default=[2])
+    ap.add_argument("--seconds", type=float, default=1.5, help="time per row (default 1.5)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--parity", type=int, default=0, metavar="N",
+                    help="instead of timing, run the engine parity check with N games per "
+                         "player count (variants get N/10)")
+    args = ap.parse_args(argv)
+    for p in args.players:
+        if not 2 <= p <= 5:
+            ap.error(f"--players must be in 2..5, got {p}")
+    if args.seconds <= 0:
+        ap.error("--seconds must be > 0")
+    if args.parity:
+        if args.parity < 1:
+            ap.error("--parity must be >= 1")
+        return parity(args.parity, args.seed)
+    benchmark(args.players, args.seconds, args.seed, ROWS)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
