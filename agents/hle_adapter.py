@@ -159,6 +159,8 @@ class HLEAgent:
         self.game = game
         self.full_observation = bool(full_observation)
         self._random = random.Random(seed)
+        self._hle: tuple[Any, Any] | None = None
+        self._hle_states: list[Any] = []
 
     @classmethod
     def from_name(cls, name: str, game: HanabiGame, seed: int | None = 0,
@@ -180,16 +182,42 @@ class HLEAgent:
             raise ValueError("the game is over: no move to choose")
         obs = observation_dict(state)
         if self.full_observation:
-            from hanabi_learning_environment import pyhanabi
-
-            from envs.hanabi_convert import to_hle
-            hle_state = to_hle(state)
-            observation = hle_state.observation(state.current_player())
-            encoder = pyhanabi.ObservationEncoder(hle_state.game(),
-                                                  pyhanabi.ObservationEncoderType.CANONICAL)
+            observation, encoder = self._hle_observation(state)
             obs["vectorized"] = encoder.encode(observation)
             obs["pyhanabi"] = observation
         return obs
+
+    def _hle_observation(self, state: HanabiState) -> tuple[Any, Any]:
+        """Replay the game in HLE (same deal, same moves) and return the player's pyhanabi
+        observation and a canonical encoder. The pyhanabi game is kept on the adapter: HLE
+        states point into their game, which must outlive them."""
+        from hanabi_learning_environment import pyhanabi
+
+        from envs.hanabi import card_color, card_rank
+        from envs.hanabi_convert import hle_deal_move, hle_game, hle_move
+        if self._hle is None:
+            game = hle_game(self.game)
+            self._hle = (game, pyhanabi.ObservationEncoder(
+                game, pyhanabi.ObservationEncoderType.CANONICAL))
+        game, encoder = self._hle
+        deck = state.deal_order()
+        hle_state = game.new_initial_state()
+        position = 0
+
+        def deal() -> None:
+            nonlocal position
+            while hle_state.cur_player() == pyhanabi.CHANCE_PLAYER_ID:
+                card = deck[position]
+                hle_state.apply_move(hle_deal_move(card_color(card), card_rank(card)))
+                position += 1
+
+        deal()
+        for uid in state.history():
+            hle_state.apply_move(hle_move(self.game, uid))
+            deal()
+        self._hle_states.append(hle_state)          # the observation points into the state
+        del self._hle_states[:-2]
+        return hle_state.observation(state.current_player()), encoder
 
     def _call(self, fn: Callable[[], Any]) -> Any:
         """Run ``fn`` with Python's global ``random`` driven by this adapter's own stream."""

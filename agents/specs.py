@@ -596,13 +596,30 @@ def _build_mcts(game: Any, seed: int, *, simulations: int, uct_c: float, rollout
 
 def _build_ismcts(game: Any, seed: int, *, simulations: int, uct_c: float, rollouts: int) -> Agent:
     import numpy as np
+    import pyspiel
     from open_spiel.python.algorithms import ismcts, mcts
 
-    from agents.adapters import BotAgent
     evaluator = mcts.RandomRolloutEvaluator(rollouts, np.random.RandomState(seed))
     bot = ismcts.ISMCTSBot(game.raw, evaluator, uct_c, simulations,
                            random_state=np.random.RandomState(seed ^ 0x5EED))
-    return BotAgent(bot)
+    # The bot's default world sampler is seeded from the clock; use a seeded one instead.
+    sampler = pyspiel.UniformProbabilitySampler(seed, 0.0, 1.0)
+    bot._resampler_cb = lambda state, player: state.resample_from_infostate(player, sampler)
+    return _SteppingBot(bot)
+
+
+class _SteppingBot:
+    """A ``pyspiel.Bot`` that rebuilds its search at every ``step`` (IS-MCTS) used as an Agent;
+    unlike ``agents.adapters.BotAgent`` it needs no ``restart_at``. Its policy is its move."""
+
+    def __init__(self, bot: Any) -> None:
+        self.bot = bot
+
+    def act(self, state: Any) -> int:
+        return int(self.bot.step(state))
+
+    def action_probabilities(self, state: Any) -> dict[int, float]:
+        return {self.act(state): 1.0}
 
 
 def _build_hle(kind: str) -> Factory:

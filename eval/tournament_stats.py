@@ -191,16 +191,16 @@ def live_standings(agents: list[str], records: Iterable[dict[str, Any]], coopera
         for r in records:
             if r["kind"] == "self-play":
                 scores.setdefault(r["seats"][0], []).append(float(r["score"]))
-        board = sorted(((np.mean(v), a) for a, v in scores.items()), reverse=True)
-        return " ".join(f"{_short(a)}={m:.2f}" for m, a in board[:top])
+        board = sorted((-float(np.mean(v)), a) for a, v in scores.items())
+        return " ".join(f"{_short(a)}={-m:.2f}" for m, a in board[:top])
     points: dict[str, list[float]] = {}
     for r in records:
         for s, a in enumerate(r["seats"]):
             for t, b in enumerate(r["seats"]):
                 if t != s and a != b:
                     points.setdefault(a, []).append(outcome(r["returns"][s], r["returns"][t]))
-    board = sorted(((np.mean(v), a) for a, v in points.items()), reverse=True)
-    return " ".join(f"{_short(a)}={100 * m:.0f}%" for m, a in board[:top])
+    board = sorted((-float(np.mean(v)), a) for a, v in points.items())
+    return " ".join(f"{_short(a)}={-100 * m:.0f}%" for m, a in board[:top])
 
 
 def _short(spec: str, width: int = 14) -> str:
