@@ -31,6 +31,7 @@ from csrc.rng cimport Rng, rng_seed
 
 cdef extern from *:
     int __builtin_popcount(unsigned int x) nogil
+    int __builtin_ctz(unsigned int x) nogil
 
 # Three-valued answers of a predicate over a set of identities.
 cdef enum:
@@ -140,13 +141,9 @@ cdef inline void prob_of(unsigned int k, unsigned int x, int* num, int* den) noe
 
 cdef inline int single_id(unsigned int k) noexcept nogil:
     """The identity of a singleton set, else -1."""
-    cdef int i
     if k == 0 or (k & (k - 1)) != 0:
         return -1
-    i = 0
-    while (k >> i) != 1u:
-        i += 1
-    return i
+    return __builtin_ctz(k)
 
 
 cdef inline int common_rank(const Board* bd, unsigned int k) noexcept nogil:
@@ -372,6 +369,16 @@ cdef int simple_decide(const BotState* b, const HanabiState* s, const Board* bd)
     return uid_discard(bd, 0)
 
 
+cdef unsigned int exhausted_mask(const BotState* b, const HanabiState* s, const int* counted) noexcept nogil:
+    """Identities whose every copy is gone or accounted for by `counted`."""
+    cdef unsigned int m = 0
+    cdef int cid
+    for cid in range(MAX_CARD_IDS):
+        if b.gone[cid] + counted[cid] == s.cfg.copies[card_rank(cid)]:
+            m |= 1u << cid
+    return m
+
+
 # ----------------------------------------------------------------------------------------------
 # HolmesBot
 # ----------------------------------------------------------------------------------------------
@@ -386,12 +393,22 @@ cdef void holmes_located(const BotState* b, const HanabiState* s, int* located) 
                 located[b.kcol[p][i] * MAX_RANKS + b.krank[p][i]] += 1
 
 
-cdef void holmes_update_slot(BotState* b, const HanabiState* s, const Board* bd, int p, int i,
-                             const int* located) noexcept nogil:
-    """Refresh steps (a)-(e) of one slot: fix lone colour/rank, prune, derive sticky flags."""
-    cdef unsigned int k, remove
-    cdef int c, r, found, cid
-    cdef unsigned char fl
+cdef void holmes_update_slot(BotState* b, const Board* bd, int p, int i,
+                             unsigned int exhausted) noexcept nogil:
+    """Refresh steps (a)-(e) of one slot: fix lone colour/rank, prune, derive sticky flags.
+
+    ``exhausted``: identities whose copies are all gone or located in fully known slots."""
+    cdef unsigned int k, remove, banned
+    cdef int c, r, found
+    cdef unsigned char fl = b.flags[p][i]
+    # identities ruled out by counts and by the sticky flags (flags do not change in (a)-(b))
+    banned = exhausted
+    if fl & FLAG_VALUABLE:
+        banned |= ~bd.holmes_valuable
+    if fl & FLAG_PLAYABLE:
+        banned |= ~bd.playable
+    if fl & FLAG_WORTHLESS:
+        banned |= ~bd.trash
     while True:
         k = b.K[p][i]
         # (a) a lone possible colour / rank becomes known
@@ -417,27 +434,14 @@ cdef void holmes_update_slot(BotState* b, const HanabiState* s, const Board* bd,
                         break
             if found >= 0:
                 b.krank[p][i] = found
-        # (b) prune identities ruled out by counts and by the sticky flags
+        # (b) prune (only while the card is not fully known)
         if b.kcol[p][i] >= 0 and b.krank[p][i] >= 0:
             break
-        fl = b.flags[p][i]
-        remove = 0
-        for cid in range(MAX_CARD_IDS):
-            if not (k >> cid) & 1u:
-                continue
-            if b.gone[cid] + located[cid] == s.cfg.copies[card_rank(cid)]:
-                remove |= 1u << cid
-            elif (fl & FLAG_VALUABLE) and not (bd.holmes_valuable >> cid) & 1u:
-                remove |= 1u << cid
-            elif (fl & FLAG_PLAYABLE) and not (bd.playable >> cid) & 1u:
-                remove |= 1u << cid
-            elif (fl & FLAG_WORTHLESS) and not (bd.trash >> cid) & 1u:
-                remove |= 1u << cid
+        remove = k & banned
         if remove == 0:
             break
         b.K[p][i] = k & ~remove
     k = b.K[p][i]
-    fl = b.flags[p][i]
     # (c) worthless
     if fl & FLAG_WORTHLESS:
         return
@@ -455,12 +459,14 @@ cdef void holmes_refresh(BotState* b, const HanabiState* s, const Board* bd) noe
     cdef int located[MAX_CARD_IDS]
     cdef int again[MAX_CARD_IDS]
     cdef int p, i
+    cdef unsigned int ex
     cdef bint changed
     holmes_located(b, s, located)
     while True:
+        ex = exhausted_mask(b, s, located)
         for p in range(bd.N):
             for i in range(b.rec_len[p]):
-                holmes_update_slot(b, s, bd, p, i, located)
+                holmes_update_slot(b, bd, p, i, ex)
         holmes_located(b, s, again)
         changed = False
         for i in range(MAX_CARD_IDS):
@@ -671,16 +677,6 @@ cdef void smart_located(const BotState* b, int N, int* located) noexcept nogil:
             x = single_id(b.K[p][i])
             if x >= 0:
                 located[x] += 1
-
-
-cdef unsigned int exhausted_mask(const BotState* b, const HanabiState* s, const int* counted) noexcept nogil:
-    """Identities whose every copy is gone or accounted for by `counted`."""
-    cdef unsigned int m = 0
-    cdef int cid
-    for cid in range(MAX_CARD_IDS):
-        if b.gone[cid] + counted[cid] == s.cfg.copies[card_rank(cid)]:
-            m |= 1u << cid
-    return m
 
 
 cdef void smart_refresh(BotState* b, const HanabiState* s, const Board* bd) noexcept nogil:
@@ -1106,6 +1102,24 @@ cdef void bot_observe(BotState* b, const HanabiState* pre, int uid) noexcept nog
     bot_observe_event(b, pre, &ev)
 
 
+cdef void bots_observe_all(BotState* bots, int n, const HanabiState* pre, int uid) noexcept nogil:
+    cdef BotEvent ev = bot_event(pre, uid)
+    cdef Board bd
+    cdef int p
+    for p in range(n):
+        bot_refresh(&bots[p], pre)
+    # the gone counts are public, so every seat's board summary is the same
+    board_init(&bd, pre, &bots[0])
+    for p in range(n):
+        if bots[p].kind == BOT_SIMPLE:
+            simple_observe(&bots[p], pre, &ev, &bd)
+        elif bots[p].kind == BOT_HOLMES:
+            holmes_observe(&bots[p], pre, &ev, &bd)
+        else:
+            smart_observe(&bots[p], pre, &ev, &bd)
+        bots[p].fresh_at = -1
+
+
 cdef int bot_decide(const BotState* b, const HanabiState* s) noexcept nogil:
     cdef BotState fresh
     cdef const BotState* use = b
@@ -1137,13 +1151,11 @@ cdef int play_self_game(HanabiState* s, int kind, long long* moves) noexcept nog
     for p in range(N):
         bot_init(&bots[p], kind, p, s)
     while not s.terminal:
-        for p in range(N):
-            bot_refresh(&bots[p], s)
+        bot_refresh(&bots[s.cur_player], s)
         uid = bot_decide(&bots[s.cur_player], s)
         if not move_is_legal(s, uid):
             return s.num_moves_made
-        for p in range(N):
-            bot_observe(&bots[p], s, uid)
+        bots_observe_all(bots, N, s, uid)
         apply_move(s, uid)
         moves[0] += 1
     return -1
@@ -1367,8 +1379,7 @@ cdef class BotSeats:
             raise ValueError("cannot observe a move on a terminal state")
         if uid < 0 or uid >= pre_state.s.cfg.num_moves or not move_is_legal(&pre_state.s, uid):
             raise ValueError(f"move {uid} is not legal in this state")
-        for p in range(self.num_players):
-            bot_observe(&self.seats[p], &pre_state.s, uid)
+        bots_observe_all(self.seats, self.num_players, &pre_state.s, uid)
         self.moves_seen += 1
 
     def decide(self, PyHanabiState state) -> int:

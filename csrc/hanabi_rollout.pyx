@@ -20,7 +20,7 @@ import numpy as np
 from csrc.hanabi_state cimport HanabiState, MAX_PLAYERS, MAX_MOVES, MAX_CARD_IDS, MAX_RANKS
 from csrc.hanabi_engine cimport (apply_move, legal_moves, move_is_legal, state_score,
                                  fireworks_total, set_hand, shuffle_undrawn, unseen_cards)
-from csrc.hanabi_bots cimport BotState, BotSeats, bot_refresh, bot_decide, bot_observe
+from csrc.hanabi_bots cimport BotState, BotSeats, bot_refresh, bot_decide, bots_observe_all
 from csrc.hanabi_engine_state cimport HanabiState as PyHanabiState
 from csrc.rng cimport Rng, rng_seed, rng_uniform, rng_below
 
@@ -42,8 +42,7 @@ cdef int bot_playout(HanabiState* s, BotState* bots, double epsilon, Rng* rng,
             # cannot happen on-policy; keeps off-policy (hypothetical) states from corrupting
             n = legal_moves(s, moves)
             uid = moves[0]
-        for p in range(N):
-            bot_observe(&bots[p], s, uid)
+        bots_observe_all(bots, N, s, uid)
         apply_move(s, uid)
     if keep_points:
         return fireworks_total(s)
@@ -64,8 +63,7 @@ cdef int bot_rollout(const HanabiState* s, const BotState* bots, uint64_t seed, 
     elif reshuffle:
         shuffle_undrawn(&work, &rng)
     if first_move >= 0 and not work.terminal:
-        for p in range(work.cfg.num_players):
-            bot_observe(&local[p], &work, first_move)
+        bots_observe_all(local, work.cfg.num_players, &work, first_move)
         apply_move(&work, first_move)
     return bot_playout(&work, local, epsilon, &rng, keep_points)
 
