@@ -36,6 +36,12 @@ class _Cache:
     seats: BotSeats             # bot tables that have observed `history`
 
 
+def _same_deal(cached: HanabiState, state: HanabiState) -> bool:
+    """Whether ``state`` can continue ``cached``: same cards drawn up to the cached point."""
+    drawn = len(cached.deal_order()) - cached.deck_size()
+    return cached.deal_order()[:drawn] == state.deal_order()[:drawn]
+
+
 class HanabiBotAgent:
     """A rule-based bot (``bot`` = "simple", "holmes" or "smart") playing any seat.
 
@@ -84,15 +90,20 @@ class HanabiBotAgent:
         cache = self._cache
         if (cache is not None and cache.state.game == state.game
                 and len(history) >= len(cache.history)
-                and history[:len(cache.history)] == cache.history):
+                and history[:len(cache.history)] == cache.history
+                and _same_deal(cache.state, state)):
             work = cache.state.clone()
             seats = cache.seats.copy()
-            for uid in history[len(cache.history):]:
-                seats.observe(work, uid)
-                work.apply_action(uid)
-            if same_state(work, state):
-                self._cache = _Cache(history, work, seats)
-                return seats
+            try:
+                for uid in history[len(cache.history):]:
+                    seats.observe(work, uid)
+                    work.apply_action(uid)
+            except ValueError:          # not the cached game after all: rebuild below
+                pass
+            else:
+                if same_state(work, state):
+                    self._cache = _Cache(history, work, seats)
+                    return seats
         seats, work = BotSeats.replay(self.bot, state)
         if not same_public_record(work, state):
             raise ValueError("cannot rebuild the bots' tables: replaying the state's history from "
