@@ -51,7 +51,7 @@ class AgentSpec:
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_\-]*")
 _BARE_PATH = re.compile(r"[^\s()@,=\"']+")
-_BARE_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-/]*")
+_BARE_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.+\-/]*")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
@@ -765,3 +765,33 @@ register(AgentEntry(
             Param("iters", int, 1000, "iterations", positive=True),
             Param("average", bool, True, "play the average policy (false: current iterate)")),
     supports=_infostate_game, modules=("search.cfr", "csrc.cfr_kernels")))
+
+
+def _build_subgame(game: Any, seed: int, *, blueprint: Agent | None, iters: int, algorithm: str,
+                   gadget: str, opt_out: str, max_public_histories: int,
+                   max_subgame_nodes: int, rollouts: int) -> Agent:
+    from agents.uniform import UniformAgent
+    from search.subgame_agent import SubgameSolvingAgent
+    return SubgameSolvingAgent(game.raw, blueprint if blueprint is not None else UniformAgent(seed),
+                               iterations=iters, algorithm=algorithm, seed=seed, gadget=gadget,
+                               opt_out=opt_out, max_public_histories=max_public_histories,
+                               max_subgame_nodes=max_subgame_nodes, rollouts=rollouts)
+
+
+register(AgentEntry(
+    "cfr-subgame", "decision-time subgame solving at the current public state (resolve gadget), "
+    "the public-belief-state baseline; blueprint @X defaults to uniform",
+    "two-player zero-sum OpenSpiel games", _build_subgame,
+    params=(Param("iters", int, 200, "solver iterations per subgame", positive=True),
+            Param("algorithm", str, "cfr+", "subgame solver",
+                  choices=("cfr+", "dcfr", "cfr", "lcfr", "pcfr+")),
+            Param("gadget", str, "resolve", "opt-out gadget", choices=("resolve", "none")),
+            Param("opt_out", str, "best_response", "opt-out value of the opponent",
+                  choices=("best_response", "blueprint")),
+            Param("max_public_histories", int, 100_000, "above this public-state size play "
+                  "the blueprint", positive=True),
+            Param("max_subgame_nodes", int, 500_000, "larger subgames are depth-limited",
+                  positive=True),
+            Param("rollouts", int, 4, "blueprint playouts per depth-limited leaf (uncompiled "
+                  "games)", positive=True)),
+    supports=_zero_sum_infostate, modules=("search.subgame_agent",), blueprint="optional"))

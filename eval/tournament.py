@@ -34,8 +34,9 @@ from eval.tournament_play import GameFailure
 from eval.tournament_run import run_tournament
 from eval.tournament_store import StoreError
 
-DEFAULT_KUHN = Section("kuhn_poker", ("uniform", "mmd(eta=50.0,alpha=0.01,exact=true)",
-                                      "mcts(simulations=100)"), "round-robin", 100)
+DEFAULT_KUHN = Section("kuhn_poker", ("uniform", "cfr(solver=cfr+,iters=1000)",
+                                      "mmd(eta=50.0,alpha=0.01,exact=true)",
+                                      "mcts(simulations=100)"), "round-robin", 300)
 DEFAULT_HANABI_AGENTS = ("smartbot", "holmesbot", "simplebot", "hle-simple")
 
 
@@ -51,7 +52,7 @@ def default_config(seed: int = 0) -> TournamentConfig:
             if entry.available:
                 available.append(spec)
         if available:
-            sections.append(Section("hanabi(players=2)", tuple(available), "cross-play", 50))
+            sections.append(Section("hanabi(players=2)", tuple(available), "cross-play", 100))
     return TournamentConfig(tuple(sections), seed=seed)
 
 

@@ -40,11 +40,14 @@ def heatmap(matrix: np.ndarray, rows: list[str], cols: list[str], title: str, pa
     fig.colorbar(image, ax=ax, label=cbar)
     ax.set_xticks(range(len(cols)), [_label(c) for c in cols], rotation=35, ha="right")
     ax.set_yticks(range(len(rows)), [_label(r) for r in rows])
+    top = float(finite.max()) if finite.size else 1.0
+    bottom = float(finite.min()) if finite.size else 0.0
     for i in range(matrix.shape[0]):
         for j in range(matrix.shape[1]):
             if math.isfinite(matrix[i, j]):
+                bright = (matrix[i, j] - bottom) > 0.6 * (top - bottom)
                 ax.text(j, i, f"{matrix[i, j]:.2f}", ha="center", va="center", fontsize=8,
-                        color="black" if symmetric else "white")
+                        color="black" if symmetric or bright else "white")
     ax.set_title(title)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -77,10 +80,10 @@ def histograms(values: dict[str, list[float]], title: str, xlabel: str, path: st
     everything = [v for vs in values.values() for v in vs]
     lo, hi = (min(everything), max(everything)) if everything else (0.0, 1.0)
     distinct = sorted(set(everything))
-    if len(distinct) <= 30:
-        step = min(np.diff(distinct)) if len(distinct) > 1 else 1.0
-        bins = np.append(np.array(distinct) - step / 2, distinct[-1] + step / 2) \
-            if distinct else 10
+    step = float(min(np.diff(distinct))) if len(distinct) > 1 else 1.0
+    if distinct and (hi - lo) / step <= 60:
+        # few distinct values on a lattice (scores, poker returns): one bin per lattice point
+        bins = np.arange(lo - step / 2, hi + step, step)
     else:
         bins = np.linspace(lo, hi, 31)
     for agent, vs in values.items():

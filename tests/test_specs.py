@@ -102,7 +102,8 @@ def _play(agent, game_string: str, chance_seed: int = 0) -> list[int]:
 
 @pytest.mark.parametrize("spec", ["uniform", "mmd(exact=true)", "mmd(histories=3)@uniform",
                                   "mcts(simulations=20)", "ismcts(simulations=20)",
-                                  "cfr(iters=20)", "mixed(epsilon=0.5)@cfr(iters=5)"])
+                                  "cfr(iters=20)", "mixed(epsilon=0.5)@cfr(iters=5)",
+                                  "cfr-subgame(iters=20)@cfr(iters=10)", "cfr(solver=mmd)"])
 def test_specs_build_seeded_agents_for_kuhn(spec):
     runs = [[_play(build_agent(spec, "kuhn_poker", seed), "kuhn_poker", k) for k in range(6)]
             for seed in (5, 5)]
