@@ -173,11 +173,15 @@ class HanabiGame:
         first."""
         return new_state(self, self._params, seed, deck)
 
+    def _key(self) -> tuple[int, ...]:
+        """The rules with the hand size resolved (hand_size=None and its default are equal)."""
+        return (*self._params[:3], self._hand_size, *self._params[4:])
+
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, HanabiGame) and other.config == self.config
+        return isinstance(other, HanabiGame) and other._key() == self._key()
 
     def __hash__(self) -> int:
-        return hash(self.config)
+        return hash(self._key())
 
     def __repr__(self) -> str:
         c = self.config

@@ -62,6 +62,14 @@ def hle_game(game: HanabiGame, seed: int = 0) -> "pyhanabi.HanabiGame":
                                 "seed": int(seed), "random_start_player": False})
 
 
+def new_hle_state(hgame: "pyhanabi.HanabiGame") -> Any:
+    """``hgame.new_initial_state()`` that keeps ``hgame`` alive: a pyhanabi state holds only a
+    raw pointer to its game, which pyhanabi frees when the Python game object dies."""
+    state = hgame.new_initial_state()
+    state._uedtp_parent_game = hgame
+    return state
+
+
 def game_from_hle(hle: "pyhanabi.HanabiGame") -> HanabiGame:
     """Our ``HanabiGame`` with the rules of a pyhanabi game."""
     return HanabiGame(players=hle.num_players(), colors=hle.num_colors(), ranks=hle.num_ranks(),
@@ -106,7 +114,7 @@ def to_hle(state: HanabiState, seed: int = 0) -> Any:
                            "cannot deal chosen cards into HLE")
     game = state.game
     deck = state.deal_order()
-    hle_state = hle_game(game, seed).new_initial_state()
+    hle_state = new_hle_state(hle_game(game, seed))
     pos = _deal_pending_hle(hle_state, deck, 0)
     for uid in state.history():
         hle_state.apply_move(hle_move(game, uid))
@@ -294,8 +302,7 @@ def check_parity_hle(game: HanabiGame, seed: int) -> HanabiState:
     _need_hle()
     rng = np.random.default_rng(seed)
     play_w, smart = _policy_params(rng)
-    hgame = hle_game(game, seed=seed)
-    hle_state = hgame.new_initial_state()
+    hle_state = new_hle_state(hle_game(game, seed=seed))
     if seed % 2 == 0:
         ours = game.new_initial_state(seed=seed)
         deck = ours.deal_order()
