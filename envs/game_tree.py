@@ -546,6 +546,9 @@ def cached_game_tree(game: "str | pyspiel.Game", max_nodes: int = DEFAULT_MAX_NO
     game = as_game(game)
     key = str(game)
     tree = _TREE_CACHE.get(key)
+    if tree is not None and tree.num_nodes > max_nodes:
+        raise GameTooLargeError(f"{key} has {tree.num_nodes:,} histories, above the cap of "
+                                f"{max_nodes:,}")
     if tree is None:
         tree = build_game_tree(game, max_nodes=max_nodes)
         if len(_TREE_CACHE) >= 8:
