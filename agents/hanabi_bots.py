@@ -1,4 +1,4 @@
-"""Rule-based Hanabi bots (SimpleBot, HolmesBot, SmartBot) as Agents over the native engine.
+"""Rule-based Hanabi bots (SimpleBot, HolmesBot, SmartBot, ValueBot) as Agents over the native engine.
 
 One step of an agent: bring its cached per-seat bot tables (``csrc.hanabi_bots.BotSeats``) up
 to the state's move history, each new move observed on its pre-move snapshot, then ask the bot
@@ -26,7 +26,8 @@ from typing import Any
 from csrc.hanabi_bots import BOT_NAMES, BotSeats, bot_kind, same_public_record, same_state
 from envs.hanabi import HanabiState
 
-__all__ = ["HanabiBotAgent", "SimpleBotAgent", "HolmesBotAgent", "SmartBotAgent", "BOT_NAMES"]
+__all__ = ["HanabiBotAgent", "SimpleBotAgent", "HolmesBotAgent", "SmartBotAgent", "ValueBotAgent",
+           "BOT_NAMES"]
 
 
 @dataclass
@@ -43,7 +44,7 @@ def _same_deal(cached: HanabiState, state: HanabiState) -> bool:
 
 
 class HanabiBotAgent:
-    """A rule-based bot (``bot`` = "simple", "holmes" or "smart") playing any seat.
+    """A rule-based bot (``bot`` = "simple", "holmes", "smart" or "value") playing any seat.
 
     One agent object can play every seat of a game (its tables hold one bot per seat) or just
     one; it follows whichever game it is shown. ``seed`` is accepted for the Agent protocol;
@@ -57,7 +58,7 @@ class HanabiBotAgent:
 
     @property
     def bot(self) -> str:
-        """The bot's name: "simple", "holmes" or "smart"."""
+        """The bot's name: "simple", "holmes", "smart" or "value"."""
         return BOT_NAMES[self._kind]
 
     def __repr__(self) -> str:
@@ -132,3 +133,10 @@ class SmartBotAgent(HanabiBotAgent):
 
     def __init__(self, seed: int | None = 0) -> None:
         super().__init__("smart", seed)
+
+
+class ValueBotAgent(HanabiBotAgent):
+    """ValueBot: SimpleBot plus warnings about last copies and a value-aware discard."""
+
+    def __init__(self, seed: int | None = 0) -> None:
+        super().__init__("value", seed)

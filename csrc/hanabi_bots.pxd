@@ -1,5 +1,5 @@
 # cython: language_level=3
-"""Native rule-based Hanabi bots (SimpleBot, HolmesBot, SmartBot) over the plain state struct.
+"""Native rule-based Hanabi bots (SimpleBot, HolmesBot, SmartBot, ValueBot) over the state struct.
 
 A bot is split in two so that belief code can re-evaluate a partner under hypothetical hands:
 
@@ -25,7 +25,11 @@ cdef enum BotKind:
     BOT_SIMPLE = 0
     BOT_HOLMES = 1
     BOT_SMART = 2
-    NUM_BOT_KINDS = 3
+    BOT_VALUE = 3
+    NUM_BOT_KINDS = 4
+
+cdef enum:
+    SEEN_DONE = 255              # ValueBot's marker for an identity that has been played
 
 cdef enum BotFlag:
     FLAG_PLAYABLE = 1
@@ -49,6 +53,7 @@ ctypedef struct BotState:
     signed char krank[MAX_PLAYERS][MAX_HAND]         # known-rank field, -1 unknown (Simple, Holmes)
     unsigned char flags[MAX_PLAYERS][MAX_HAND]       # BotFlag bits (Simple, Holmes)
     unsigned char gone[MAX_CARD_IDS]                 # copies played, misplayed or discarded
+    unsigned char seen[MAX_CARD_IDS]                 # ValueBot: discarded/misplayed, SEEN_DONE once played
 
 # A public event as the bots see it (decoded from a move uid and the pre-move state).
 ctypedef struct BotEvent:

@@ -1,5 +1,5 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""Rule-based Hanabi bots (SimpleBot, HolmesBot, SmartBot) as nogil functions on the state struct.
+"""Rule-based Hanabi bots (SimpleBot, HolmesBot, SmartBot, ValueBot) as nogil functions on the state struct.
 
 One step of a bot is either
 - ``bot_observe``: fold one public event (a play/discard with the card's identity, or a hint with
@@ -9,7 +9,7 @@ One step of a bot is either
   board, own tables; never the own hand) and return the first move a rule produces.
 
 The rules follow the behaviour of the classic bots as specified in the project's reference
-document (shared/reference/hanabi_bots.md, sections 3, 5 and 6); this is an independent
+document (shared/reference/hanabi_bots.md, sections 3-6); this is an independent
 implementation written from that description. SmartBot has a permissive fallback for empty
 possibility sets (they count as 10 identities, probability 1/2, every predicate MAYBE), so it can
 be run on hypothetical hands that contradict its conventions.
@@ -39,7 +39,7 @@ cdef enum:
     T_YES = 1
     T_MAYBE = 2
 
-BOT_NAMES = ("simple", "holmes", "smart")
+BOT_NAMES = ("simple", "holmes", "smart", "value")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -665,6 +665,203 @@ cdef int holmes_decide(const BotState* b, const HanabiState* s, const Board* bd)
 
 
 # ----------------------------------------------------------------------------------------------
+# ValueBot
+# ----------------------------------------------------------------------------------------------
+
+cdef inline bint value_last_copy(const BotState* b, const HanabiState* s, int cid) noexcept nogil:
+    """Exactly one copy of cid is left unseen (and it has not been played)."""
+    return b.seen[cid] != SEEN_DONE and b.seen[cid] + 1 == s.cfg.copies[card_rank(cid)]
+
+
+cdef bint value_could_be_valuable(const BotState* b, const HanabiState* s, const Board* bd,
+                                  int r) noexcept nogil:
+    cdef int c
+    for c in range(bd.C):
+        if value_last_copy(b, s, c * MAX_RANKS + r):
+            return True
+    return False
+
+
+cdef void value_observe(BotState* b, const HanabiState* pre, const BotEvent* ev,
+                        const Board* bd) noexcept nogil:
+    cdef int p, i, c, r, d, lowest_after, cid
+    cdef bint draws = pre.deck_pos < pre.cfg.deck_size
+    cdef bint warning
+    if ev.type == MOVE_DISCARD:
+        drop_slot(b, ev.actor, ev.slot, draws)
+        if b.seen[ev.card] != SEEN_DONE:
+            b.seen[ev.card] += 1
+    elif ev.type == MOVE_PLAY:
+        drop_slot(b, ev.actor, ev.slot, draws)
+        c = card_color(ev.card)
+        r = card_rank(ev.card)
+        if pre.fireworks[c] == r:
+            if not value_last_copy(b, pre, ev.card):
+                for p in range(bd.N):
+                    for i in range(b.rec_len[p]):
+                        if not (b.flags[p][i] & FLAG_PLAYABLE):
+                            continue
+                        if b.krank[p][i] == bd.R - 1:
+                            continue
+                        if b.kcol[p][i] >= 0 and b.kcol[p][i] != c:
+                            continue
+                        if b.krank[p][i] >= 0 and b.krank[p][i] != r:
+                            continue
+                        b.flags[p][i] &= ~FLAG_PLAYABLE
+            b.seen[ev.card] = SEEN_DONE
+            lowest_after = MAX_RANKS + 1
+            for i in range(bd.C):
+                d = pre.fireworks[i] + (1 if i == c else 0)
+                if d < lowest_after:
+                    lowest_after = d
+            if lowest_after > r:          # every card of this rank is now trash
+                for p in range(bd.N):
+                    for i in range(b.rec_len[p]):
+                        if b.krank[p][i] == r:
+                            b.flags[p][i] |= FLAG_WORTHLESS
+        elif b.seen[ev.card] != SEEN_DONE:
+            b.seen[ev.card] += 1
+    elif ev.type == MOVE_REVEAL_COLOR:
+        p = ev.target
+        c = ev.color
+        for i in range(b.rec_len[p]):
+            if not (ev.touched & (1u << i)):
+                continue
+            b.kcol[p][i] = c
+            if b.krank[p][i] < 0:
+                b.krank[p][i] = pre.fireworks[c]
+            r = b.krank[p][i]
+            cid = c * MAX_RANKS + r
+            if r < bd.R and b.seen[cid] == SEEN_DONE:
+                b.flags[p][i] |= FLAG_WORTHLESS
+            else:
+                if r == pre.fireworks[c]:
+                    b.flags[p][i] |= FLAG_PLAYABLE
+                if r < bd.R and value_last_copy(b, pre, cid):
+                    b.flags[p][i] |= FLAG_VALUABLE
+    else:
+        p = ev.target
+        d = holmes_chop(b, p)
+        warning = (value_could_be_valuable(b, pre, bd, ev.rank) and d >= 0
+                   and (ev.touched & (1u << d)) != 0)
+        if is_reclaim(pre, ev):
+            return
+        if warning:
+            b.flags[p][d] |= FLAG_VALUABLE
+            if ev.rank == bd.lowest:
+                b.flags[p][d] |= FLAG_PLAYABLE
+        for i in range(b.rec_len[p]):
+            if ev.touched & (1u << i):
+                b.krank[p][i] = ev.rank
+                if not warning:
+                    b.flags[p][i] |= FLAG_PLAYABLE
+
+
+cdef int value_best_hint(const BotState* b, const HanabiState* s, const Board* bd, int p,
+                         int* best_score) noexcept nogil:
+    """SimpleBot's helpful hint with ValueBot's acceptance rules (see the reference, section 4)."""
+    cdef int me = b.me
+    cdef int n = s.hand_len[p]
+    cdef int c, r, i, cid, score, d, avoid, best_uid
+    cdef bint reject
+    best_uid = -1
+    best_score[0] = 0
+    avoid = -1
+    d = holmes_chop(b, p)
+    if d >= 0 and value_could_be_valuable(b, s, bd, card_rank(s.hands[p][d])):
+        avoid = card_rank(s.hands[p][d])
+    for c in range(bd.C):
+        score = 0
+        reject = False
+        for i in range(n):
+            cid = s.hands[p][i]
+            if card_color(cid) != c:
+                continue
+            if (bd.playable >> cid) & 1u:
+                if not (b.flags[p][i] & FLAG_PLAYABLE):
+                    score += 1
+            elif b.krank[p][i] < 0:
+                reject = True
+                break
+        if not reject and score > best_score[0]:
+            best_score[0] = score
+            best_uid = uid_color(bd, me, p, c)
+    for r in range(bd.R):
+        if r == avoid:
+            continue
+        score = 0
+        reject = False
+        for i in range(n):
+            cid = s.hands[p][i]
+            if card_rank(cid) != r:
+                continue
+            if not (bd.playable >> cid) & 1u:
+                reject = True
+                break
+            if not (b.flags[p][i] & FLAG_PLAYABLE):
+                score += 1
+        if not reject and score > best_score[0]:
+            best_score[0] = score
+            best_uid = uid_rank(bd, me, p, r)
+    return best_uid
+
+
+cdef int value_decide(const BotState* b, const HanabiState* s, const Board* bd) noexcept nogil:
+    cdef int me = b.me
+    cdef int n = s.hand_len[me]
+    cdef int L = (me + 1) % bd.N
+    cdef int d, cid, uid, score, i, best_i, best_v, off, p, best_score, best_uid
+    # 1. warn the left partner if its chop card is the last copy
+    if s.info_tokens > 0:
+        d = holmes_chop(b, L)
+        if d >= 0:
+            cid = s.hands[L][d]
+            if value_last_copy(b, s, cid):
+                uid = value_best_hint(b, s, bd, L, &score)
+                if score > 0:
+                    return uid
+                return uid_rank(bd, me, L, card_rank(cid))
+    # 2. play the playable-flagged slot with the lowest known rank
+    best_i = -1
+    best_v = 1000
+    for i in range(n):
+        if (b.flags[me][i] & FLAG_PLAYABLE) and b.krank[me][i] < best_v:
+            best_v = b.krank[me][i]
+            best_i = i
+    if best_i >= 0:
+        return uid_play(bd, best_i)
+    # 3. helpful hint
+    if s.info_tokens > 0:
+        best_score = 0
+        best_uid = -1
+        for off in range(1, bd.N):
+            p = (me + off) % bd.N
+            uid = value_best_hint(b, s, bd, p, &score)
+            if score > best_score:
+                best_score = score
+                best_uid = uid
+        if best_score > 0:
+            return best_uid
+    # 4. filler hint at full tokens
+    if s.info_tokens == s.cfg.max_info_tokens:
+        return filler_hint(bd, s, me)
+    # 5. discard: worthless, else first not valuable, else the highest known rank
+    for i in range(n):
+        if b.flags[me][i] & FLAG_WORTHLESS:
+            return uid_discard(bd, i)
+    for i in range(n):
+        if not (b.flags[me][i] & FLAG_VALUABLE):
+            return uid_discard(bd, i)
+    best_i = 0
+    best_v = b.krank[me][0]
+    for i in range(1, n):
+        if b.krank[me][i] > best_v:
+            best_v = b.krank[me][i]
+            best_i = i
+    return uid_discard(bd, best_i)
+
+
+# ----------------------------------------------------------------------------------------------
 # SmartBot
 # ----------------------------------------------------------------------------------------------
 
@@ -1092,6 +1289,8 @@ cdef void bot_observe_event(BotState* b, const HanabiState* pre, const BotEvent*
         simple_observe(b, pre, ev, &bd)
     elif b.kind == BOT_HOLMES:
         holmes_observe(b, pre, ev, &bd)
+    elif b.kind == BOT_VALUE:
+        value_observe(b, pre, ev, &bd)
     else:
         smart_observe(b, pre, ev, &bd)
     b.fresh_at = -1
@@ -1115,6 +1314,8 @@ cdef void bots_observe_all(BotState* bots, int n, const HanabiState* pre, int ui
             simple_observe(&bots[p], pre, &ev, &bd)
         elif bots[p].kind == BOT_HOLMES:
             holmes_observe(&bots[p], pre, &ev, &bd)
+        elif bots[p].kind == BOT_VALUE:
+            value_observe(&bots[p], pre, &ev, &bd)
         else:
             smart_observe(&bots[p], pre, &ev, &bd)
         bots[p].fresh_at = -1
@@ -1133,6 +1334,8 @@ cdef int bot_decide(const BotState* b, const HanabiState* s) noexcept nogil:
         return simple_decide(use, s, &bd)
     if use.kind == BOT_HOLMES:
         return holmes_decide(use, s, &bd)
+    if use.kind == BOT_VALUE:
+        return value_decide(use, s, &bd)
     return smart_decide(use, s, &bd)
 
 
@@ -1162,8 +1365,8 @@ cdef int play_self_game(HanabiState* s, int kind, long long* moves) noexcept nog
 
 
 def bot_kind(name) -> int:
-    """The BotKind number of a bot name ('simple', 'holmes', 'smart'; case-insensitive, an
-    optional 'bot' suffix is accepted)."""
+    """The BotKind number of a bot name ('simple', 'holmes', 'smart', 'value'; case-insensitive,
+    an optional 'bot' suffix is accepted)."""
     if not isinstance(name, str):
         raise TypeError(f"bot name must be a str, got {type(name).__name__}")
     key = name.lower()
@@ -1400,7 +1603,7 @@ cdef class BotSeats:
 
     def possibilities(self, int seat, int player) -> list:
         """Per slot of ``player``, the card ids seat ``seat``'s bot still considers possible
-        (HolmesBot and SmartBot; SimpleBot keeps no such table and returns all cards)."""
+        (HolmesBot and SmartBot; SimpleBot and ValueBot keep no such table: all cards)."""
         cdef int i, cid
         if not 0 <= seat < self.num_players or not 0 <= player < self.num_players:
             raise ValueError(f"seat and player must be in 0..{self.num_players - 1}")

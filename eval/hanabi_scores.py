@@ -24,7 +24,7 @@ import numpy as np
 
 from csrc.hanabi_bots import BOT_NAMES, bot_kind, self_play_games
 
-PRETTY = {"simple": "SimpleBot", "holmes": "HolmesBot", "smart": "SmartBot"}
+PRETTY = {"simple": "SimpleBot", "holmes": "HolmesBot", "smart": "SmartBot", "value": "ValueBot"}
 
 
 @dataclass

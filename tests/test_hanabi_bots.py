@@ -15,11 +15,12 @@ import numpy as np
 import pytest
 
 from agents.full_support import FullSupportPolicy, full_support_bot
-from agents.hanabi_bots import HanabiBotAgent, HolmesBotAgent, SimpleBotAgent, SmartBotAgent
+from agents.hanabi_bots import (HanabiBotAgent, HolmesBotAgent, SimpleBotAgent, SmartBotAgent,
+                                ValueBotAgent)
 from csrc.hanabi_bots import BotSeats, bot_kind, play_deck, self_play_games
 from envs.hanabi import HanabiGame
 
-BOTS = ("simple", "holmes", "smart")
+BOTS = ("simple", "holmes", "smart", "value")
 REFERENCE_NAMES = {"SimpleBot": "simple", "HolmesBot": "holmes", "SmartBot": "smart"}
 
 
@@ -97,18 +98,20 @@ def test_smartbot_two_player_mean_at_least_22_5():
 
 @pytest.mark.parametrize("bot,players,lo,hi", [
     ("simple", 2, 16.5, 17.5), ("simple", 4, 18.9, 19.8),
-    ("holmes", 2, 20.4, 21.2), ("smart", 3, 22.9, 23.7), ("smart", 5, 20.3, 21.1)])
+    ("holmes", 2, 20.4, 21.2), ("smart", 3, 22.9, 23.7), ("smart", 5, 20.3, 21.1),
+    ("value", 2, 19.4, 20.2), ("value", 5, 17.4, 18.1)])
 def test_mean_points_match_reference_table(bot, players, lo, hi):
     fw, _, _ = self_play_games(bot, players, 2000, seed=7, num_threads=2)
     assert lo <= fw.mean() <= hi
 
 
-def test_simple_bot_never_misplays_and_results_do_not_depend_on_threads():
-    a = self_play_games("simple", 3, 400, seed=3, num_threads=1)
-    b = self_play_games("simple", 3, 400, seed=3, num_threads=2)
+@pytest.mark.parametrize("bot", ["simple", "value"])
+def test_cautious_bots_never_misplay_and_results_do_not_depend_on_threads(bot):
+    a = self_play_games(bot, 3, 400, seed=3, num_threads=1)
+    b = self_play_games(bot, 3, 400, seed=3, num_threads=2)
     for x, y in zip(a, b):
         assert np.array_equal(x, y)
-    assert a[1].max() == 0
+    assert a[1].max() == 0          # reference: SimpleBot and ValueBot never lose a life
 
 
 # ---------------------------------------------------------------------------------------------
@@ -201,7 +204,7 @@ def test_agent_classes_and_probabilities():
     game = HanabiGame(players=2)
     state = game.new_initial_state(seed=4)
     for cls, name in [(SimpleBotAgent, "simple"), (HolmesBotAgent, "holmes"),
-                      (SmartBotAgent, "smart")]:
+                      (SmartBotAgent, "smart"), (ValueBotAgent, "value")]:
         agent = cls(seed=1)
         assert agent.bot == name
         probs = agent.action_probabilities(state)
