@@ -396,15 +396,22 @@ def matching_histories(state: pyspiel.State, player: int, max_visits: int = 200_
 
     Depth-first search from the root, pruned: a node whose information-state string for
     ``player`` was never seen along the true history is skipped, and at ``player``'s own
-    decisions only the action it really took is followed.
+    decisions only the action it really took is followed. Raises ``ClosureLimitExceeded``
+    after ``max_visits`` nodes.
     """
+    return _matching(state, player, max_visits)[0]
+
+
+def _matching(state: pyspiel.State, player: int, max_visits: int
+              ) -> tuple[list[pyspiel.State], int]:
     game = state.get_game()
-    target_len = len(state.history())
+    history = state.history()
+    target_len = len(history)
     target = state.information_state_string(player)
     seen: set[str] = set()
     own: dict[str, int] = {}
     node = game.new_initial_state()
-    for a in state.history():
+    for a in history:
         if not node.is_chance_node():
             s = node.information_state_string(player)
             seen.add(s)
@@ -413,15 +420,14 @@ def matching_histories(state: pyspiel.State, player: int, max_visits: int = 200_
         node.apply_action(a)
     seen.add(target)
     found: list[pyspiel.State] = []
-    stack = [game.new_initial_state()]
+    stack = [(game.new_initial_state(), 0)]
     visits = 0
     while stack:
-        node = stack.pop()
+        node, depth = stack.pop()
         visits += 1
         if visits > max_visits:
             raise ClosureLimitExceeded(f"more than {max_visits:,} histories searched for the "
                                        f"information state of player {player}")
-        depth = len(node.history())
         if depth == target_len:
             if (not node.is_chance_node() and not node.is_terminal()
                     and node.information_state_string(player) == target):
@@ -435,30 +441,58 @@ def matching_histories(state: pyspiel.State, player: int, max_visits: int = 200_
             s = node.information_state_string(player)
             if s not in seen:
                 continue
-            actions = [own[s]] if node.current_player() == player and s in own else (
-                [] if node.current_player() == player else node.legal_actions())
+            if node.current_player() == player:
+                actions = [own[s]] if s in own else []
+            else:
+                actions = node.legal_actions()
         for a in actions:
             child = node.child(a)
             if not child.is_chance_node() and not child.is_terminal():
                 if child.information_state_string(player) not in seen:
                     continue
-            stack.append(child)
-    return found
+            stack.append((child, depth + 1))
+    return found, visits
 
 
 def state_closure(state: pyspiel.State, max_histories: int = 2_000,
-                  finder: HistoryFinder | None = None) -> list[pyspiel.State]:
-    """Public state of ``state`` by repeated ``finder`` calls (raises when over the cap)."""
-    finder = finder or matching_histories
+                  finder: HistoryFinder | None = None, max_visits: int = 300_000
+                  ) -> list[pyspiel.State]:
+    """Public state of ``state``: repeatedly add every history that gives some player the same
+    information state as a history already found (searched once per information state).
+
+    ``finder(state, player)`` may replace the built-in pruned DFS (e.g. a history sampler's
+    enumerator). Raises ``ClosureLimitExceeded`` above ``max_histories`` histories or (built-in
+    search) ``max_visits`` searched nodes in total.
+    """
     found: dict[tuple[int, ...], pyspiel.State] = {tuple(state.history()): state}
     frontier = [state]
+    searched: set[tuple[int, str]] = set()
+    budget = max_visits
+    num_players = state.get_game().num_players()
     while frontier:
         h = frontier.pop()
-        for p in range(h.get_game().num_players()):
-            for other in finder(h, p):
-                key = tuple(other.history())
-                if key not in found:
-                    found[key] = other
+        for p in range(num_players):
+            key = (p, h.information_state_string(p))
+            if key in searched:
+                continue
+            searched.add(key)
+            if finder is not None:
+                others = finder(h, p)
+            else:
+                if budget <= 0:
+                    raise ClosureLimitExceeded(f"more than {max_visits:,} histories searched "
+                                               "while building the public state")
+                try:
+                    others, used = _matching(h, p, budget)
+                except ClosureLimitExceeded:
+                    raise ClosureLimitExceeded(
+                        f"more than {max_visits:,} histories searched while building the public "
+                        f"state (at least {len(found):,} histories in it)") from None
+                budget -= used
+            for other in others:
+                hist = tuple(other.history())
+                if hist not in found:
+                    found[hist] = other
                     frontier.append(other)
                     if len(found) > max_histories:
                         raise ClosureLimitExceeded(

@@ -63,13 +63,17 @@ class SubgameSolvingAgent:
       max_subgame_nodes: larger subgames are depth-limited, leaves valued by the blueprint
         (exact values on a compiled tree; ``rollouts`` blueprint playouts otherwise).
       max_tree_nodes: games with more histories are handled without compiling the whole game.
+      finder / max_closure_visits (uncompiled games): ``finder(state, player)`` lists the
+        histories giving ``player`` the same information state (default: a pruned DFS that
+        may search at most ``max_closure_visits`` nodes per decision before falling back).
     """
 
     def __init__(self, game: "str | pyspiel.Game", blueprint: Any, iterations: int = 200,
                  algorithm: str = "cfr+", seed: int | None = 0, gadget: str = "resolve",
                  opt_out: str = "best_response", max_public_histories: int = 100_000,
                  max_subgame_nodes: int = 500_000, max_tree_nodes: int = DEFAULT_MAX_NODES,
-                 rollouts: int = 4, finder: HistoryFinder | None = None) -> None:
+                 rollouts: int = 4, finder: HistoryFinder | None = None,
+                 max_closure_visits: int = 300_000) -> None:
         self.game = as_game(game)
         require_two_player_zero_sum(self.game, "subgame solving")
         if algorithm not in ALGORITHMS:
@@ -80,7 +84,8 @@ class SubgameSolvingAgent:
             raise ValueError(f"unknown opt_out {opt_out!r}; expected one of {OPT_OUT_VALUES}")
         for label, v in (("iterations", iterations), ("max_public_histories",
                                                       max_public_histories),
-                         ("max_subgame_nodes", max_subgame_nodes), ("rollouts", rollouts)):
+                         ("max_subgame_nodes", max_subgame_nodes), ("rollouts", rollouts),
+                         ("max_closure_visits", max_closure_visits)):
             if not isinstance(v, (int, np.integer)) or v <= 0:
                 raise ValueError(f"{label} must be a positive integer, got {v!r}")
         self.iterations, self.algorithm = int(iterations), algorithm
@@ -88,6 +93,7 @@ class SubgameSolvingAgent:
         self.max_public_histories = int(max_public_histories)
         self.max_subgame_nodes = int(max_subgame_nodes)
         self.rollouts, self.finder = int(rollouts), finder
+        self.max_closure_visits = int(max_closure_visits)
         self.blueprint = blueprint
         self._rng = np.random.default_rng(seed)
         self._cache: dict[Any, dict[int, np.ndarray] | None] = {}
@@ -207,7 +213,8 @@ class SubgameSolvingAgent:
         player = state.current_player()
         info = state.information_state_string(player)
         try:
-            histories = state_closure(state, self.max_public_histories, self.finder)
+            histories = state_closure(state, self.max_public_histories, self.finder,
+                                      self.max_closure_visits)
         except SubgameTooLargeError as err:
             self._record(player, info, -1, 0, None, True, False, str(err), t0)
             return self.blueprint.action_probabilities(state)
