@@ -185,7 +185,7 @@ cdef class HanabiState:
         return TERMINAL_PLAYER if self.s.terminal else self.s.cur_player
 
     def is_terminal(self) -> bool:
-        return bool(self.s.terminal)
+        return self.s.terminal != 0
 
     def is_chance_node(self) -> bool:
         """Always False: the engine deals cards itself (kept for OpenSpiel-style callers)."""
@@ -211,11 +211,16 @@ cdef class HanabiState:
 
     def apply_action(self, uid) -> None:
         """Make move ``uid`` for the player to move; ValueError (state unchanged) if illegal."""
-        if isinstance(uid, bool) or not isinstance(uid, (int, np.integer)):
+        cdef int u
+        if type(uid) is not int and (isinstance(uid, bool)
+                                     or not isinstance(uid, (int, np.integer))):
             raise TypeError(f"a move uid must be an int, got {uid!r}")
-        if not (0 <= uid < self.s.cfg.num_moves) or not move_is_legal(&self.s, uid):
+        if not (0 <= uid < self.s.cfg.num_moves):
             raise ValueError(self._illegal_reason(uid))
-        apply_move(&self.s, uid)
+        u = uid
+        if not move_is_legal(&self.s, u):
+            raise ValueError(self._illegal_reason(u))
+        apply_move(&self.s, u)
 
     def apply_actions(self, uids) -> None:
         """Apply a sequence of moves; stops with ValueError at the first illegal one (the moves
