@@ -1,0 +1,121 @@
+"""Train a neural blueprint by self-play (deep MMD or PPO) and write resumable checkpoints.
+
+One step of the loop: ``trainer.update()`` (one self-play collection round + optimisation);
+every ``--eval-every`` updates, a seat-swapped evaluation against uniform random and the last
+snapshots is printed and appended to ``<out>.jsonl``, a snapshot is taken and the checkpoint
+``<out>`` is rewritten atomically (with the optimizer/RNG state, so ``--resume`` continues
+the same run). ``--ship PATH`` also writes a weights-only copy (no trainer state) for shipping.
+
+Example::
+
+    python -m eval.train_blueprint --game "dark_hex(board_size=3,gameversion=adh)" \\
+        --algorithm mmd --updates 1500 --out results/adh_mmd.pt --ship checkpoints/adh_mmd.pt
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import shlex
+import sys
+import time
+
+import torch
+from tqdm import tqdm
+
+from agents.torch_checkpoint import read
+from search.deep_mmd import SCHEDULES, DeepMMDTrainer, MMDConfig
+from search.ppo import PPOConfig, PPOTrainer
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--game", required=True)
+    p.add_argument("--algorithm", choices=("mmd", "ppo"), default="mmd")
+    p.add_argument("--updates", type=int, default=1000, help="total self-play updates")
+    p.add_argument("--games-per-update", type=int, default=256)
+    p.add_argument("--hidden", default="128,128", help="comma-separated hidden layer sizes")
+    p.add_argument("--lr", type=float, default=3e-4)
+    p.add_argument("--epochs", type=int, default=2)
+    p.add_argument("--minibatch", type=int, default=512)
+    p.add_argument("--alpha", type=float, default=0.05)
+    p.add_argument("--alpha-final", type=float, default=0.005)
+    p.add_argument("--alpha-schedule", choices=SCHEDULES, default="linear")
+    p.add_argument("--eta", type=float, default=1.0)
+    p.add_argument("--eta-final", type=float, default=1.0)
+    p.add_argument("--eta-schedule", choices=SCHEDULES, default="constant")
+    p.add_argument("--entropy-coef", type=float, default=0.01, help="PPO only")
+    p.add_argument("--clip", type=float, default=0.2, help="PPO only")
+    p.add_argument("--eval-every", type=int, default=100)
+    p.add_argument("--eval-games", type=int, default=1000)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    p.add_argument("--out", required=True, help="checkpoint path (rewritten as training goes)")
+    p.add_argument("--ship", default=None, help="also write a weights-only checkpoint here")
+    p.add_argument("--resume", action="store_true", help="continue the run saved at --out")
+    p.add_argument("--no-progress", action="store_true")
+    return p
+
+
+def make_trainer(args: argparse.Namespace):
+    hidden = tuple(int(h) for h in args.hidden.split(",") if h.strip())
+    common = dict(hidden=hidden, games_per_update=args.games_per_update, epochs=args.epochs,
+                  minibatch=args.minibatch, learning_rate=args.lr, total_updates=args.updates)
+    if args.algorithm == "mmd":
+        config = MMDConfig(alpha=args.alpha, alpha_final=args.alpha_final,
+                           alpha_schedule=args.alpha_schedule, eta=args.eta,
+                           eta_final=args.eta_final, eta_schedule=args.eta_schedule, **common)
+        return DeepMMDTrainer(args.game, config, seed=args.seed)
+    config = PPOConfig(entropy_coef=args.entropy_coef, clip=args.clip, **common)
+    return PPOTrainer(args.game, config, seed=args.seed)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.threads <= 0:
+        raise SystemExit(f"--threads must be positive, got {args.threads}")
+    torch.set_num_threads(args.threads)
+    trainer = make_trainer(args)
+    command = "python -m eval.train_blueprint " + " ".join(
+        shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
+    if args.resume:
+        ckpt = read(args.out, args.game)
+        if ckpt.trainer is None:
+            raise SystemExit(f"{args.out} has no trainer state to resume from")
+        trainer.net.load_state_dict(ckpt.state_dict)
+        trainer.load_trainer_state(ckpt.trainer)
+        print(f"resumed {args.out} at update {trainer.iteration}", flush=True)
+    log_path = os.path.splitext(args.out)[0] + ".jsonl"
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    meta = {"command": command}
+    start = time.perf_counter()
+    bar = tqdm(total=args.updates, initial=trainer.iteration, disable=args.no_progress,
+               desc=f"{args.algorithm} {args.game}", dynamic_ncols=True)
+    while trainer.iteration < args.updates:
+        stats = trainer.update()
+        bar.update(1)
+        bar.set_postfix({k: f"{stats[k]:.3f}" for k in ("value_loss", "player0_return")})
+        if trainer.iteration % args.eval_every == 0 or trainer.iteration == args.updates:
+            result = trainer.evaluate(args.eval_games, seed=args.seed + 1000)
+            trainer.snapshot()
+            result["elapsed_s"] = time.perf_counter() - start
+            result["train"] = stats
+            with open(log_path, "a") as fh:
+                fh.write(json.dumps(result) + "\n")
+            vs = result["vs_uniform"]
+            tqdm.write(f"update {trainer.iteration}: vs uniform {vs['mean']:+.3f} ± "
+                       f"{vs['stderr']:.3f}; " + "; ".join(
+                           f"{k} {v['mean']:+.3f}" for k, v in result.items()
+                           if k.startswith("vs_snapshot")))
+            trainer.save(args.out, meta)
+            if args.ship:
+                trainer.save(args.ship, meta, with_trainer=False)
+    bar.close()
+    print(json.dumps({"config": dataclasses.asdict(trainer.config),
+                      "final": trainer.history[-1] if trainer.history else None}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
