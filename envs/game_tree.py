@@ -266,7 +266,7 @@ def load_game_tree(path: str | os.PathLike, game: "str | pyspiel.Game | None" = 
                                    f"{FORMAT_VERSION}")
     game_string = a["game_string"].tobytes().decode("utf-8", errors="replace")
     if game is not None:
-        wanted = str(as_game(game)) if not isinstance(game, str) else str(as_game(game))
+        wanted = str(as_game(game))
         if wanted != game_string:
             raise CorruptTreeFileError(f"{path}: tree is for game {game_string!r}, "
                                        f"not {wanted!r}")
@@ -367,19 +367,24 @@ class _Builder:
             self.obs[p].append(-1)
         return n
 
-    def observe(self, n: int, state: pyspiel.State, acting: int) -> None:
+    def observe(self, n: int, state: pyspiel.State, acting: int) -> str | None:
+        """Record every player's information-state id at node n; return the acting player's."""
         players = range(self.num_players) if self.observe_all else ([acting] if acting >= 0 else [])
+        acting_string = None
         for p in players:
             try:
                 s = state.information_state_string(p)
             except pyspiel.SpielError:
                 continue
+            if p == acting:
+                acting_string = s
             table = self.obs_tables[p]
             self.obs[p][n] = table.setdefault(s, len(table))
+        return acting_string
 
-    def register_infoset(self, n: int, state: pyspiel.State, p: int,
+    def register_infoset(self, n: int, info_string: str, p: int,
                          actions: Sequence[int]) -> None:
-        key = (p, state.information_state_string(p))
+        key = (p, info_string)
         k = self.infosets.get(key)
         if k is None:
             k = len(self.infoset_strings)
@@ -479,9 +484,10 @@ def compile_from_states(roots: Sequence[pyspiel.State], root_probs: Sequence[flo
             actions = state.legal_actions()
             probs = [1.0] * len(actions)
         b.player[n] = acting
-        b.observe(n, state, acting)
+        info = b.observe(n, state, acting)
         if acting >= 0:
-            b.register_infoset(n, state, acting, actions)
+            b.register_infoset(n, info if info is not None
+                               else state.information_state_string(acting), acting, actions)
         first = len(b.player)
         if first + len(actions) > max_nodes:
             raise GameTooLargeError(

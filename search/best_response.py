@@ -20,7 +20,7 @@ import pyspiel
 
 from csrc import cfr_kernels as K
 from csrc.game_tree import KernelTree
-from envs.game_tree import GameTree, cached_game_tree
+from envs.game_tree import TERMINAL, GameTree, cached_game_tree
 from envs.openspiel_games import as_game
 from search.tree_policy import PolicyLike, policy_to_slots
 
@@ -63,6 +63,7 @@ class TreeEvaluator:
         self._reach = np.empty(n)
         self._own = np.empty(n)
         self._value = np.empty(n)
+        self._utility_sum: float | None = None
 
     def on_policy_values(self, probs: np.ndarray) -> np.ndarray:
         """Expected utility of every player at the root."""
@@ -85,9 +86,10 @@ class TreeEvaluator:
     def exploitability(self, probs: np.ndarray) -> float:
         """(sum of best-response values - utility sum) / num_players, as OpenSpiel defines it."""
         br = sum(self.best_response(probs, p).value for p in range(self.tree.num_players))
-        utility_sum = float(self.tree.utility[:, self.tree.player == -4].sum(axis=0).mean()) \
-            if self.tree.num_nodes else 0.0
-        return float((br - utility_sum) / self.tree.num_players)
+        if self._utility_sum is None:
+            self._utility_sum = float(
+                self.tree.utility[:, self.tree.player == TERMINAL].sum(axis=0).mean())
+        return float((br - self._utility_sum) / self.tree.num_players)
 
 
 def best_response(game_or_tree: "str | pyspiel.Game | GameTree", policy: PolicyLike,
@@ -103,10 +105,11 @@ def nash_conv(game_or_tree: "str | pyspiel.Game | GameTree", policy: PolicyLike)
     return TreeEvaluator(tree).nash_conv(probs)
 
 
-def _require_constant_sum(game_or_tree: "str | pyspiel.Game | GameTree") -> None:
+def require_constant_sum(game_or_tree: "str | pyspiel.Game | GameTree") -> None:
+    """Raise ValueError unless the game is two-player zero-sum / constant-sum."""
     if isinstance(game_or_tree, GameTree):
         tree = game_or_tree
-        terminal = tree.player == -4
+        terminal = tree.player == TERMINAL
         sums = tree.utility[:, terminal].sum(axis=0)
         if tree.num_players != 2 or (sums.size and np.ptp(sums) > 1e-9):
             raise ValueError(f"exploitability needs a two-player constant-sum game; the tree of "
@@ -124,6 +127,6 @@ def _require_constant_sum(game_or_tree: "str | pyspiel.Game | GameTree") -> None
 
 def exploitability(game_or_tree: "str | pyspiel.Game | GameTree", policy: PolicyLike) -> float:
     """Mean best-response value over the two seats (0 at a Nash equilibrium), 2p zero-sum only."""
-    _require_constant_sum(game_or_tree)
+    require_constant_sum(game_or_tree)
     tree, probs, _ = _tree_and_slots(game_or_tree, policy)
     return TreeEvaluator(tree).exploitability(probs)

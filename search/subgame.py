@@ -500,6 +500,23 @@ def state_closure(state: pyspiel.State, max_histories: int = 2_000,
     return [found[k] for k in sorted(found)]
 
 
+def history_sampler_finder(blueprint: Any, max_nodes: int = 200_000) -> HistoryFinder:
+    """A ``finder`` for ``state_closure`` built on envs.history_sampler: its exact enumeration for
+    the player to move (histories with positive blueprint probability only), the built-in DFS
+    for the other player."""
+    from envs.history_sampler import EnumerationLimitExceeded, enumerate_histories
+
+    def finder(state: pyspiel.State, player: int) -> list[pyspiel.State]:
+        if state.current_player() != player:
+            return matching_histories(state, player, max_nodes)
+        try:
+            return list(enumerate_histories(state, player, blueprint, max_nodes).states)
+        except EnumerationLimitExceeded as err:
+            raise ClosureLimitExceeded(str(err)) from None
+
+    return finder
+
+
 def blueprint_reaches(states: Sequence[pyspiel.State], blueprint: Any) -> np.ndarray:
     """(len(states), 3) array of chance, player-0 and player-1 blueprint reach of each history."""
     out = np.ones((len(states), 3))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pyspiel
@@ -66,6 +66,8 @@ class SubgameSolvingAgent:
       finder / max_closure_visits (uncompiled games): ``finder(state, player)`` lists the
         histories giving ``player`` the same information state (default: a pruned DFS that
         may search at most ``max_closure_visits`` nodes per decision before falling back).
+      on_decision: called with every ``DecisionRecord`` (e.g. ``print`` to watch the
+        public-belief size grow).
     """
 
     def __init__(self, game: "str | pyspiel.Game", blueprint: Any, iterations: int = 200,
@@ -73,7 +75,8 @@ class SubgameSolvingAgent:
                  opt_out: str = "best_response", max_public_histories: int = 100_000,
                  max_subgame_nodes: int = 500_000, max_tree_nodes: int = DEFAULT_MAX_NODES,
                  rollouts: int = 4, finder: HistoryFinder | None = None,
-                 max_closure_visits: int = 300_000) -> None:
+                 max_closure_visits: int = 300_000,
+                 on_decision: Callable[[DecisionRecord], None] | None = None) -> None:
         self.game = as_game(game)
         require_two_player_zero_sum(self.game, "subgame solving")
         if algorithm not in ALGORITHMS:
@@ -94,6 +97,7 @@ class SubgameSolvingAgent:
         self.max_subgame_nodes = int(max_subgame_nodes)
         self.rollouts, self.finder = int(rollouts), finder
         self.max_closure_visits = int(max_closure_visits)
+        self.on_decision = on_decision
         self.blueprint = blueprint
         self._rng = np.random.default_rng(seed)
         self._cache: dict[Any, dict[int, np.ndarray] | None] = {}
@@ -156,8 +160,11 @@ class SubgameSolvingAgent:
     # ------------------------------------------------------------------- helpers
     def _record(self, player: int, info: str, size: int, nodes: int, cut: int | None,
                 fell_back: bool, cached: bool, reason: str, t0: float) -> None:
-        self.decisions.append(DecisionRecord(player, info, size, nodes, cut, fell_back, cached,
-                                             reason, time.perf_counter() - t0))
+        record = DecisionRecord(player, info, size, nodes, cut, fell_back, cached, reason,
+                                time.perf_counter() - t0)
+        self.decisions.append(record)
+        if self.on_decision is not None:
+            self.on_decision(record)
 
     def _as_dict(self, tree: GameTree, k: int, probs: np.ndarray) -> dict[int, float]:
         return {int(a): float(x) for a, x in zip(tree.slot_action[tree.slots(k)], probs)}

@@ -11,8 +11,8 @@ from csrc.game_tree import KernelTree
 from envs.game_tree import CHANCE, cached_game_tree
 from search.best_response import TreeEvaluator, exploitability
 from search.cfr import CFRPlusSolver
-from search.subgame import (PublicStateIndex, extract_subgame, opt_out_values, root_weights,
-                            solve_subgame)
+from search.subgame import (PublicStateIndex, extract_subgame, history_sampler_finder,
+                            opt_out_values, root_weights, solve_subgame, state_closure)
 from search.subgame_agent import SubgameSolvingAgent
 from search.tree_policy import TabularAgent
 
@@ -176,6 +176,20 @@ def test_state_closure_route_matches_the_tree_route_on_kuhn() -> None:
         assert max(abs(a[x] - b[x]) for x in a) < 1e-9
     assert [d.public_state_size for d in on_states.decisions] == \
         [d.public_state_size for d in on_tree.decisions]
+
+
+def test_state_closure_with_the_history_sampler_finder() -> None:
+    game = pyspiel.load_game("leduc_poker")
+    tree = cached_game_tree(game)
+    bp = TabularAgent(tree, tree.uniform_policy())
+    index = PublicStateIndex(tree)
+    rng = np.random.default_rng(1)
+    for node in rng.choice(np.flatnonzero(tree.player >= 0), size=8, replace=False):
+        state = tree.state_of(int(node), game)
+        expected = sorted(tree.history(int(n)) for n in index.closure(int(node)).histories)
+        for finder in (None, history_sampler_finder(bp)):
+            found = sorted(h.history() for h in state_closure(state, 10_000, finder))
+            assert found == expected
 
 
 def test_large_game_reports_public_state_sizes_and_falls_back() -> None:
