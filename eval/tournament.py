@@ -71,9 +71,13 @@ def config_from_args(args: argparse.Namespace) -> TournamentConfig:
     if args.config:
         try:
             with open(args.config, encoding="utf-8") as handle:
-                return TournamentConfig.from_dict(json.load(handle))
+                data = json.load(handle)
         except (OSError, json.JSONDecodeError) as err:
             raise ConfigError(f"cannot read configuration file {args.config!r}: {err}") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"configuration file {args.config!r} must hold a JSON object")
+        # an output directory's config.json wraps the configuration with its fingerprint
+        return TournamentConfig.from_dict(data.get("config", data))
     if not args.game:
         if args.agents or args.challengers:
             raise ConfigError("--agents and --challengers need --game")

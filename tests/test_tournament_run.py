@@ -155,6 +155,6 @@ def test_list_agents(capsys):
 def test_default_configuration_is_small_and_valid():
     config = validate(tournament.default_config())
     assert config.sections[0].game == "kuhn_poker"
-    assert len(schedule(config)) < 2000
+    assert len(schedule(config)) < 8000              # about half a minute on 2 cores
     if native_hanabi_available():
         assert any(s.game.startswith("hanabi") for s in config.sections)
