@@ -70,6 +70,11 @@ def markdown_section(section: Section, summary: dict[str, Any], num_players: int
                    else "bootstrap percentiles")
             lines.append(f"Elo: Bradley–Terry maximum likelihood (draw = half a win, weak "
                          f"N(0, 1000²) prior), mean 0; 95% intervals from {how}.")
+            by_return = sorted(rows, key=lambda r: (-r["mean_return"], r["agent"]))
+            if [r["agent"] for r in by_return] != [r["agent"] for r in rows]:
+                lines.append("Elo counts only wins, draws and losses; where stakes vary (poker) "
+                             "the mean return orders the agents differently and measures "
+                             "strength better.")
         elif summary["ratings_error"]:
             lines.append(f"No ratings: {summary['ratings_error']}")
         lines.append("")

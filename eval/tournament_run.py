@@ -90,10 +90,10 @@ def run_tournament(config: TournamentConfig, directory: str, *, resume: bool = F
                     bar.close()
                 runner.close()
     except KeyboardInterrupt:
-        store.close()
         raise KeyboardInterrupt(f"interrupted after {len(store.records)} games; continue with "
                                 f"--resume --out {directory}") from None
-    store.close()
+    finally:
+        store.close()
     records = store.records
     summaries = summarise(config, records, ci, bootstrap_samples)
     players = [make_game(s.game).num_players for s in config.sections]

@@ -158,3 +158,27 @@ def test_default_configuration_is_small_and_valid():
     assert len(schedule(config)) < 8000              # about half a minute on 2 cores
     if native_hanabi_available():
         assert any(s.game.startswith("hanabi") for s in config.sections)
+
+
+def test_a_misbehaving_agent_stops_the_run_with_a_clear_error(tmp_path):
+    from agents.specs import REGISTRY, AgentEntry, register
+    from eval.tournament_play import GameFailure
+    from eval.tournament_store import read_records
+
+    class Cheater:
+        def action_probabilities(self, state):
+            return {99: 1.0}
+
+        def act(self, state):
+            return 99
+
+    register(AgentEntry("test-cheater", "plays an illegal move", "any game",
+                        lambda game, seed: Cheater()))
+    try:
+        config = TournamentConfig((Section("kuhn_poker", ("uniform", "test-cheater"),
+                                           "round-robin", 2),))
+        with pytest.raises(GameFailure, match="'test-cheater' chose illegal move 99"):
+            run_tournament(config, str(tmp_path), workers=1, progress=False, plots=False)
+    finally:
+        REGISTRY.pop("test-cheater", None)
+    assert read_records(str(tmp_path / "games.jsonl")) == []
