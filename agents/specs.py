@@ -735,6 +735,7 @@ def _build_solver(game: Any, seed: int, *, solver: str, iters: int, average: boo
 
 
 for _bot, _text in (("simple", "SimpleBot: play hinted-playable, hint playable, discard oldest"),
+                    ("value", "ValueBot: SimpleBot plus valuable/worthless tracking and warnings"),
                     ("holmes", "HolmesBot: card-knowledge deduction, warnings"),
                     ("smart", "SmartBot: tracks what partners can deduce; hint conventions")):
     register(AgentEntry(
@@ -795,3 +796,33 @@ register(AgentEntry(
             Param("rollouts", int, 4, "blueprint playouts per depth-limited leaf (uncompiled "
                   "games)", positive=True)),
     supports=_zero_sum_infostate, modules=("search.subgame_agent",), blueprint="optional"))
+
+
+_NETS: dict[tuple[Any, ...], Any] = {}
+
+
+def _build_torch(game: Any, seed: int, *, path: str, temperature: float) -> Agent:
+    """A neural blueprint checkpoint (agents.torch_checkpoint); the network is loaded once per
+    process and shared by the agents built from it (inference only)."""
+    import os
+
+    from agents.torch_checkpoint import load_policy
+    from agents.torch_policy import TorchPolicy
+    if not os.path.isfile(path):
+        raise SpecError(f"checkpoint {path!r} does not exist")
+    key = (os.path.abspath(path), os.path.getmtime(path), game.game_string)
+    if key not in _NETS:
+        try:
+            _NETS[key] = load_policy(path, game.game_string, seed=0)
+        except ValueError as err:
+            raise SpecError(f"cannot use checkpoint {path!r}: {err}") from None
+    loaded = _NETS[key]
+    return TorchPolicy(loaded.net, loaded.encoding, seed=seed, temperature=temperature)
+
+
+register(AgentEntry(
+    "torch", "a neural blueprint checkpoint (agents.torch_checkpoint), sampled",
+    "the OpenSpiel game the checkpoint was trained on", _build_torch,
+    params=(Param("temperature", float, 1.0, "divides the logits (small = nearly greedy)",
+                  positive=True),),
+    supports=_openspiel, modules=("torch", "agents.torch_checkpoint"), path="required"))

@@ -154,7 +154,7 @@ def test_tabular_errors_name_the_file(tmp_path):
 
 
 @needs_hanabi
-@pytest.mark.parametrize("spec", ["smartbot", "holmesbot", "simplebot", "hle-simple",
+@pytest.mark.parametrize("spec", ["smartbot", "holmesbot", "simplebot", "valuebot", "hle-simple",
                                   "hle-random", "convention(bot=holmes,epsilon=0.1)",
                                   "mixed(epsilon=0.2)@smartbot", "uniform"])
 def test_specs_build_agents_for_native_hanabi(spec):
@@ -195,3 +195,24 @@ def test_describe_agents_documents_every_agent():
     kuhn = describe_agents(make_game("kuhn_poker"))
     assert "[not for kuhn_poker]" in kuhn.split("smartbot")[1].splitlines()[0] or \
         not native_hanabi_available()
+
+
+def test_torch_checkpoint_spec(tmp_path):
+    torch = pytest.importorskip("torch")
+    from agents.torch_checkpoint import save
+    from agents.torch_policy import PolicyValueNet
+    from envs.tensor_obs import encoding_for
+    torch.manual_seed(0)
+    encoding = encoding_for("kuhn_poker")
+    net = PolicyValueNet(encoding.size, encoding.num_actions, hidden=(8,))
+    path = str(tmp_path / "net.pt")
+    save(path, net, encoding)
+    games = [_play(build_agent(f"torch:{path}(temperature=0.5)", "kuhn_poker", 9),
+                   "kuhn_poker", k) for k in range(5)]
+    again = [_play(build_agent(f"torch:{path}(temperature=0.5)", "kuhn_poker", 9),
+                   "kuhn_poker", k) for k in range(5)]
+    assert games == again
+    with pytest.raises(SpecError, match="cannot use checkpoint"):
+        build_agent(f"torch:{path}", "leduc_poker", 0)
+    with pytest.raises(SpecError, match="does not exist"):
+        build_agent(f"torch:{tmp_path / 'none.pt'}", "kuhn_poker", 0)
