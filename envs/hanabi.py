@@ -28,7 +28,7 @@ from csrc.hanabi_engine_state import (COLOR_CHARS, TERMINAL_PLAYER, CardKnowledg
                                       card_name, check_config, config_move_name, new_state)
 
 __all__ = ["HanabiConfig", "HanabiGame", "HanabiState", "CardKnowledge", "TERMINAL_PLAYER",
-           "COLOR_CHARS", "card_id", "card_color", "card_rank", "card_name", "parse_card",
+           "COLOR_CHARS", "card_id", "card_color", "card_rank", "card_name", "cards_to_str", "parse_card",
            "native_random_games"]
 
 Card = Union[int, tuple[int, int]]
@@ -197,15 +197,6 @@ def _game_from_config(config: HanabiConfig) -> HanabiGame:
     return HanabiGame(config=config)
 
 
-def play_random_game(game: HanabiGame, seed: int) -> HanabiState:
-    """A full game with uniformly random legal moves from a Python loop (for tests/benchmarks)."""
-    rng = np.random.default_rng(seed)
-    state = game.new_initial_state(seed=seed)
-    while not state.is_terminal():
-        legal = state.legal_actions()
-        state.apply_action(legal[int(rng.integers(len(legal)))])
-    return state
-
-
 def cards_to_str(cards: Iterable[int]) -> str:
+    """Card ids as HLE-style strings, e.g. "R1 Y3"."""
     return " ".join(card_name(c) for c in cards)

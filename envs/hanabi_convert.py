@@ -9,11 +9,13 @@ fireworks, discards, deck size, score and termination.
 Dealing chosen cards into HLE: pyhanabi only offers ``deal_random_card``. HLE's C++ engine does
 accept explicit deal moves (move type ``kDeal`` with a colour and rank), so ``hle_deal_move``
 builds one by writing the fields of a freshly allocated ``HanabiMove`` through cffi (layout
-``int32 type; int8 card_index, target_offset, color, rank``, checked at import against a move
-pyhanabi built itself). Only available cards are ever dealt this way (HLE aborts otherwise).
+``int32 type; int8 card_index, target_offset, color, rank``, checked once, before first use,
+against a move pyhanabi built itself). Only available cards may be dealt this way (HLE aborts
+the process otherwise), so ``to_hle`` first replays the deal order in our engine.
 """
 from __future__ import annotations
 
+import functools
 from typing import Any, Optional, Sequence
 
 import numpy as np
@@ -79,8 +81,12 @@ def game_from_hle(hle: "pyhanabi.HanabiGame") -> HanabiGame:
 
 
 def hle_deal_move(color: int, rank: int) -> "pyhanabi.HanabiMove":
-    """An HLE chance move dealing card (colour, rank) to the player due a card."""
+    """An HLE chance move dealing card (colour, rank) to the player due a card. The caller must
+    make sure the card is still in HLE's deck."""
     _need_hle()
+    if not _check_hle_move_layout():
+        raise RuntimeError("pyhanabi's HanabiMove layout is not the expected one; "
+                           "cannot deal chosen cards into HLE")
     move = pyhanabi.HanabiMove.get_play_move(0)
     raw = pyhanabi.ffi.cast("signed char *", move.c_move.move)
     pyhanabi.ffi.cast("int *", move.c_move.move)[0] = _HLE_DEAL
@@ -88,6 +94,7 @@ def hle_deal_move(color: int, rank: int) -> "pyhanabi.HanabiMove":
     return move
 
 
+@functools.lru_cache(maxsize=1)
 def _check_hle_move_layout() -> bool:
     """True if HanabiMove has the byte layout hle_deal_move writes (verified on a real move)."""
     move = pyhanabi.HanabiMove.get_reveal_color_move(2, 3)
@@ -109,19 +116,30 @@ def _deal_pending_hle(hle_state: Any, deck: Sequence[int], pos: int) -> int:
 def to_hle(state: HanabiState, seed: int = 0) -> Any:
     """Replay our state's deal order and moves in a new pyhanabi state."""
     _need_hle()
-    if not _check_hle_move_layout():
-        raise RuntimeError("pyhanabi's HanabiMove layout is not the expected one; "
-                           "cannot deal chosen cards into HLE")
     game = state.game
-    deck = state.deal_order()
+    deck = _replayable_deal_order(state)
     hle_state = new_hle_state(hle_game(game, seed))
     pos = _deal_pending_hle(hle_state, deck, 0)
     for uid in state.history():
         hle_state.apply_move(hle_move(game, uid))
         pos = _deal_pending_hle(hle_state, deck, pos)
-    if str(_strip_terminal(hle_state)) != str(state):
-        raise ValueError("state cannot be replayed in HLE (was its hand replaced by set_hand?)")
     return hle_state
+
+
+def _replayable_deal_order(state: HanabiState) -> list[int]:
+    """The state's deal order, after checking (in our engine) that dealing it and replaying the
+    history reproduces the state; ValueError otherwise (e.g. after ``set_hand``)."""
+    deck = state.deal_order()
+    try:
+        replay = state.game.new_initial_state(deck=deck)
+        replay.apply_actions(state.history())
+    except ValueError as err:
+        raise ValueError(f"state cannot be replayed from its deal order and history "
+                         f"(was its hand replaced by set_hand?): {err}") from None
+    if str(replay) != str(state) or replay.deck() != state.deck():
+        raise ValueError("state cannot be replayed from its deal order and history "
+                         "(was its hand replaced by set_hand?)")
+    return deck
 
 
 def hle_move(game: HanabiGame, uid: int) -> Any:
@@ -233,7 +251,7 @@ def to_openspiel(state: HanabiState, os_game: Optional["pyspiel.Game"] = None) -
     _need_openspiel()
     game = state.game
     os_game = os_game or openspiel_game(game)
-    deck = state.deal_order()
+    deck = _replayable_deal_order(state)
     os_state = os_game.new_initial_state()
     pos = 0
     for uid in [None] + state.history():
@@ -242,8 +260,6 @@ def to_openspiel(state: HanabiState, os_game: Optional["pyspiel.Game"] = None) -
         while os_state.is_chance_node():
             os_state.apply_action(card_to_openspiel(game, deck[pos]))
             pos += 1
-    if _strip_terminal(os_state) != str(state):
-        raise ValueError("state cannot be replayed in OpenSpiel (was its hand replaced by set_hand?)")
     return os_state
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from envs.hanabi import HanabiGame
+from envs.hanabi import HanabiGame, card_id
 from envs.hanabi_convert import (ParityError, check_parity_hle, from_hle, from_openspiel,
                                  game_from_openspiel, game_of_hle_state, hle_game, hle_move,
                                  mixed_random_move, new_hle_state, openspiel_game, run_parity, to_hle,
@@ -133,6 +133,15 @@ def test_converters_reject_edited_states_and_bad_games():
         to_hle(state)
     with pytest.raises(ValueError, match="set_hand"):
         to_openspiel(state)
+    # an edit whose deal order holds six R1s: refused before HLE could abort on the deal
+    deck = game.full_deck()                                # canonical: R1 R1 R1 R2 R2 first
+    edited = game.new_initial_state(deck=deck)
+    edited.set_hand(0, [card_id(4, 0)] * 3 + [card_id(4, 1)] * 2)   # B1 B1 B1 B2 B2
+    assert sorted(edited.deal_order()) != sorted(deck)
+    with pytest.raises(ValueError, match="multiset"):
+        to_hle(edited)
+    with pytest.raises(ValueError, match="multiset"):
+        to_openspiel(edited)
     with pytest.raises(ValueError, match="not an OpenSpiel hanabi game"):
         game_from_openspiel(pyspiel.load_game("kuhn_poker"))
     with pytest.raises(ValueError, match="random_start_player"):
