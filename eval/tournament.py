@@ -36,7 +36,7 @@ from eval.tournament_store import StoreError
 
 DEFAULT_KUHN = Section("kuhn_poker", ("uniform", "cfr(solver=cfr+,iters=1000)",
                                       "mmd(eta=50.0,alpha=0.01,exact=true)",
-                                      "mcts(simulations=100)"), "round-robin", 300)
+                                      "ismcts(simulations=100)"), "round-robin", 300)
 DEFAULT_HANABI_AGENTS = ("smartbot", "holmesbot", "valuebot", "simplebot", "hle-simple")
 
 
