@@ -6,7 +6,7 @@ One CFR traversal for player p (``cfr_traverse``):
      probabilities on the path (counterfactual reach), own[n] = product of p's probabilities;
   2. backward sweep (children first): value[n] = p's expected utility below n under the policy;
      at p's nodes add reach[n] * value[child_j] into cfv[slot j] and reach[n] into
-     iset_reach[infoset].
+     iset_reach[infoset]; nodes the others never reach (reach 0) are skipped.
 Then ``regret_update`` turns counterfactual values into instantaneous regrets
 r(I,a) = cfv(I,a) - sum_b policy(I,b) cfv(I,b), folds them into the cumulative regrets with the
 algorithm's rule (CFR, RM+, DCFR discounting, predictive RM+) and writes the next policy by
@@ -60,6 +60,11 @@ cdef double _backward(const TreeView* t, int p, const double* policy, const doub
     cdef double v, r
     cdef const double* util = t.utility + <Py_ssize_t>p * t.num_nodes
     for n in range(t.num_nodes - 1, -1, -1):
+        if reach[n] == 0.0:
+            # unreachable for the others: its value is multiplied by a zero on every path that
+            # could use it (bitwise-identical results, and sparse policies skip whole subtrees)
+            value[n] = 0.0
+            continue
         pl = t.player[n]
         nc = t.num_children[n]
         if nc == 0:
