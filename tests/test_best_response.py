@@ -121,3 +121,23 @@ def test_bad_policies_and_files(tmp_path) -> None:
         load_policy(broken, leduc)
     with pytest.raises(ValueError, match="player must be"):
         best_response(tree, tree.uniform_policy(), 2)
+
+
+def test_exploitability_cli(tmp_path, capsys) -> None:
+    from eval.exploitability import main
+    policy = tmp_path / "kuhn.npz"
+    assert main(["--game", "kuhn_poker", "--run", "cfr+", "--iterations", "50",
+                 "--save-policy", str(policy)]) == 0
+    first = capsys.readouterr().out
+    assert main(["--game", "kuhn_poker", "--policy", str(policy)]) == 0
+    second = capsys.readouterr().out
+    value = [line for line in first.splitlines() if line.startswith("exploitability")]
+    assert value and value == [line for line in second.splitlines()
+                               if line.startswith("exploitability")]
+    assert main(["--game", "leduc_poker", "--policy", str(policy)]) == 2
+    assert "kuhn_poker" in capsys.readouterr().err
+    assert main(["--game", "kuhn_poker(players=3)", "--uniform"]) == 2
+    assert "two-player" in capsys.readouterr().err
+    assert main(["--game", "kuhn_poker", "--subgame-agent", "uniform", "--iterations", "50"]) == 0
+    out = capsys.readouterr().out
+    assert "public states solved: 4" in out and "exploitability" in out

@@ -177,3 +177,15 @@ def test_bad_parameters() -> None:
         CFRSolver(3.5)
     with pytest.raises(ValueError, match="initial_policy"):
         CFRPlusSolver("kuhn_poker", initial_policy=np.ones(3))
+
+
+def test_solver_bench_smoke(capsys) -> None:
+    from eval.solver_bench import main
+    assert main(["--games", "kuhn_poker", "--iterations", "20", "--budget", "2",
+                 "--systems", "ours CFR+", "OpenSpiel C++ CFR+"]) == 0
+    table = capsys.readouterr().out
+    rows = [line for line in table.splitlines() if line.startswith("| ours CFR+")
+            or line.startswith("| OpenSpiel C++ CFR+")]
+    assert len(rows) == 2
+    # same algorithm, same iterations: same exploitability column
+    assert rows[0].split("|")[6] == rows[1].split("|")[6]
