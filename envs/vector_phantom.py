@@ -196,9 +196,25 @@ class PhantomBatch:
         rows = np.asarray(rows, dtype=np.int64)
         out = PhantomBatch.__new__(PhantomBatch)
         out.spec, out._win, out._plane = self.spec, self._win, self._plane
-        for name in ("board", "stones", "view", "seq", "seq_len", "current", "done", "winner",
-                     "hist", "hist_len"):
-            setattr(out, name, getattr(self, name)[rows].copy())
+        for name in self._FIELDS:
+            setattr(out, name, getattr(self, name)[rows])
+        return out
+
+    _FIELDS = ("board", "stones", "view", "seq", "seq_len", "current", "done", "winner", "hist",
+               "hist_len")
+
+    @classmethod
+    def concat(cls, batches: Sequence["PhantomBatch"]) -> "PhantomBatch":
+        """One batch with the rows of ``batches`` in order (all of the same game)."""
+        if not batches:
+            raise ValueError("concat needs at least one batch")
+        first = batches[0]
+        if any(b.spec != first.spec for b in batches):
+            raise ValueError("cannot concatenate batches of different games")
+        out = PhantomBatch.__new__(PhantomBatch)
+        out.spec, out._win, out._plane = first.spec, first._win, first._plane
+        for name in cls._FIELDS:
+            setattr(out, name, np.concatenate([getattr(b, name) for b in batches]))
         return out
 
     # ------------------------------------------------------------------ dynamics
