@@ -117,7 +117,7 @@ cdef _check_len(KernelTree tree, const double[::1] policy, double[::1] reach, do
 
 cdef inline void _match(const double* x, double* out, int n,
                         const double* fallback) noexcept nogil:
-    """Regret matching: out ∝ max(x, 0); ``fallback`` (or uniform if NULL) when none is positive."""
+    """Regret matching: out ∝ max(x, 0); ``fallback`` (uniform if NULL) when none is positive."""
     cdef int j
     cdef double s = 0.0
     for j in range(n):

@@ -23,7 +23,6 @@ import sys
 import time
 from typing import Any, Callable
 
-import numpy as np
 import pyspiel
 from open_spiel.python.algorithms import cfr as os_cfr
 from open_spiel.python.algorithms import mmd_dilated
@@ -144,7 +143,8 @@ def markdown(results: list[Result], headers: dict[str, str]) -> str:
         ref = {r.system: r.ms_per_iter for r in rows}
         lines += [f"\n### {game}\n", headers.get(game, ""), "",
                   "| system | iterations | setup s | CPU ms/iteration | wall ms/iteration | "
-                  "exploitability | policy | × vs OpenSpiel C++ CFR+ | × vs OpenSpiel Python CFR |",
+                  "exploitability | policy | × vs OpenSpiel C++ CFR+ | "
+                  "× vs OpenSpiel Python CFR |",
                   "|---|---:|---:|---:|---:|---:|---|---:|---:|"]
         for r in rows:
             cpp = f"{ref[REF_CPP] / r.ms_per_iter:.1f}" if REF_CPP in ref else "–"

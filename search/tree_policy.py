@@ -21,7 +21,8 @@ from open_spiel.python import policy as policy_lib
 from envs.game_tree import CorruptTreeFileError, GameTree, _pack_strings, _unpack_strings, read_npz
 from envs.openspiel_games import as_game
 
-PolicyLike = Any   # np.ndarray | TabularPolicy | Mapping[str, ...] | object with action_probabilities
+# a slot array, TabularPolicy, Mapping[str, ...] or an object with action_probabilities(state)
+PolicyLike = Any
 
 
 def _row_probs(entry: Any, actions: np.ndarray, where: str) -> np.ndarray:

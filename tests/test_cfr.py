@@ -1,4 +1,4 @@
-"""CFR family and tabular MMD: agreement with OpenSpiel, convergence bounds, save/load, bad input."""
+"""CFR family and tabular MMD: agreement with OpenSpiel, convergence, save/load, bad input."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,7 +9,6 @@ from open_spiel.python.algorithms import cfr as os_cfr
 from open_spiel.python.algorithms import exploitability as os_expl
 
 from envs.game_tree import CorruptTreeFileError
-from search.best_response import exploitability
 from search.cfr import CFRPlusSolver, CFRSolver, load_solver
 from search.dcfr import DCFRSolver, LinearCFRSolver
 from search.mccfr import ExternalSamplingMCCFRSolver
