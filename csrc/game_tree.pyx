@@ -114,3 +114,15 @@ def public_closure(int start, const int[:, ::1] observation_id, list id_start, l
                     q[tail] = other
                     tail += 1
     return queue[:tail].copy(), complete
+
+
+def node_depths(const int[::1] parent):
+    """Depth of every node (root 0) from the parent array (parents precede children)."""
+    cdef Py_ssize_t n = parent.shape[0], i
+    out = np.zeros(n, dtype=np.int16)
+    cdef short[::1] d = out
+    with nogil:
+        for i in range(n):
+            if parent[i] >= 0:
+                d[i] = d[parent[i]] + 1
+    return out
