@@ -729,3 +729,47 @@ def uniform_rollouts(NativeState state, long n, uint64_t seed, int player):
             total += pg_rollout(g, &s, player, &rng)
             moves += s.length - state.s.length
     return total / n, moves
+
+
+cdef double _expect(const PGSpec* g, const PGState* s, int player) noexcept nogil:
+    """Exact expected return to player when both play uniformly (plain recursion, no memo)."""
+    cdef uint32_t legal
+    cdef PGState c
+    cdef double total = 0.0
+    cdef int n
+    if s.outcome != PG_RUNNING:
+        return pg_return(s, player)
+    legal = (~s.tried[s.current]) & g.full
+    n = __builtin_popcount(legal)
+    while legal:
+        c = s[0]
+        pg_apply(g, &c, __builtin_ctz(legal))
+        legal &= legal - 1
+        total += _expect(g, &c, player)
+    return total / n
+
+
+def exact_values(states, actions, int player):
+    """Exact expected return to ``player`` of "apply action k at history h, then uniform play"
+    for every (h, k): an array (H, A). The cost is the size of the subtrees (no memo), so use it
+    on mid/late-game histories."""
+    cdef long H = len(states), A = len(actions), h, k
+    cdef NativeState st
+    res = np.zeros((H, A), dtype=np.float64)
+    cdef double[:, ::1] r = res
+    cdef PGState c
+    cdef int a
+    for h in range(H):
+        st = states[h]
+        if st.s.outcome != PG_RUNNING or st.s.current != player:
+            raise ValueError(f"history {st.history()} is terminal or player {player} "
+                             f"is not to move")
+        for k in range(A):
+            a = int(actions[k])
+            if a < 0 or a >= st.game.spec.cells or not (pg_legal_mask(&st.game.spec, &st.s) >> a) & 1:
+                raise ValueError(f"action {a} is not legal at history {st.history()}")
+            c = st.s
+            with nogil:
+                pg_apply(&st.game.spec, &c, a)
+                r[h, k] = _expect(&st.game.spec, &c, player)
+    return res

@@ -19,6 +19,7 @@ numbers: rollout j of every action at a history uses the same seed), then averag
 from __future__ import annotations
 
 import functools
+import operator
 from typing import Any, Sequence
 
 import numpy as np
@@ -108,6 +109,15 @@ def to_pyspiel(state: NativeState, game: pyspiel.Game | None = None) -> pyspiel.
     return out
 
 
+def _int(name: str, value: Any) -> int:
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be an int, got {value!r}")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}") from None
+
+
 def _normalised(raw: np.ndarray, exact: bool, visited: int, states: Sequence[Any]) -> Posterior:
     total = float(np.sum(raw))
     if len(raw) == 0 or total <= 0.0:
@@ -149,8 +159,7 @@ class NativeUniformBeliefs:
     """``Beliefs`` for the uniform blueprint: like ``HistorySampler(UniformAgent())``, natively."""
 
     def __init__(self, max_nodes: int = 20_000, num_particles: int = 100) -> None:
-        if not isinstance(max_nodes, int) or not isinstance(num_particles, int):
-            raise TypeError("max_nodes and num_particles must be ints")
+        max_nodes, num_particles = _int("max_nodes", max_nodes), _int("num_particles", num_particles)
         if max_nodes <= 0 or num_particles <= 0:
             raise ValueError(f"max_nodes and num_particles must be positive, got {max_nodes} "
                              f"and {num_particles}")
@@ -171,10 +180,11 @@ class NativeRolloutActionValues:
 
     def __init__(self, rollouts: int = 1, common_random_numbers: bool = True,
                  num_threads: int = 1) -> None:
-        if not isinstance(rollouts, int) or rollouts <= 0:
-            raise ValueError(f"rollouts per action must be a positive int, got {rollouts!r}")
-        if not isinstance(num_threads, int) or num_threads <= 0:
-            raise ValueError(f"num_threads must be a positive int, got {num_threads!r}")
+        rollouts, num_threads = _int("rollouts", rollouts), _int("num_threads", num_threads)
+        if rollouts <= 0:
+            raise ValueError(f"rollouts per action must be positive, got {rollouts}")
+        if num_threads <= 0:
+            raise ValueError(f"num_threads must be positive, got {num_threads}")
         self.rollouts = rollouts
         self.common_random_numbers = bool(common_random_numbers)
         self.num_threads = num_threads
