@@ -9,7 +9,8 @@ paired. Games run in ``--workers`` processes (each single-threaded by default; o
 2-core machine this beats OpenMP inside one process).
 
 The report: per agent, mean score ± s.e., perfect-game %, mean and 95th-percentile search time
-per searched move, rollouts per searched move, mean belief support, fallback %, and the paired
+per move of a searching seat (including moves where it skipped the search), rollouts per such
+move, mean belief support, fallback %, and the paired
 difference to the blueprint (the first plain bot among the agents) with its s.e.; printed as
 Markdown, written to ``report.md``, plus ``scores.png``. ``--eta-sweep`` evaluates MD search
 (``--md`` template with ``{eta}``) for several step sizes and plots score against eta.
@@ -38,8 +39,8 @@ import numpy as np
 from eval.hanabi_eval_agents import build_agent, is_blueprint, parse_spec
 
 FIELDS = ["agent", "players", "game", "deck_seed", "score", "points", "perfect", "moves",
-          "searched", "deviations", "fallbacks", "rollouts", "search_seconds", "support_sum",
-          "exact", "ess_sum", "search_ms"]
+          "searched", "skipped", "deviations", "fallbacks", "rollouts", "search_seconds",
+          "support_sum", "exact", "ess_sum", "search_ms"]
 
 
 def play_game(spec: str, players: int, game_index: int, seed: int,
@@ -51,8 +52,8 @@ def play_game(spec: str, players: int, game_index: int, seed: int,
     agent = build_agent(spec, seed=deck_seed * 7919 + 17, num_threads=num_threads)
     while not state.is_terminal():
         state.apply_action(agent.act(state))
-    recs = [r for r in getattr(agent, "decisions", []) if r.searched or r.fallback]
-    searched = [r for r in recs if r.searched]
+    recs = [r for r in getattr(agent, "decisions", []) if r.searched or r.fallback or r.skipped]
+    searched = [r for r in recs if r.searched or r.skipped]     # decisions of searching seats
     return {
         "agent": spec, "players": players, "game": game_index, "deck_seed": deck_seed,
         "score": state.score(), "points": state.fireworks_total(),
@@ -64,6 +65,7 @@ def play_game(spec: str, players: int, game_index: int, seed: int,
         "search_seconds": round(sum(r.seconds for r in searched), 4),
         "support_sum": sum(r.support for r in searched),
         "exact": sum(r.exact for r in searched),
+        "skipped": sum(r.skipped for r in searched),
         "ess_sum": round(sum(r.ess for r in searched), 1),
         "search_ms": " ".join(f"{1000 * r.seconds:.1f}" for r in searched),
     }
@@ -160,6 +162,8 @@ def summarize(rows: list[dict[str, str]], specs: list[str], players: int) -> lis
             "support": (sum(float(r["support_sum"]) for r in rs) / searched) if searched else 0.0,
             "exact": (100.0 * sum(int(r["exact"]) for r in rs) / searched) if searched else 0.0,
             "searched_share": 100.0 * searched / max(moves, 1),
+            "skipped": (100.0 * sum(int(r.get("skipped") or 0) for r in rs) / searched)
+            if searched else 0.0,
             "fallback": 100.0 * fallbacks / max(moves, 1),
             "deviations": sum(int(r["deviations"]) for r in rs) / len(rs),
             "diff": float("nan"), "diff_se": float("nan"), "paired": 0,
@@ -176,10 +180,10 @@ def summarize(rows: list[dict[str, str]], specs: list[str], players: int) -> lis
 
 
 def markdown(summary: list[dict[str, Any]], players: int) -> str:
-    lines = [f"Hanabi, {players} players (HLE scoring; search columns over searched moves)", "",
+    lines = [f"Hanabi, {players} players (HLE scoring; search columns over the moves of searching seats)", "",
              "| agent | games | score ± s.e. | perfect % | search ms/move (mean / p95) | "
-             "rollouts/move | belief support (exact %) | searched % of moves | fallback % | "
-             "deviations/game | Δ vs blueprint ± s.e. (paired games) |",
+             "rollouts/move | belief support (exact %) | searching-seat moves % (skipped %) | "
+             "fallback % | deviations/game | Δ vs blueprint ± s.e. (paired games) |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in summary:
         diff = ("—" if math.isnan(r["diff"]) else
@@ -188,7 +192,8 @@ def markdown(summary: list[dict[str, Any]], players: int) -> str:
             f"| `{r['agent']}` | {r['games']} | {r['mean']:.3f} ± {r['se']:.3f} | "
             f"{r['perfect']:.1f} | {r['ms_mean']:.1f} / {r['ms_p95']:.1f} | "
             f"{r['rollouts']:.0f} | {r['support']:.0f} ({r['exact']:.0f}) | "
-            f"{r['searched_share']:.0f} | {r['fallback']:.1f} | {r['deviations']:.2f} | {diff} |")
+            f"{r['searched_share']:.0f} ({r['skipped']:.0f}) | {r['fallback']:.1f} | "
+            f"{r['deviations']:.2f} | {diff} |")
     return "\n".join(lines)
 
 
@@ -257,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=1, help="OpenMP threads per worker")
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--report-only", action="store_true", help="summarise the CSV, play nothing")
+    ap.add_argument("--extra-csv", nargs="*", default=[],
+                    help="more games.csv files (same decks) to include in the report")
     args = ap.parse_args(argv)
     if not 2 <= args.players <= 5:
         ap.error("--players must be in 2..5")
@@ -278,6 +285,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         rows = run_games(specs, args.players, args.games, args.seed, out_csv, args.workers,
                          args.resume, args.threads)
+    for extra in args.extra_csv:
+        more = read_rows(extra)
+        rows = rows + more
+        specs = specs + [r["agent"] for r in more if r["agent"] not in specs]
+        specs = list(dict.fromkeys(specs))
     summary = summarize(rows, specs, args.players)
     text = markdown(summary, args.players)
     cmd = "python -m eval.hanabi_eval " + " ".join(

@@ -3,10 +3,11 @@
 Specs (all keys optional unless stated):
 - ``smart`` / ``holmes`` / ``simple``: the deterministic rule-based bot (the blueprint);
 - ``md(eta=..., rollouts=1000, seconds=, histories=64, epsilon=0.01, rollout_epsilon=,
-  searchers=all, act=argmax, bot=smart)``: MD search (``eta`` required; searchers ``all`` or
+  searchers=all, act=argmax, skip=, bot=smart)``: MD search (``eta`` required; searchers ``all`` or
   seats joined by ``+``, e.g. ``0+1``);
 - ``sparta(rollouts=10000, seconds=, threshold=0.05, batch=16, z=2.5, prune=1, epsilon=0.01,
-  rollout_epsilon=0, searchers=0, bot=smart)``: single-agent SPARTA;
+  rollout_epsilon=0, searchers=0, skip=, bot=smart)``: single-agent SPARTA (``skip=0.99``:
+  do not search where the blueprint plays a card believed playable with probability >= 0.99);
 - ``sparta-joint(rollouts=..., max_range=..., ...)``: multi-agent SPARTA (2 players).
 Building an agent from a spec is one step: parse, validate the keys, construct with the seed.
 """
@@ -91,7 +92,8 @@ def build_agent(spec: str, seed: int, num_threads: int = 1) -> Any:
                   searchers=_searchers(args, None),
                   act_mode=args.pop("act", "argmax"),
                   max_exact=_num(args, "max_exact", int, 5000),
-                  num_samples=_num(args, "samples", int, 2000))
+                  num_samples=_num(args, "samples", int, 2000),
+                  skip_sure_plays=_num(args, "skip", float, None))
         _done(name, args)
         return HanabiMDSearch(full_support_bot(bot, eps, seed=seed), eta, seed=seed,
                               num_threads=num_threads, **kw)
@@ -107,7 +109,8 @@ def build_agent(spec: str, seed: int, num_threads: int = 1) -> Any:
                   rollout_epsilon=_num(args, "rollout_epsilon", float, 0.0),
                   searchers=_searchers(args, (0,)),
                   max_exact=_num(args, "max_exact", int, 5000),
-                  num_samples=_num(args, "samples", int, 2000))
+                  num_samples=_num(args, "samples", int, 2000),
+                  skip_sure_plays=_num(args, "skip", float, None))
         _done(name, args)
         return SpartaSearch(bot, seed=seed, num_threads=num_threads, **kw)
     if name == "sparta-joint":

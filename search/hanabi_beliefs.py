@@ -108,6 +108,7 @@ class HanabiPosterior(Posterior):
     player: int = 0
     candidates: int | None = None
     likelihood_evaluations: int = 0
+    move_number: int = -1
     root: HanabiState | None = None
     trace: GameTrace | None = None
 
@@ -188,6 +189,7 @@ class HanabiBeliefs:
             return tr
         self._trace = GameTrace(self.bot, state)
         self._caches.clear()
+        self.last_posterior = None
         return self._trace
 
     # ---- posterior -----------------------------------------------------------------------
@@ -197,6 +199,11 @@ class HanabiBeliefs:
         trace = self.trace(state)
         if state.is_terminal():
             raise ValueError("cannot compute beliefs on a terminal state")
+        last = self.last_posterior
+        if (last is not None and last.trace is trace and last.player == player
+                and last.move_number == trace.length):
+            return last                     # same decision asked twice: same posterior
+        state = state.clone()               # the posterior keeps it; callers mutate theirs
         if isinstance(player, bool) or not isinstance(player, Integral) \
                 or not 0 <= player < trace.num_players:
             raise ValueError(f"player must be in 0..{trace.num_players - 1}, got {player!r}")
@@ -205,7 +212,8 @@ class HanabiBeliefs:
             hands = np.zeros((1, 0), dtype=np.int8)
             self.last_posterior = HanabiPosterior(
                 HypotheticalStates(state, player, hands), np.ones(1), True, 1, hands=hands,
-                player=player, candidates=1, root=state, trace=trace)
+                player=player, candidates=1, root=state, trace=trace,
+                move_number=trace.length)
             return self.last_posterior
         hands = enumerate_hands(masks, counts, self.max_exact)
         if hands is not None:
@@ -240,8 +248,15 @@ class HanabiBeliefs:
         self.last_posterior = HanabiPosterior(
             HypotheticalStates(state, player, hands), w, exact, len(hands), hands=hands,
             player=player, candidates=candidates, likelihood_evaluations=evaluated, root=state,
-            trace=trace)
+            trace=trace, move_number=trace.length)
         return self.last_posterior
+
+    def playable_probability(self, posterior: HanabiPosterior, slot: int) -> float:
+        """Posterior probability that the card in ``slot`` is playable now."""
+        fireworks = np.array(posterior.root.fireworks())
+        cards = posterior.hands[:, slot].astype(np.int64)
+        ok = (cards % 5) == fireworks[cards // 5]
+        return float(np.sum(posterior.weights[ok]))
 
     def hand_log_weights(self, state: HanabiState, player: int, hands: Any) -> np.ndarray:
         """Unnormalised log posterior weight (count prior × blueprint likelihood) of given

@@ -16,6 +16,10 @@ If every player searches, the joint policy played is one simultaneous MD step on
 from the blueprint (update equivalence); any subset of seats may search, the others play the
 blueprint (its most likely move in argmax mode, a sample in sample mode).
 
+Optional compute saving (``skip_sure_plays=level``, off by default, the same rule in SPARTA):
+a searching seat does not search when the blueprint plays a card its belief says is playable
+with probability >= level; it plays the blueprint move.
+
 Budgets: ``rollouts`` per decision (columns = rollouts // #legal, the G hands reused cyclically
 with fresh deck shuffles if there are more columns than hands) and/or ``seconds`` per decision
 (columns are run in chunks until the time is used up; at least one chunk).
@@ -32,12 +36,13 @@ import numpy as np
 
 from csrc.hanabi_rollout import rollout_action_values
 from envs.hanabi import HanabiState
+from envs.history_sampler import ZeroPosterior
 from search.hanabi_beliefs import HanabiBeliefs, HypotheticalStates, blueprint_parts
 from search.local_updates import MirrorDescent
 from search.update_equivalent import UpdateEquivalentSearch
 
 __all__ = ["DecisionRecord", "HanabiRolloutValues", "HanabiMDSearch", "check_budget",
-           "check_searchers"]
+           "check_searchers", "check_skip", "is_sure_play"]
 
 
 @dataclasses.dataclass
@@ -55,6 +60,7 @@ class DecisionRecord:
     deviated: bool                 # chose a move other than the blueprint bot's
     fallback: bool = False         # joint search fell back to the blueprint (range too large)
     belief_seconds: float = 0.0
+    skipped: bool = False          # a searching seat skipped the search (sure play)
 
 
 def check_budget(rollouts: object, seconds: object, what: str) -> tuple[int | None, float | None]:
@@ -90,6 +96,29 @@ def check_searchers(searchers: Iterable[int] | None) -> frozenset[int] | None:
     if not out:
         raise ValueError("searchers must name at least one seat (or be None for all seats)")
     return frozenset(out)
+
+
+def check_skip(level: object) -> float | None:
+    """None (search every decision) or a probability in (0, 1]."""
+    if level is None:
+        return None
+    if isinstance(level, bool) or not isinstance(level, Real) or not 0.0 < float(level) <= 1.0:
+        raise ValueError(f"skip_sure_plays must be None or a probability in (0, 1], got {level!r}")
+    return float(level)
+
+
+def is_sure_play(beliefs: HanabiBeliefs, state: HanabiState, player: int, bot_move: int,
+                 level: float, rng: np.random.Generator) -> bool:
+    """Whether the blueprint's move plays a card that the player's belief says is playable
+    with probability >= ``level`` (a decision where search is skipped when asked to)."""
+    H = state.game.hand_size()
+    if not H <= bot_move < 2 * H:
+        return False
+    try:
+        post = beliefs.posterior(state, player, rng)
+    except ZeroPosterior:
+        return False
+    return beliefs.playable_probability(post, bot_move - H) >= level
 
 
 def _column_hands(states: Sequence[Any], player: int) -> np.ndarray:
@@ -175,8 +204,10 @@ class HanabiMDSearch:
                  searchers: Iterable[int] | None = None,
                  act_mode: Literal["argmax", "sample"] = "argmax",
                  rollout_epsilon: float | None = None, max_exact: int = 5000,
-                 num_samples: int = 2000, num_threads: int = 1, seed: int | None = 0) -> None:
+                 num_samples: int = 2000, skip_sure_plays: float | None = None,
+                 num_threads: int = 1, seed: int | None = 0) -> None:
         bot, eps = blueprint_parts(blueprint)      # ValueError without full support
+        self.skip_sure_plays = check_skip(skip_sure_plays)
         check_budget(rollouts, seconds, "MD search")
         if isinstance(num_histories, bool) or not isinstance(num_histories, Integral) \
                 or num_histories < 1:
@@ -236,6 +267,14 @@ class HanabiMDSearch:
                                                  move != bot_move))
             return move
         self.values.last_rollouts = 0
+        if self.skip_sure_plays is not None and is_sure_play(self.beliefs, state, player,
+                                                             bot_move, self.skip_sure_plays,
+                                                             self.search.rng):
+            post = self.beliefs.last_posterior
+            self.decisions.append(DecisionRecord(
+                state.move_number(), player, False, time.perf_counter() - start, 0,
+                post.support_size, post.exact, post.effective_sample_size, False, skipped=True))
+            return bot_move
         result = self.search.search(state)
         if self.act_mode == "argmax":
             move = result.actions[int(np.argmax(result.policy))]

@@ -30,7 +30,8 @@ from csrc.hanabi_rollout import rollout_action_values
 from envs.hanabi import HanabiState
 from envs.history_sampler import ZeroPosterior
 from search.hanabi_beliefs import HanabiBeliefs, bot_blueprint_parts
-from search.hanabi_md_search import DecisionRecord, check_budget, check_searchers
+from search.hanabi_md_search import (DecisionRecord, check_budget, check_searchers, check_skip,
+                                    is_sure_play)
 
 __all__ = ["SpartaSearch", "sparta_decision", "SpartaOutcome"]
 
@@ -136,11 +137,13 @@ class SpartaSearch:
                  prune: bool = True, prune_z: float = 2.5,
                  searchers: Iterable[int] | None = (0,), belief_epsilon: float = 0.01,
                  rollout_epsilon: float = 0.0, max_exact: int = 5000, num_samples: int = 2000,
-                 num_threads: int = 1, seed: int | None = 0) -> None:
+                 skip_sure_plays: float | None = None, num_threads: int = 1,
+                 seed: int | None = 0) -> None:
         if isinstance(blueprint, str):
             blueprint = HanabiBotAgent(blueprint)
         bot, eps = bot_blueprint_parts(blueprint)
         self.rollouts, self.seconds = check_budget(rollouts, seconds, "SPARTA")
+        self.skip_sure_plays = check_skip(skip_sure_plays)
         for name, value in (("threshold", threshold), ("prune_z", prune_z),
                             ("rollout_epsilon", rollout_epsilon),
                             ("belief_epsilon", belief_epsilon)):
@@ -201,6 +204,12 @@ class SpartaSearch:
                                                  False))
             return bp
         belief_seconds = time.perf_counter() - start
+        if self.skip_sure_plays is not None and is_sure_play(self.beliefs, state, player, bp,
+                                                             self.skip_sure_plays, self.rng):
+            self.decisions.append(DecisionRecord(
+                state.move_number(), player, False, time.perf_counter() - start, 0,
+                post.support_size, post.exact, post.effective_sample_size, False, skipped=True))
+            return bp
         seats = post.trace.seats()
         left = None if self.seconds is None else max(self.seconds - belief_seconds, 1e-3)
         out = sparta_decision(state, seats, player, bp, post.hands, post.weights,
