@@ -21,6 +21,11 @@ cell it really tried; at the opponent's nodes push every legal child (probabilit
 the uniform blueprint) whose information state for the player is the one it had at that position
 along the true history. Same order, same weights and same node count as
 ``envs.history_sampler.enumerate_histories`` with ``UniformAgent``.
+
+One rollout (``pg_rollout``): the player to move picks uniformly among its legal cells with its
+own xoshiro stream, until the game ends. ``rollout_values`` runs every (history, action, rollout)
+as an independent task (OpenMP ``prange`` for large batches), so results do not depend on the
+number of threads.
 """
 from libc.stdint cimport uint8_t, uint32_t, uint64_t, int64_t
 from libc.stdlib cimport malloc, realloc, free
@@ -39,6 +44,7 @@ cdef extern from *:
     int __builtin_ctz(unsigned int x) nogil
 
 TERMINAL_PLAYER = -4          # pyspiel.PlayerId.TERMINAL
+cdef long _PARALLEL_GRAIN = 512
 
 # The eight tic-tac-toe lines as cell masks (rows, columns, diagonals).
 cdef uint32_t[8] _LINES = [0x007, 0x038, 0x1C0, 0x049, 0x092, 0x124, 0x111, 0x054]
@@ -633,7 +639,8 @@ def rollout_values(states, actions, int player, seeds, bint common_random_number
 
     ``seeds[h, j]`` seeds the j-th rollout at history h; with common random numbers every action
     uses stream j of that seed, otherwise action k uses its own stream. Each rollout has its own
-    generator, so the result does not depend on ``num_threads``. Returns an array (H, A).
+    generator, so the result does not depend on ``num_threads`` (batches of fewer than
+    ``4 * 512`` rollouts always run on the calling thread). Returns an array (H, A).
     """
     if num_threads <= 0:
         raise ValueError(f"num_threads must be positive, got {num_threads}")
@@ -683,7 +690,7 @@ def rollout_values(states, actions, int player, seeds, bint common_random_number
         sp = &sd[0, 0]
         g = &game.spec
         with nogil:
-            if num_threads == 1:
+            if num_threads == 1 or T < 4 * _PARALLEL_GRAIN:     # a team costs more than it saves
                 for t in range(T):
                     h = t // (A * R)
                     k = (t // R) % A
@@ -692,7 +699,7 @@ def rollout_values(states, actions, int player, seeds, bint common_random_number
                     out[t] = _rollout_task(g, &buf[h], acts[k], player,
                                            sp[h * R + j], stream)
             else:
-                for t in prange(T, num_threads=num_threads, schedule="static"):
+                for t in prange(T, num_threads=num_threads, schedule="dynamic", chunksize=64):
                     out[t] = _rollout_task(g, &buf[t // (A * R)],
                                            acts[(t // R) % A], player,
                                            sp[(t // (A * R)) * R + t % R],
@@ -766,7 +773,8 @@ def exact_values(states, actions, int player):
                              f"is not to move")
         for k in range(A):
             a = int(actions[k])
-            if a < 0 or a >= st.game.spec.cells or not (pg_legal_mask(&st.game.spec, &st.s) >> a) & 1:
+            if (a < 0 or a >= st.game.spec.cells
+                    or not (pg_legal_mask(&st.game.spec, &st.s) >> a) & 1):
                 raise ValueError(f"action {a} is not legal at history {st.history()}")
             c = st.s
             with nogil:

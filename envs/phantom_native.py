@@ -58,7 +58,8 @@ def _spec_args(game: pyspiel.Game) -> tuple[str, int, int, bool, bool] | str:
             return f"dark_hex gameversion {version!r} is not supported"
         rows, cols = int(params["num_rows"]), int(params["num_cols"])
         if rows < 2 or cols < 2 or rows * cols > 16:
-            return f"dark_hex board {rows}x{cols} is not supported (need 2 <= rows, cols, <= 16 cells)"
+            return (f"dark_hex board {rows}x{cols} is not supported "
+                    "(need 2 <= rows, cols and at most 16 cells)")
         return "hex", rows, cols, _HEX_VERSIONS[version], _OBSTYPES[obstype]
     return f"game {name!r} has no native implementation (phantom_ttt and dark_hex only)"
 
@@ -159,7 +160,8 @@ class NativeUniformBeliefs:
     """``Beliefs`` for the uniform blueprint: like ``HistorySampler(UniformAgent())``, natively."""
 
     def __init__(self, max_nodes: int = 20_000, num_particles: int = 100) -> None:
-        max_nodes, num_particles = _int("max_nodes", max_nodes), _int("num_particles", num_particles)
+        max_nodes = _int("max_nodes", max_nodes)
+        num_particles = _int("num_particles", num_particles)
         if max_nodes <= 0 or num_particles <= 0:
             raise ValueError(f"max_nodes and num_particles must be positive, got {max_nodes} "
                              f"and {num_particles}")
@@ -193,9 +195,9 @@ class NativeRolloutActionValues:
                 rng: np.random.Generator) -> np.ndarray:
         """Mean rollout return per (history, action), shape (len(states), len(actions))."""
         natives = [as_native(s) for s in states]
-        seeds = np.empty((len(natives), self.rollouts), dtype=np.uint64)
-        for h in range(len(natives)):
-            seeds[h] = rng.integers(0, _MAX_SEED, size=self.rollouts)
+        # one draw of shape (H, R) yields the same numbers, and leaves rng in the same state,
+        # as RolloutActionValues' H draws of size R
+        seeds = rng.integers(0, _MAX_SEED, size=(len(natives), self.rollouts)).astype(np.uint64)
         return rollout_values(natives, list(actions), player, seeds,
                               self.common_random_numbers, self.num_threads)
 
@@ -204,7 +206,4 @@ class NativeRolloutActionValues:
         if len(states) != len(weights):
             raise ValueError(f"{len(states)} histories but {len(weights)} weights")
         means = self.returns(states, actions, player, rng)
-        q = np.zeros(len(actions))
-        for w, row in zip(weights, means):
-            q += w * row
-        return q
+        return np.asarray(weights, dtype=np.float64) @ means

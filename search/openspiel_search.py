@@ -2,6 +2,7 @@
 action values, any local update. ``md_search`` / ``mmd_search`` add the game checks."""
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Literal
 
 import pyspiel
@@ -22,6 +23,14 @@ class ExactBeliefs(HistorySampler):
         return enumerate_histories(state, player, self.blueprint, self.max_nodes)
 
 
+def _native_phantom(game: pyspiel.Game) -> ModuleType | None:
+    """envs.phantom_native if ``game`` has a native twin there, else None."""
+    if game.get_type().short_name not in ("phantom_ttt", "dark_hex"):
+        return None
+    from envs import phantom_native
+    return phantom_native if phantom_native.supports(game) else None
+
+
 def build_search(game: "str | pyspiel.Game", update: LocalUpdate, blueprint: Blueprint | None = None,
                  *, num_histories: int = 10, rollouts: int = 1, common_random_numbers: bool = True,
                  act_mode: Literal["sample", "argmax"] = "sample", exact: bool = False,
@@ -40,6 +49,13 @@ def build_search(game: "str | pyspiel.Game", update: LocalUpdate, blueprint: Blu
         values = ExactActionValues(blueprint)
         return UpdateEquivalentSearch(blueprint, update, beliefs, values, num_histories=None,
                                       act_mode=act_mode, seed=seed)
+    native = _native_phantom(game) if type(blueprint) is UniformAgent else None
+    if native is not None:
+        # Native twin of the same posterior and rollouts (envs.phantom_native).
+        fast_beliefs = native.NativeUniformBeliefs(max_nodes, num_particles)
+        fast_values = native.NativeRolloutActionValues(rollouts, common_random_numbers)
+        return UpdateEquivalentSearch(blueprint, update, fast_beliefs, fast_values,
+                                      num_histories=num_histories, act_mode=act_mode, seed=seed)
     beliefs = HistorySampler(blueprint, max_nodes=max_nodes, num_particles=num_particles)
     values_mc = RolloutActionValues(blueprint, rollouts, common_random_numbers)
     return UpdateEquivalentSearch(blueprint, update, beliefs, values_mc,

@@ -202,7 +202,8 @@ def test_rollouts_deterministic_and_common_random_numbers() -> None:
     states = [s for s in states if s.current_player() == states[0].current_player()]
     player = states[0].current_player()
     actions = sorted(set.intersection(*(set(s.legal_actions()) for s in states)))[:4]
-    seeds = np.random.default_rng(0).integers(0, 2**63 - 1, size=(len(states), 64)).astype(np.uint64)
+    seeds = np.random.default_rng(0).integers(0, 2**63 - 1, size=(len(states), 512))
+    seeds = seeds.astype(np.uint64)       # 6 x 4 x 512 rollouts: enough to use the thread team
     one = rollout_values(states, actions, player, seeds, True, 1)
     two = rollout_values(states, actions, player, seeds, True, 2)
     np.testing.assert_array_equal(one, two)
@@ -279,6 +280,24 @@ def test_search_fast_path_q_is_unbiased_for_exact_q(game_string: str) -> None:
     res = mmd_search(game, 50.0, 0.01, seed=3).search(state)
     np.testing.assert_allclose(res.policy, MagneticMirrorDescent(50.0, 0.01).update(
         res.blueprint_policy, res.q))
+
+
+@pytest.mark.parametrize("game_string", ["dark_hex(board_size=2,gameversion=adh)",
+                                         "dark_hex(gameversion=adh,num_cols=3,num_rows=2)",
+                                         "phantom_ttt"])
+def test_native_exact_q_equals_python_exact_mode(game_string: str) -> None:
+    """Exact-enumeration q: native posterior x native exact values == the Python exact mode."""
+    game = load_game(game_string)
+    depth = 12 if game_string == "phantom_ttt" else 2      # Python exact mode is slow earlier
+    for state in _mid_game_states(game, 3, seed=41, depths=(depth, depth + 2)):
+        player, actions = state.current_player(), state.legal_actions()
+        reference = mmd_search(game, 50.0, 0.01, exact=True, max_nodes=10**6).search(state)
+        post = pn.enumerate_histories(state, player)
+        q = post.weights @ exact_values(list(post.states), actions, player)
+        assert reference.actions == actions
+        np.testing.assert_allclose(q, reference.q, atol=1e-12)
+        np.testing.assert_allclose(MagneticMirrorDescent(50.0, 0.01).update(
+            reference.blueprint_policy, q), reference.policy, atol=1e-9)
 
 
 def test_build_search_selects_native_path_only_when_valid() -> None:
