@@ -113,37 +113,52 @@ ROWS: list[Row] = [
 
 # ---- harness ----------------------------------------------------------------------------------
 
-def measure(row: Row, players: int, seconds: float, seed: int) -> tuple[float, float, float, int]:
-    """Run ``row`` for about ``seconds``; return (moves/s, steps/s, games/s, games played)."""
+@dataclasses.dataclass
+class Rates:
+    moves: float        # player moves per wall-clock second
+    steps: float        # engine steps (moves + explicit chance deals) per wall-clock second
+    games: float        # games per wall-clock second
+    cpu_moves: float    # player moves per CPU-second of this process (all its threads)
+    cpu_steps: float
+    n_games: int
+
+
+def measure(row: Row, players: int, seconds: float, seed: int) -> Rates:
+    """Run ``row`` for about ``seconds`` of wall-clock time and return its rates. CPU-second
+    rates are less sensitive to other processes competing for the cores; for a multi-threaded
+    row they are per core."""
     n = row.first_batch
     row.run(players, max(1, n // 10), seed)             # warm-up (imports, caches)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     moves, steps, games = row.run(players, n, seed)
     dt = time.perf_counter() - t0
     if dt < seconds:
         n2 = max(1, int(n * (seconds - dt) / max(dt, 1e-6)))
-        t1 = time.perf_counter()
         m2, s2, g2 = row.run(players, n2, seed + 1)
-        dt += time.perf_counter() - t1
         moves, steps, games = moves + m2, steps + s2, games + g2
-    return moves / dt, steps / dt, games / dt, games
+    dt, dc = time.perf_counter() - t0, max(time.process_time() - c0, 1e-9)
+    return Rates(moves / dt, steps / dt, games / dt, moves / dc, steps / dc, games)
 
 
 def benchmark(players_list: list[int], seconds: float, seed: int, rows: list[Row]) -> None:
     print(f"# Hanabi engine throughput: uniformly random legal moves, full games "
           f"(~{seconds:g} s per row; {os.cpu_count()} cores; load average "
           f"{os.getloadavg()[0]:.2f} at start)")
+    print("Ratios divide a row's player moves/s by the baseline's steps/s (moves plus chance "
+          "deals) or moves/s; 'CPU' columns use CPU-seconds of this process instead of "
+          "wall-clock seconds.")
     for players in players_list:
         print(f"\n## {players} players")
-        print("| system | moves/s | steps/s | games/s | games | moves/s vs OpenSpiel steps/s "
-              "| moves/s vs OpenSpiel moves/s | games/s vs OpenSpiel |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|")
+        print("| system | moves/s | steps/s | games/s | games | vs OpenSpiel steps/s "
+              "| vs OpenSpiel moves/s | moves/CPU-s | CPU vs OpenSpiel steps |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         base = None
         for row in rows:
-            mps, sps, gps, games = measure(row, players, seconds, seed)
-            base = base or (mps, sps, gps)
-            print(f"| {row.label} | {mps:,.0f} | {sps:,.0f} | {gps:,.0f} | {games:,} "
-                  f"| {mps / base[1]:,.1f}x | {mps / base[0]:,.1f}x | {gps / base[2]:,.1f}x |")
+            r = measure(row, players, seconds, seed)
+            base = base or r
+            print(f"| {row.label} | {r.moves:,.0f} | {r.steps:,.0f} | {r.games:,.0f} "
+                  f"| {r.n_games:,} | {r.moves / base.steps:,.1f}x | {r.moves / base.moves:,.1f}x "
+                  f"| {r.cpu_moves:,.0f} | {r.cpu_moves / base.cpu_steps:,.1f}x |")
             sys.stdout.flush()
 
 
