@@ -27,7 +27,7 @@ from search.subgame_agent import SubgameSolvingAgent
 
 SMALL_DEFAULT = ["kuhn_poker", "leduc_poker", "dark_hex(board_size=2,gameversion=adh)"]
 LARGE_AGENTS = ("uniform", "mmd(eta=50,alpha=0.01,histories=10)",
-                "cfr-subgame(iters=100,max_public_histories=300)")
+                "cfr-subgame(iters=50,max_public_histories=100,max_subgame_nodes=5000)")
 
 
 class _Timed:
