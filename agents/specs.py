@@ -509,7 +509,7 @@ def _build_tabular(game: Any, seed: int, *, path: str, average: bool) -> Agent:
         _TABLE_CACHE[key] = _load_table(path, game, average)
     kind, payload = _TABLE_CACHE[key]
     if kind == "slots":
-        from search.tree_policy import TabularAgent as SlotAgent
+        from search.tree_policy import SlotPolicyAgent as SlotAgent
         tree, probs = payload
         return SlotAgent(tree, probs, seed)
     from agents.tabular import TabularAgent
@@ -543,26 +543,16 @@ def _load_table(path: str, game: Any, average: bool) -> tuple[str, Any]:
             from search.tree_policy import load_policy
             tree = cached_game_tree(game.raw)
             return "slots", (tree, load_policy(path, tree))
-        keys, indptr = arrays["infostates"], arrays["indptr"]
-        actions, probs = arrays["actions"], arrays["probs"]
-        if len(indptr) != len(keys) + 1 or indptr[-1] != len(actions) or \
-                len(actions) != len(probs):
-            raise ValueError("array lengths do not match")
-        return "dict", {str(k): {int(a): float(p) for a, p in zip(actions[lo:hi], probs[lo:hi])}
-                        for k, lo, hi in zip(keys, indptr[:-1], indptr[1:])}
+        from agents.tabular import TabularAgent
+        return "dict", TabularAgent.load(path).table
     except (OSError, KeyError, ValueError, TypeError, AttributeError) as err:
         raise SpecError(f"cannot read tabular policy file {path!r}: {err}") from None
 
 
 def save_table(path: str, table: dict[str, dict[int, float]]) -> None:
-    """Write a tabular policy in the ``.npz`` layout ``tabular:PATH`` reads."""
-    import numpy as np
-    keys = sorted(table)
-    indptr = np.cumsum([0] + [len(table[k]) for k in keys])
-    actions = np.array([a for k in keys for a in sorted(table[k])], dtype=np.int64)
-    probs = np.array([table[k][a] for k in keys for a in sorted(table[k])], dtype=np.float64)
-    np.savez(path, infostates=np.array(keys, dtype=str), indptr=indptr, actions=actions,
-             probs=probs)
+    """Write a tabular policy in the ``.npz`` layout ``tabular:PATH`` reads (``TabularAgent.save``)."""
+    from agents.tabular import TabularAgent
+    TabularAgent(table).save(path)
 
 
 def _build_mmd(game: Any, seed: int, *, blueprint: Agent | None, eta: float, alpha: float,
@@ -722,7 +712,7 @@ _SOLVED: dict[tuple[str, str, int, bool], Any] = {}
 
 def _build_solver(game: Any, seed: int, *, solver: str, iters: int, average: bool) -> Agent:
     """Solve the whole game once per process (cached) and play the resulting policy."""
-    from search.tree_policy import TabularAgent as SlotAgent
+    from search.tree_policy import SlotPolicyAgent as SlotAgent
     key = (game.game_string, solver, iters, average)
     if key not in _SOLVED:
         module, name = _SOLVERS[solver]

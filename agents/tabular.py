@@ -42,6 +42,30 @@ class TabularAgent:
             tabular.action_probability_array[index] = row
         return tabular
 
+    def save(self, path: str) -> None:
+        """Write the table as ``.npz`` arrays infostates / indptr / actions / probs."""
+        keys = sorted(self.table)
+        indptr = np.cumsum([0] + [len(self.table[k]) for k in keys])
+        actions = np.array([a for k in keys for a in sorted(self.table[k])], dtype=np.int64)
+        probs = np.array([self.table[k][a] for k in keys for a in sorted(self.table[k])])
+        np.savez(path, infostates=np.array(keys, dtype=str), indptr=indptr, actions=actions,
+                 probs=probs)
+
+    @classmethod
+    def load(cls, path: str, seed: int | None = 0) -> "TabularAgent":
+        """Read a table written by ``save``; ``ValueError`` naming the problem if it is corrupt."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                keys, indptr = data["infostates"], data["indptr"]
+                actions, probs = data["actions"], data["probs"]
+        except (OSError, KeyError, ValueError) as err:
+            raise ValueError(f"cannot read tabular policy {path!r}: {err}") from None
+        if len(indptr) != len(keys) + 1 or indptr[-1] != len(actions) or len(actions) != len(probs):
+            raise ValueError(f"tabular policy {path!r} is corrupt: array lengths do not match")
+        table = {str(k): {int(a): float(p) for a, p in zip(actions[lo:hi], probs[lo:hi])}
+                 for k, lo, hi in zip(keys, indptr[:-1], indptr[1:])}
+        return cls(table, seed)
+
     def action_probabilities(self, state: Any) -> dict[int, float]:
         key = state.information_state_string()
         try:

@@ -34,7 +34,7 @@ from envs.game_tree import (DEFAULT_MAX_NODES, CorruptTreeFileError, GameTree, c
                             read_npz)
 from envs.openspiel_games import as_game
 from search.best_response import TreeEvaluator
-from search.tree_policy import TabularAgent, slots_to_tabular
+from search.tree_policy import SlotPolicyAgent, slots_to_tabular
 
 _REGISTRY: dict[str, type["TreeSolver"]] = {}
 _SOLVER_MODULES = ("search.cfr", "search.dcfr", "search.pcfr", "search.mmd_tabular",
@@ -135,9 +135,9 @@ class TreeSolver:
         """The (weighted) average policy as an OpenSpiel ``TabularPolicy``."""
         return self._tabular(self.average_policy_array())
 
-    def as_agent(self, average: bool = True, seed: int | None = 0) -> TabularAgent:
+    def as_agent(self, average: bool = True, seed: int | None = 0) -> SlotPolicyAgent:
         probs = self.average_policy_array() if average else self.current_policy_array()
-        return TabularAgent(self.tree, probs, seed=seed)
+        return SlotPolicyAgent(self.tree, probs, seed=seed)
 
     def exploitability(self, average: bool = True) -> float:
         """Exploitability (2p zero-sum) of the average or current policy."""

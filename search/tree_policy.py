@@ -4,7 +4,7 @@ A *slot array* holds one probability per (infoset, legal action) of a ``GameTree
 envs/game_tree.py). ``policy_to_slots`` reads any of the policy forms used in this suite into
 one: a slot array, an OpenSpiel ``TabularPolicy``, a dict from information-state string to
 probabilities, or any object with ``action_probabilities(state)`` (queried once per infoset at a
-representative history). ``slots_to_tabular`` / ``slots_to_dict`` go back, ``TabularAgent`` plays
+representative history). ``slots_to_tabular`` / ``slots_to_dict`` go back, ``SlotPolicyAgent`` plays
 a slot array, and ``save_policy`` / ``load_policy`` store one in an ``.npz`` file keyed by the
 information-state strings, so a file can be checked against the game it is loaded for.
 """
@@ -103,7 +103,7 @@ def slots_to_dict(tree: GameTree, probs: np.ndarray) -> dict[str, dict[int, floa
             for k, key in enumerate(tree.infoset_strings)}
 
 
-class TabularAgent:
+class SlotPolicyAgent:
     """Plays a slot-array policy: looks the infoset up by its information-state string."""
 
     def __init__(self, tree: GameTree, probs: np.ndarray, seed: int | None = 0) -> None:

@@ -9,7 +9,7 @@ from open_spiel.python.algorithms import exploitability as os_expl
 
 from envs.game_tree import build_game_tree
 from search.best_response import best_response, exploitability, nash_conv
-from search.tree_policy import (TabularAgent, load_policy, policy_to_slots, save_policy,
+from search.tree_policy import (SlotPolicyAgent, load_policy, policy_to_slots, save_policy,
                                 slots_to_dict, slots_to_tabular)
 
 GAMES = ["kuhn_poker", "leduc_poker", "dark_hex(board_size=2,gameversion=adh)"]
@@ -89,7 +89,7 @@ def test_conversions_round_trip(tmp_path) -> None:
     path = tmp_path / "policy.npz"
     save_policy(path, tree, slots)
     assert np.array_equal(load_policy(path, tree), slots)
-    agent = TabularAgent(tree, slots, seed=0)
+    agent = SlotPolicyAgent(tree, slots, seed=0)
     state = game.new_initial_state()
     while state.is_chance_node():
         state.apply_action(state.legal_actions()[0])

@@ -14,7 +14,7 @@ from search.cfr import CFRPlusSolver
 from search.subgame import (PublicStateIndex, extract_subgame, history_sampler_finder,
                             opt_out_values, root_weights, solve_subgame, state_closure)
 from search.subgame_agent import SubgameSolvingAgent
-from search.tree_policy import TabularAgent
+from search.tree_policy import SlotPolicyAgent
 
 
 def _components(tree) -> np.ndarray:
@@ -164,7 +164,7 @@ def test_depth_limited_agent_on_leduc() -> None:
 def test_state_closure_route_matches_the_tree_route_on_kuhn() -> None:
     game = pyspiel.load_game("kuhn_poker")
     tree = cached_game_tree(game)
-    bp = TabularAgent(tree, CFRPlusSolver(game).run(5).average_policy_array())
+    bp = SlotPolicyAgent(tree, CFRPlusSolver(game).run(5).average_policy_array())
     on_tree = SubgameSolvingAgent(game, bp, iterations=100)
     on_states = SubgameSolvingAgent(game, bp, iterations=100, max_tree_nodes=10)
     assert on_states.tree is None and on_tree.tree is not None
@@ -180,7 +180,7 @@ def test_state_closure_route_matches_the_tree_route_on_kuhn() -> None:
 def test_state_closure_with_the_history_sampler_finder() -> None:
     game = pyspiel.load_game("leduc_poker")
     tree = cached_game_tree(game)
-    bp = TabularAgent(tree, tree.uniform_policy())
+    bp = SlotPolicyAgent(tree, tree.uniform_policy())
     index = PublicStateIndex(tree)
     rng = np.random.default_rng(1)
     for node in rng.choice(np.flatnonzero(tree.player >= 0), size=8, replace=False):
