@@ -70,6 +70,15 @@ def _encoding_of(game: str, kind: str):
     return encoding_for(game, kind)
 
 
+def _canonical_game(game: str) -> str:
+    """The game string as checkpoints store it (``GameError`` for an unknown game)."""
+    if game.startswith("hanabi_native"):
+        from envs.hanabi_tensor import hanabi_encoding_for
+        return hanabi_encoding_for(game).game_string
+    from envs.openspiel_games import load_game
+    return str(load_game(game))
+
+
 def save(path: str, net: PolicyValueNet, encoding: Any, meta: dict[str, Any] | None = None,
          trainer: dict[str, Any] | None = None) -> None:
     """Write a checkpoint atomically (temporary file + rename), so a crash never truncates it."""
@@ -117,9 +126,9 @@ def read(path: str, game: str | None = None) -> Checkpoint:
     ckpt = Checkpoint(payload["game"], payload["encoding"], arch, payload["state_dict"],
                       payload.get("meta") or {}, payload.get("trainer"), version)
     if game is not None:
-        expected = _encoding_of(str(game), ckpt.encoding.get("kind", "information_state"))
-        if expected.game_string != ckpt.game:
-            raise CheckpointError(f"{path}: checkpoint is for {ckpt.game}, not {expected.game_string}")
+        expected = _canonical_game(str(game))
+        if expected != ckpt.game:
+            raise CheckpointError(f"{path}: checkpoint is for {ckpt.game}, not {expected}")
     current = _encoding_of(ckpt.game, ckpt.encoding.get("kind", "information_state"))
     if current.as_dict() != ckpt.encoding:
         raise CheckpointError(f"{path}: encoding {ckpt.encoding} does not match what "
