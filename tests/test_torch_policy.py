@@ -184,8 +184,9 @@ def test_checkpoint_errors(tmp_path):
 def test_shipped_checkpoints_beat_uniform():
     root = os.path.join(os.path.dirname(__file__), "..", "checkpoints")
     shipped = sorted(f for f in os.listdir(root) if f.endswith(".pt"))
-    assert shipped, "no shipped checkpoints"
-    for name in shipped:
+    openspiel = [f for f in shipped if not read(os.path.join(root, f)).game.startswith("hanabi")]
+    assert len(openspiel) >= 2, "no shipped OpenSpiel checkpoints"
+    for name in openspiel:
         policy = load_policy(os.path.join(root, name))
         res = play_match(policy.game_string, NetActor(policy, seed=1), UniformActor(2), 400, 5)
         assert res.mean > 0.3, (name, str(res))
