@@ -8,6 +8,7 @@ Sub-commands (all single-process, ``--threads 1`` by default, systems compared s
 - ``beliefs``: posterior enumeration under the network, ``envs.history_sampler`` (one call per
   node) vs ``search.neural_beliefs`` for many decisions at once.
 - ``vs-uniform``: a checkpoint against uniform random, seat-swapped.
+- ``head-to-head``: two checkpoints of one game against each other, seat-swapped;
 - ``search-vs-blueprint``: MMD search on a checkpoint against the checkpoint itself,
   seat-swapped, with the search's time per decision.
 
@@ -113,6 +114,16 @@ def bench_vs_uniform(args) -> dict:
     return {"game": game, "checkpoint": args.checkpoint, **res.as_dict()}
 
 
+def bench_head_to_head(args) -> dict:
+    game, policy = _policy(args)
+    if not args.other:
+        raise SystemExit("head-to-head needs --other CHECKPOINT")
+    other = load_policy(args.other, game, seed=args.seed + 1)
+    res = play_match(game, NetActor(policy, seed=args.seed), NetActor(other, seed=args.seed + 2),
+                     args.games, args.seed)
+    return {"game": game, "checkpoint": args.checkpoint, "other": args.other, **res.as_dict()}
+
+
 def bench_search_vs_blueprint(args) -> dict:
     game, policy = _policy(args)
     search = neural_mmd(policy, args.eta, args.alpha, num_histories=args.histories,
@@ -130,8 +141,10 @@ def bench_search_vs_blueprint(args) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("command", choices=("rollouts", "beliefs", "vs-uniform", "search-vs-blueprint"))
+    p.add_argument("command", choices=("rollouts", "beliefs", "vs-uniform", "head-to-head",
+                                       "search-vs-blueprint"))
     p.add_argument("--checkpoint", required=True)
+    p.add_argument("--other", help="second checkpoint (head-to-head)")
     p.add_argument("--decisions", type=int, default=64)
     p.add_argument("--histories", type=int, default=16)
     p.add_argument("--rollouts", type=int, default=2)
@@ -145,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     fn = {"rollouts": bench_rollouts, "beliefs": bench_beliefs, "vs-uniform": bench_vs_uniform,
+          "head-to-head": bench_head_to_head,
           "search-vs-blueprint": bench_search_vs_blueprint}[args.command]
     print(json.dumps(fn(args), indent=1))
     return 0
