@@ -53,7 +53,7 @@ def play_game(spec: str, players: int, game_index: int, seed: int,
     while not state.is_terminal():
         state.apply_action(agent.act(state))
     recs = [r for r in getattr(agent, "decisions", []) if r.searched or r.fallback or r.skipped]
-    searched = [r for r in recs if r.searched or r.skipped]     # decisions of searching seats
+    searched = recs                 # decisions of searching seats (searched, skipped, fell back)
     return {
         "agent": spec, "players": players, "game": game_index, "deck_seed": deck_seed,
         "score": state.score(), "points": state.fireworks_total(),

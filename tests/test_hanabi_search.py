@@ -226,3 +226,14 @@ def test_eval_script_writes_resumes_and_reports(tmp_path):
     report = open(os.path.join(out, "report.md")).read()
     assert "Δ vs blueprint" in report and "md(eta=1" in report
     assert os.path.exists(os.path.join(out, "scores.png"))
+
+
+def test_md_sample_mode_and_action_probabilities():
+    state = advance(2, 4, 16)
+    agent = HanabiMDSearch(full_support_bot("smart", 0.05), eta=0.5, rollouts=60,
+                           act_mode="sample", seed=3, **SMALL_BELIEF)
+    probs = agent.action_probabilities(state)
+    assert set(probs) == set(state.legal_actions())
+    assert abs(sum(probs.values()) - 1.0) < 1e-9 and min(probs.values()) > 0
+    moves = {agent.act(state) for _ in range(3)}
+    assert moves <= set(state.legal_actions())
