@@ -97,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
             sections = tuple(Section(g, LARGE_AGENTS, "round-robin", args.games)
                              for g in args.large)
             result = run_tournament(TournamentConfig(sections, seed=0), args.out,
-                                    resume=args.resume, workers=1, plots=False)
+                                    resume=args.resume, workers=1, plots=False,
+                                    progress=sys.stderr.isatty())
             print(getattr(result, "markdown", ""))
     except (GameError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
