@@ -128,6 +128,12 @@ def bench_search_vs_blueprint(args) -> dict:
     game, policy = _policy(args)
     search = neural_mmd(policy, args.eta, args.alpha, num_histories=args.histories,
                         rollouts=args.rollouts, act_mode=args.act_mode, seed=args.seed)
+    single = _random_states(game, 60, np.random.default_rng(args.seed), 0, 6)
+    start = time.perf_counter()
+    for state in single:                       # latency of one decision on its own
+        search.act(state)
+    single_ms = 1000 * (time.perf_counter() - start) / len(single)
+    search.decisions, search.seconds = 0, 0.0
     start = time.perf_counter()
     res = play_match(game, search, NetActor(policy, seed=args.seed + 1), args.games, args.seed,
                      chunk=args.chunk)
@@ -136,6 +142,7 @@ def bench_search_vs_blueprint(args) -> dict:
             "histories": args.histories, "rollouts": args.rollouts, "act_mode": args.act_mode,
             **res.as_dict(), "search_decisions": search.decisions,
             "search_ms_per_decision_batched": 1000 * search.seconds_per_decision,
+            "search_ms_single_decision": single_ms,
             "wall_s": wall}
 
 
