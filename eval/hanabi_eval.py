@@ -161,6 +161,7 @@ def summarize(rows: list[dict[str, str]], specs: list[str], players: int) -> lis
             "rollouts": (sum(int(r["rollouts"]) for r in rs) / searched) if searched else 0.0,
             "support": (sum(float(r["support_sum"]) for r in rs) / searched) if searched else 0.0,
             "exact": (100.0 * sum(int(r["exact"]) for r in rs) / searched) if searched else 0.0,
+            "ess": (sum(float(r["ess_sum"]) for r in rs) / searched) if searched else 0.0,
             "searched_share": 100.0 * searched / max(moves, 1),
             "skipped": (100.0 * sum(int(r.get("skipped") or 0) for r in rs) / searched)
             if searched else 0.0,
@@ -182,7 +183,7 @@ def summarize(rows: list[dict[str, str]], specs: list[str], players: int) -> lis
 def markdown(summary: list[dict[str, Any]], players: int) -> str:
     lines = [f"Hanabi, {players} players (HLE scoring; search columns over the moves of searching seats)", "",
              "| agent | games | score ± s.e. | perfect % | search ms/move (mean / p95) | "
-             "rollouts/move | belief support (exact %) | searching-seat moves % (skipped %) | "
+             "rollouts/move | belief support (exact %, ESS) | searching-seat moves % (skipped %) | "
              "fallback % | deviations/game | Δ vs blueprint ± s.e. (paired games) |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in summary:
@@ -191,7 +192,7 @@ def markdown(summary: list[dict[str, Any]], players: int) -> str:
         lines.append(
             f"| `{r['agent']}` | {r['games']} | {r['mean']:.3f} ± {r['se']:.3f} | "
             f"{r['perfect']:.1f} | {r['ms_mean']:.1f} / {r['ms_p95']:.1f} | "
-            f"{r['rollouts']:.0f} | {r['support']:.0f} ({r['exact']:.0f}) | "
+            f"{r['rollouts']:.0f} | {r['support']:.0f} ({r['exact']:.0f}%, {r['ess']:.0f}) | "
             f"{r['searched_share']:.0f} ({r['skipped']:.0f}) | {r['fallback']:.1f} | "
             f"{r['deviations']:.2f} | {diff} |")
     return "\n".join(lines)

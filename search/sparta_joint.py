@@ -23,13 +23,15 @@ One decision of player q at move T:
 The replications are the cost (SPARTA reported ~90 core-hours per game); ``decisions`` records
 each move's time, rollouts (including replications) and whether it fell back.
 
-Limits: 2 players (as the original); one object must play both seats of a game (it records
-which moves were searched); SmartBot's discard-finesse dependence of the partner's tables on
+Limits: 2 players (as the original). The record of which moves were searched is public and
+shared by the joint SPARTA objects of one game in the same process (one object per seat works;
+moves made by other agents are taken as blueprint moves). SmartBot's discard-finesse dependence of the partner's tables on
 hidden hands is ignored here (it is vacuous under strict filtering in 2p, see
 shared/reference/hanabi_bots.md §9).
 """
 from __future__ import annotations
 
+import collections
 import dataclasses
 import math
 import time
@@ -46,6 +48,10 @@ from search.hanabi_md_search import DecisionRecord, check_budget
 from search.sparta import sparta_decision
 
 __all__ = ["JointSpartaSearch"]
+
+# public game records shared by the joint SPARTA objects playing the seats of one game
+_SHARED: "collections.OrderedDict[tuple, _GameMemory]" = collections.OrderedDict()
+_SHARED_GAMES = 8
 
 
 @dataclasses.dataclass
@@ -136,18 +142,28 @@ class JointSpartaSearch:
 
     # ---- game memory ---------------------------------------------------------------------
     def _memory(self, state: HanabiState) -> _GameMemory:
+        """The public record of this game (shared by the joint SPARTA objects of all seats in
+        this process: it holds only public information)."""
         mem = self._game
-        if mem is not None and mem.trace.follows(state):
-            mem.trace.extend(state)
-        else:
-            if state.move_number() != 0:
-                raise ValueError("joint SPARTA must see its game from the first move (it "
-                                 "records which moves were searched)")
-            mem = self._game = _GameMemory(GameTrace(self.bot, state), {}, [], {}, {})
-        missing = [t for t in range(mem.trace.length) if t not in mem.status]
-        if missing:
-            raise ValueError(f"moves {missing} were not made by this joint SPARTA object: one "
-                             "object must play every seat of the game")
+        if mem is None or not mem.trace.follows(state):
+            n = state.num_players() * state.game.hand_size()
+            key = (self.bot, self.rollouts, self.threshold, self.batch, self.prune_z,
+                   self.max_range, self.max_exact, self.rollout_epsilon, self.joint_seed,
+                   tuple(state.deal_order()[:n]))
+            mem = _SHARED.get(key)
+            if mem is None or not mem.trace.follows(state):
+                if state.move_number() != 0:
+                    raise ValueError("joint SPARTA must see its game from the first move (it "
+                                     "records which moves were searched)")
+                mem = _GameMemory(GameTrace(self.bot, state), {}, [], {}, {})
+                _SHARED[key] = mem
+                while len(_SHARED) > _SHARED_GAMES:
+                    _SHARED.popitem(last=False)
+            self._game = mem
+        mem.trace.extend(state)
+        for t in range(mem.trace.length):
+            # moves made by other kinds of agents count as blueprint moves
+            mem.status.setdefault(t, "blueprint")
         return mem
 
     def _search(self, snap: HanabiState, seats: Any, player: int, bp: int, hands: np.ndarray,

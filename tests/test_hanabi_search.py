@@ -237,3 +237,14 @@ def test_md_sample_mode_and_action_probabilities():
     assert abs(sum(probs.values()) - 1.0) < 1e-9 and min(probs.values()) > 0
     moves = {agent.act(state) for _ in range(3)}
     assert moves <= set(state.legal_actions())
+
+
+def test_joint_sparta_objects_per_seat_share_the_public_record():
+    kw = dict(rollouts=32, batch=4, max_range=8, max_exact=2000, seed=0)
+    one = JointSpartaSearch("smart", **kw)
+    reference = play(one, 2, 6).history()
+    seats = [JointSpartaSearch("smart", **kw), JointSpartaSearch("smart", **kw)]
+    state = HanabiGame(players=2).new_initial_state(seed=6)
+    while not state.is_terminal():
+        state.apply_action(seats[state.current_player()].act(state))
+    assert state.history() == reference
