@@ -565,11 +565,54 @@ def _build_mmd(game: Any, seed: int, *, blueprint: Agent | None, eta: float, alp
 
 
 def _build_md(game: Any, seed: int, *, blueprint: Agent | None, eta: float, histories: int,
-              rollouts: int, exact: bool, act: str, max_nodes: int, particles: int) -> Agent:
+              rollouts: int, exact: bool, act: str, max_nodes: int, particles: int,
+              budget: int) -> Agent:
+    if game.engine == "native-hanabi":
+        from agents.full_support import full_support_bot
+        from search.hanabi_md_search import HanabiMDSearch
+        if exact:
+            raise SpecError("md: exact=true is for small OpenSpiel games, not native Hanabi")
+        blueprint = blueprint if blueprint is not None else full_support_bot("smart", 0.01,
+                                                                             seed=seed)
+        try:
+            # Rollouts follow the deterministic bot (rollout_epsilon=0): with ~1,000 rollouts
+            # per decision the epsilon-noise in q caused spurious deviations (eval.hanabi_eval).
+            return HanabiMDSearch(blueprint, eta, rollouts=budget, num_histories=histories,
+                                  act_mode=act, rollout_epsilon=0.0, seed=seed)
+        except ValueError as err:
+            raise SpecError(f"md: {err}") from None
     from search.md_search import md_search
     return md_search(game.raw, eta=eta, blueprint=blueprint, num_histories=histories,
                      rollouts=rollouts, act_mode=act, exact=exact, seed=seed,
                      max_nodes=max_nodes, num_particles=particles)
+
+
+def _md_game(game: Any) -> str | None:
+    return None if game.engine == "native-hanabi" else _common_payoff_infostate(game)
+
+
+def _hanabi_bot_of(blueprint: Agent | None) -> Any:
+    return "smart" if blueprint is None else blueprint
+
+
+def _build_sparta(game: Any, seed: int, *, blueprint: Agent | None, rollouts: int,
+                  threshold: float) -> Agent:
+    from search.sparta import SpartaSearch
+    try:
+        return SpartaSearch(_hanabi_bot_of(blueprint), rollouts=rollouts, threshold=threshold,
+                            searchers=None, seed=seed)
+    except (ValueError, TypeError) as err:
+        raise SpecError(f"sparta: {err}") from None
+
+
+def _build_sparta_joint(game: Any, seed: int, *, blueprint: Agent | None, rollouts: int,
+                        threshold: float, max_range: int) -> Agent:
+    from search.sparta_joint import JointSpartaSearch
+    try:
+        return JointSpartaSearch(_hanabi_bot_of(blueprint), rollouts=rollouts,
+                                 threshold=threshold, max_range=max_range, seed=seed)
+    except (ValueError, TypeError) as err:
+        raise SpecError(f"sparta-joint: {err}") from None
 
 
 def _build_mcts(game: Any, seed: int, *, simulations: int, uct_c: float, rollouts: int,
@@ -649,14 +692,35 @@ register(AgentEntry(
     supports=_zero_sum_infostate, modules=("search.mmd_search",), blueprint="optional"))
 register(AgentEntry(
     "md", "MD search (update-equivalent search with the mirror descent update); "
-    "blueprint @X defaults to uniform", "common-payoff OpenSpiel games (e.g. tiny_hanabi)",
+    "blueprint @X defaults to uniform (native Hanabi: convention(smart,0.01))",
+    "common-payoff OpenSpiel games (e.g. tiny_hanabi) and native hanabi(...)",
     _build_md,
     params=(Param("eta", float, 1.0, "step size", positive=True),
             *_HISTORY_PARAMS[:3],
             Param("act", str, "argmax", "how to act on the updated policy",
                   choices=("sample", "argmax")),
-            *_HISTORY_PARAMS[3:]),
-    supports=_common_payoff_infostate, modules=("search.md_search",), blueprint="optional"))
+            *_HISTORY_PARAMS[3:],
+            Param("budget", int, 1000, "native Hanabi: rollouts per decision (spread over "
+                  "the sampled hands and legal moves)", positive=True)),
+    supports=_md_game, modules=("search.md_search",), blueprint="optional"))
+register(AgentEntry(
+    "sparta", "single-agent SPARTA (Lerer et al. 2020): Monte Carlo search over the legal moves "
+    "with UCB-style pruning, deviating from the blueprint move only by more than threshold; "
+    "beliefs assume partners play the blueprint; blueprint @X defaults to smartbot",
+    "native hanabi(...)", _build_sparta,
+    params=(Param("rollouts", int, 10_000, "rollouts per decision", positive=True),
+            Param("threshold", float, 0.05, "deviation threshold (points)", minimum=0.0)),
+    supports=_native_hanabi, modules=("search.sparta",), blueprint="optional"))
+register(AgentEntry(
+    "sparta-joint", "multi-agent (public-belief) SPARTA: every seat searches and replicates its "
+    "search over its range so partners' beliefs stay consistent; above max_range it plays the "
+    "blueprint; blueprint @X defaults to smartbot",
+    "native hanabi(players=2)", _build_sparta_joint,
+    params=(Param("rollouts", int, 10_000, "rollouts per decision", positive=True),
+            Param("threshold", float, 0.05, "deviation threshold (points)", minimum=0.0),
+            Param("max_range", int, 200, "largest range searched (else blueprint)",
+                  positive=True)),
+    supports=_native_hanabi, modules=("search.sparta_joint",), blueprint="optional"))
 register(AgentEntry(
     "mcts", "OpenSpiel's MCTSBot with random-rollout evaluation. It searches the TRUE state "
     "(sees hidden cards): an omniscient reference, not a fair imperfect-information player",
