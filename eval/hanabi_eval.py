@@ -30,6 +30,7 @@ import csv
 import math
 import multiprocessing as mp
 import os
+import signal
 import sys
 import time
 from typing import Any, Iterable
@@ -111,7 +112,8 @@ def run_games(specs: list[str], players: int, games: int, seed: int, out_csv: st
             pool = None
         else:
             pool = mp.get_context("fork").Pool(workers)
-            results = pool.imap_unordered(_task, tasks, chunksize=1)
+            results = _polled(pool.imap_unordered(_task, tasks, chunksize=1))
+        previous = signal.signal(signal.SIGTERM, _raise_interrupt)
         try:
             for k, row in enumerate(results, 1):
                 writer.writerow(row)
@@ -120,10 +122,27 @@ def run_games(specs: list[str], players: int, games: int, seed: int, out_csv: st
                     print(f"  {k}/{len(tasks)} games ({time.time() - start:.0f} s)",
                           file=sys.stderr, flush=True)
         finally:
+            signal.signal(signal.SIGTERM, previous)
             if pool is not None:
                 pool.terminate()
                 pool.join()
     return read_rows(out_csv)
+
+
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _polled(it: Any) -> Iterable[dict[str, Any]]:
+    """Results of a pool iterator, waking up every second so signals stop the run promptly
+    (the finished games are already in the CSV; ``--resume`` continues)."""
+    while True:
+        try:
+            yield it.next(timeout=1.0)
+        except mp.TimeoutError:
+            continue
+        except StopIteration:
+            return
 
 
 # ---- report ---------------------------------------------------------------------------------
