@@ -16,6 +16,12 @@ If every player searches, the joint policy played is one simultaneous MD step on
 from the blueprint (update equivalence); any subset of seats may search, the others play the
 blueprint (its most likely move in argmax mode, a sample in sample mode).
 
+With an epsilon-mixed bot blueprint every non-bot move has the same probability eps/n (n legal
+moves), so the argmax rule of step 4 deviates from the bot move b to the best other move a exactly
+when q(a) - q(b) > log((1 - eps + eps/n) / (eps/n)) / eta (``deviation_threshold``): SPARTA's
+decision rule with an eta-dependent threshold (about 1.2 points at eps = 0.01, n = 12, eta = 6).
+Argmax MD and SPARTA then differ only in that threshold and in how rollouts are spent.
+
 Optional compute saving (``skip_sure_plays=level``, off by default, the same rule in SPARTA):
 a searching seat does not search when the blueprint plays a card its belief says is playable
 with probability >= level; it plays the blueprint move.
@@ -42,7 +48,7 @@ from search.local_updates import MirrorDescent
 from search.update_equivalent import UpdateEquivalentSearch
 
 __all__ = ["DecisionRecord", "HanabiRolloutValues", "HanabiMDSearch", "check_budget",
-           "check_searchers", "check_skip", "is_sure_play"]
+           "check_searchers", "check_skip", "deviation_threshold", "is_sure_play"]
 
 
 @dataclasses.dataclass
@@ -105,6 +111,23 @@ def check_skip(level: object) -> float | None:
     if isinstance(level, bool) or not isinstance(level, Real) or not 0.0 < float(level) <= 1.0:
         raise ValueError(f"skip_sure_plays must be None or a probability in (0, 1], got {level!r}")
     return float(level)
+
+
+def deviation_threshold(epsilon: float, num_legal: int, eta: float) -> float:
+    """Value gain over the bot move that argmax MD search needs before it deviates, for an
+    epsilon-mixed blueprint with ``num_legal`` moves (module docstring).
+
+    >>> round(deviation_threshold(0.01, 12, 6.0), 3)
+    1.18
+    """
+    if not 0.0 < epsilon < 1.0:
+        raise ValueError(f"epsilon must be in (0, 1), got {epsilon}")
+    if num_legal < 2:
+        raise ValueError(f"num_legal must be >= 2, got {num_legal}")
+    if not eta > 0.0:
+        raise ValueError(f"eta must be > 0, got {eta}")
+    off = epsilon / num_legal
+    return math.log((1.0 - epsilon + off) / off) / eta
 
 
 def is_sure_play(beliefs: HanabiBeliefs, state: HanabiState, player: int, bot_move: int,
