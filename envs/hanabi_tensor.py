@@ -1,16 +1,24 @@
 """A fixed-size tensor of what the acting player sees in a native Hanabi state.
 
-One step of encoding for player p (seats are relative: offset k means player (p + k) mod N):
-  - partners' cards: for offsets 1..N-1 and every slot, a one-hot of the card id (25 entries,
-    all zero for an empty slot);
-  - card knowledge: for offsets 0..N-1 and every slot, the holder's HLE knowledge: colour and
-    rank plausibility flags (5 + 5) and the positively hinted colour / rank one-hots (5 + 5);
-  - fireworks: per colour a one-hot of the pile height 0..5;
-  - information tokens (one-hot 0..max), life tokens (one-hot 0..max), deck size / deck;
-  - discard pile: copies of each card id discarded / copies in the deck;
-  - the last two moves: one-hot of each move uid (recent hints carry the bots' conventions).
+One step of encoding for player p (``csrc.hanabi_features.encode_into``; seats are relative,
+offset k means player (p + k) mod N):
+  - partners' cards: per offset 1..N-1 and slot, a one-hot of the card id plus whether it is
+    playable / worthless / valuable now;
+  - per offset 0..N-1 and slot: the holder's HLE knowledge (colour / rank plausibility and
+    positively hinted colour / rank) and the *convention knowledge*: the identities SmartBot's
+    public tables still allow for the card (25 bits; these tables are a function of the public
+    record, read from p's own table) with predicates on them (playable / worthless / valuable,
+    probabilities, chop);
+  - p's own slots refined by eyesight (identities whose copies are all gone or visible removed);
+  - the board: fireworks, information and life tokens, deck size, discards, card-id flags;
+  - the last two moves (actor offset and move uid).
+The convention knowledge is what lets a network imitate SmartBot: a hint's meaning ("this card
+is playable", "this chop card is valuable") lives in those tables, not in the HLE knowledge.
+
 ``HanabiEncoding`` has the ``encode_batch``/``legal_mask`` interface ``agents.torch_policy``
-uses, and a game string ``hanabi_native(players=N)`` stored in checkpoints.
+uses and a game string ``hanabi_native(players=N)`` stored in checkpoints. Encoding a bare state
+replays its history through SmartBot tables (``BotSeats.replay``); code that follows a game move
+by move passes its ``BotSeats`` (``seats=``) or uses ``csrc.hanabi_features.LockstepGames``.
 """
 from __future__ import annotations
 
@@ -20,11 +28,18 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from csrc.hanabi_bots import BotSeats
+from csrc.hanabi_features import encode_view, feature_layout, feature_size, legal_mask
 from envs.hanabi import HanabiGame, HanabiState
 
-CARD_IDS = 25
 COLOURS = RANKS = 5
-HISTORY_MOVES = 2
+ENCODING_KIND = "hanabi_view_conventions_v2"
+
+
+def seats_for(state: HanabiState) -> BotSeats:
+    """SmartBot tables for every seat of ``state``'s game, rebuilt from its move history."""
+    seats, _ = BotSeats.replay("smart", state)
+    return seats
 
 
 @dataclass(frozen=True)
@@ -37,14 +52,17 @@ class HanabiEncoding:
     num_actions: int
     max_information_tokens: int = 8
     max_life_tokens: int = 3
-    kind: str = "hanabi_view"
+    kind: str = ENCODING_KIND
 
     @property
     def size(self) -> int:
-        n, h = self.players, self.hand_size
-        return ((n - 1) * h * CARD_IDS + n * h * 20 + COLOURS * 6
-                + self.max_information_tokens + 1 + self.max_life_tokens + 1 + 1 + CARD_IDS
-                + HISTORY_MOVES * self.num_actions)
+        return feature_size(self.players, self.hand_size, self.num_actions,
+                            self.max_information_tokens, self.max_life_tokens)
+
+    def layout(self) -> dict[str, int]:
+        """Block sizes of a row, in order."""
+        return feature_layout(self.players, self.hand_size, self.num_actions,
+                              self.max_information_tokens, self.max_life_tokens)
 
     def as_dict(self) -> dict[str, Any]:
         return {"game_string": self.game_string, "kind": self.kind, "players": self.players,
@@ -54,60 +72,35 @@ class HanabiEncoding:
     def game(self) -> HanabiGame:
         return HanabiGame(players=self.players)
 
-    def encode(self, state: HanabiState, player: int | None = None) -> np.ndarray:
-        return self.encode_batch([state], None if player is None else [player])[0]
+    def _check(self, state: HanabiState) -> None:
+        if not isinstance(state, HanabiState):
+            raise TypeError(f"expected an envs.hanabi.HanabiState, got {type(state).__name__}")
+        if state.num_players() != self.players:
+            raise ValueError(f"encoding is for {self.players} players, state has "
+                             f"{state.num_players()}")
+
+    def encode(self, state: HanabiState, player: int | None = None,
+               seats: BotSeats | None = None) -> np.ndarray:
+        """One row: ``player``'s view (default: the player to move). ``seats``: SmartBot tables
+        following this game (rebuilt from the history if omitted)."""
+        self._check(state)
+        p = state.current_player() if player is None else int(player)
+        if not 0 <= p < self.players:
+            raise ValueError(f"cannot encode for player {p} (terminal state?)")
+        row = np.zeros(self.size, dtype=np.float32)
+        encode_view(state, seats_for(state) if seats is None else seats, p, row)
+        return row
 
     def encode_batch(self, states: Sequence[HanabiState],
                      players: Sequence[int] | None = None) -> np.ndarray:
         out = np.zeros((len(states), self.size), dtype=np.float32)
         for k, state in enumerate(states):
-            p = state.current_player() if players is None else players[k]
-            self._encode_into(state, int(p), out[k])
+            out[k] = self.encode(state, None if players is None else players[k])
         return out
 
-    def _encode_into(self, state: HanabiState, p: int, row: np.ndarray) -> None:
-        n, h = self.players, self.hand_size
-        if state.num_players() != n:
-            raise ValueError(f"encoding is for {n} players, state has {state.num_players()}")
-        if not 0 <= p < n:
-            raise ValueError(f"cannot encode for player {p} (terminal state?)")
-        pos = 0
-        hands = state.hands()
-        for off in range(1, n):
-            for slot, card in enumerate(hands[(p + off) % n]):
-                row[pos + slot * CARD_IDS + card] = 1.0
-            pos += h * CARD_IDS
-        knowledge = state.knowledge()
-        for off in range(n):
-            for slot, kn in enumerate(knowledge[(p + off) % n]):
-                base = pos + slot * 20
-                row[base:base + 5] = kn.color_plausible
-                row[base + 5:base + 10] = kn.rank_plausible
-                if kn.color is not None:
-                    row[base + 10 + kn.color] = 1.0
-                if kn.rank is not None:
-                    row[base + 15 + kn.rank] = 1.0
-            pos += h * 20
-        for c, height in enumerate(state.fireworks()):
-            row[pos + c * 6 + height] = 1.0
-        pos += COLOURS * 6
-        row[pos + state.information_tokens()] = 1.0
-        pos += self.max_information_tokens + 1
-        row[pos + state.life_tokens()] = 1.0
-        pos += self.max_life_tokens + 1
-        row[pos] = state.deck_size() / 50.0
-        pos += 1
-        copies = np.tile([3, 2, 2, 2, 1], COLOURS)
-        row[pos:pos + CARD_IDS] = np.asarray(state.discard_counts(), dtype=np.float32) / copies
-        pos += CARD_IDS
-        history = state.history()
-        for back in range(HISTORY_MOVES):
-            if len(history) > back:
-                row[pos + history[-1 - back]] = 1.0
-            pos += self.num_actions
-
     def legal_mask(self, state: HanabiState) -> np.ndarray:
-        return np.asarray(state.legal_actions_mask(), dtype=bool)
+        self._check(state)
+        return legal_mask(state)
 
 
 def hanabi_encoding_for(game: "str | HanabiGame") -> HanabiEncoding:
