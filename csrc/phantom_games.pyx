@@ -27,7 +27,7 @@ own xoshiro stream, until the game ends. ``rollout_values`` runs every (history,
 as an independent task (OpenMP ``prange`` for large batches), so results do not depend on the
 number of threads.
 """
-from libc.stdint cimport uint8_t, uint32_t, uint64_t, int64_t
+from libc.stdint cimport int8_t, uint8_t, uint32_t, uint64_t, int64_t
 from libc.stdlib cimport malloc, realloc, free
 from libc.string cimport memset, memcpy
 from cython.parallel cimport prange
@@ -342,7 +342,7 @@ cdef void _tictactoe_tables(uint8_t* wins) noexcept nogil:
 cdef class GameSpec:
     """One supported game variant: board kind and size, version, what information states show.
 
-    ``board`` is ``"tictactoe"`` (3x3 only) or ``"hex"`` (2 <= rows, cols and rows*cols <= 16);
+    ``board`` is ``"tictactoe"`` (3x3 only) or ``"hex"`` (1 <= rows, cols and rows*cols <= 16);
     ``abrupt`` passes the turn after a move into an occupied cell; ``reveal_turns`` is OpenSpiel's
     ``obstype=reveal-numturns``. ``game_string`` names the OpenSpiel game it mirrors.
     """
@@ -360,8 +360,8 @@ cdef class GameSpec:
             if rows != 3 or cols != 3:
                 raise ValueError(f"tic-tac-toe boards are 3x3, got {rows}x{cols}")
         elif board == "hex":
-            if rows < 2 or cols < 2 or rows * cols > PG_MAX_CELLS:
-                raise ValueError(f"hex boards need 2 <= rows, cols and rows*cols <= "
+            if rows < 1 or cols < 1 or rows * cols > PG_MAX_CELLS:
+                raise ValueError(f"hex boards need 1 <= rows, cols and rows*cols <= "
                                  f"{PG_MAX_CELLS}, got {rows}x{cols}")
         else:
             raise ValueError(f"board must be 'tictactoe' or 'hex', got {board!r}")
@@ -781,3 +781,242 @@ def exact_values(states, actions, int player):
                 pg_apply(&st.game.spec, &c, a)
                 r[h, k] = _expect(&st.game.spec, &c, player)
     return res
+
+
+# ---------------------------------------------------------------------------------------------
+# Batches stored as numpy arrays (envs.vector_phantom.PhantomBatch)
+# ---------------------------------------------------------------------------------------------
+# A PhantomBatch keeps n games as rows of small arrays (board, per-player stone masks, views,
+# own-try sequences, history, current player, done, winner). One step of ``batch_apply``: for
+# every listed row, load the few fields ``pg_apply`` reads (stones, mover, tries so far, length)
+# into a PGState, let ``pg_apply`` play the move (the one copy of the rules: placing or
+# failing, win/full-board detection from the GameSpec's tables, turn passing, abrupt vs
+# classical), and write what changed back into the rows' arrays. ``batch_legal_mask`` asks
+# ``pg_legal_mask`` the same way, and ``batch_information_state_tensor`` writes OpenSpiel's
+# information_state_tensor (cell planes of the player's view, then its tries in order).
+
+# Cell content (0 empty, 1 player 0's stone, 2 player 1's) -> OpenSpiel tensor plane: tic-tac-toe
+# planes are empty, nought (player 1), cross (player 0); hex cell states are offset by 4 so that
+# white (player 1) is 3, empty 4, black (player 0) 5.
+cdef int[3] _TTT_PLANE = [0, 2, 1]
+cdef int[3] _HEX_PLANE = [4, 5, 3]
+
+
+cdef inline int _cell_states(const PGSpec* g) noexcept nogil:
+    return 3 if g.board == PG_TICTACTOE else 9
+
+
+def batch_tensor_size(GameSpec game) -> int:
+    """Length of the information_state_tensor of ``game`` (reveal-nothing observations)."""
+    cdef const PGSpec* g = &game.spec
+    return g.cells * _cell_states(g) + g.cells * g.cells
+
+
+cdef long _row_index(long r, long n) except -1:
+    """A row index as numpy reads it (negative counts from the end); IndexError outside."""
+    cdef long i = r + n if r < 0 else r
+    if i < 0 or i >= n:
+        raise IndexError(f"row {r} is out of range for a batch of {n} games")
+    return i
+
+
+cdef uint32_t _tried_mask(const int8_t[:, :, ::1] view, long r, int p, int cells) noexcept nogil:
+    """Cells player p has tried in row r = the cells its view does not show as empty."""
+    cdef uint32_t m = 0
+    cdef int c
+    for c in range(cells):
+        if view[r, p, c] != 0:
+            m |= (<uint32_t>1) << c
+    return m
+
+
+def batch_apply(GameSpec game, int8_t[:, ::1] board, int64_t[:, ::1] stones,
+                int8_t[:, :, ::1] view, int8_t[:, :, ::1] seq, int64_t[:, ::1] seq_len,
+                int64_t[::1] current, uint8_t[::1] done, int64_t[::1] winner,
+                int8_t[:, ::1] hist, int64_t[::1] hist_len, const int64_t[::1] rows,
+                const int64_t[::1] actions, bint check=True) -> None:
+    """The mover of row ``rows[k]`` tries cell ``actions[k]``, for every k (in place).
+
+    With ``check`` the rows must be live, distinct, and the cells empty in the movers' views;
+    actions and rows are always range-checked. On an error nothing is changed.
+    """
+    cdef const PGSpec* g = &game.spec
+    cdef long n = current.shape[0], k, K = rows.shape[0], r, a, i
+    cdef int p
+    cdef PGState s
+    cdef bint bad_done = False, bad_range = False
+    cdef long illegal = -1
+    if actions.shape[0] != K:
+        raise ValueError(f"{K} rows but {actions.shape[0]} actions")
+    if (board.shape[0] != n or board.shape[1] != g.cells or view.shape[0] != n
+            or view.shape[1] != 2 or view.shape[2] != g.cells or seq.shape[0] != n
+            or seq.shape[2] != g.cells or stones.shape[0] != n or seq_len.shape[0] != n
+            or done.shape[0] != n or winner.shape[0] != n or hist.shape[0] != n
+            or hist.shape[1] != 2 * g.cells - 1 or hist_len.shape[0] != n):
+        raise ValueError("batch arrays do not match the game's shape")
+    cdef long* idx = <long*>malloc(max(K, 1) * sizeof(long))
+    cdef uint8_t* seen = NULL
+    if idx == NULL:
+        raise MemoryError()
+    try:
+        for k in range(K):
+            idx[k] = _row_index(rows[k], n)
+        for k in range(K):
+            r, a = idx[k], actions[k]
+            if done[r]:
+                bad_done = True
+            if a < 0 or a >= g.cells:
+                bad_range = True
+            elif illegal < 0 and view[r, current[r] & 1, a] != 0:
+                illegal = a
+        if check and bad_done:
+            raise ValueError("cannot apply an action to a finished game")
+        if bad_range:
+            raise ValueError(f"actions must be cells in [0, {g.cells})")
+        if check and illegal >= 0:
+            raise ValueError(f"illegal action {illegal}: the cell is not empty in the mover's "
+                             f"view")
+        if check and K > 1:
+            seen = <uint8_t*>malloc(n)
+            if seen == NULL:
+                raise MemoryError()
+            memset(seen, 0, n)
+            for k in range(K):
+                if seen[idx[k]]:
+                    raise ValueError("each row may appear once per apply")
+                seen[idx[k]] = 1
+        for k in range(K):
+            r = idx[k]
+            p = current[r]
+            if (p != 0 and p != 1) or seq_len[r, p] >= g.cells or hist_len[r] >= hist.shape[1]:
+                raise ValueError(f"row {r} cannot take another move (finished or corrupt game)")
+        with nogil:
+            for k in range(K):
+                r, a = idx[k], actions[k]
+                p = <int>current[r]
+                s.stones[0] = <uint32_t>stones[r, 0]
+                s.stones[1] = <uint32_t>stones[r, 1]
+                s.tried[0] = 0
+                s.tried[1] = 0
+                s.seq[0] = 0
+                s.seq[1] = 0
+                s.movers = 0
+                s.ntried[0] = 0
+                s.ntried[1] = 0
+                s.ntried[p] = <uint8_t>seq_len[r, p]
+                s.current = <uint8_t>p
+                s.outcome = PG_RUNNING
+                s.length = <uint8_t>hist_len[r]
+                pg_apply(g, &s, <int>a)
+                if s.stones[p] != <uint32_t>stones[r, p]:      # placed
+                    board[r, a] = <int8_t>(p + 1)
+                    stones[r, p] = s.stones[p]
+                view[r, p, a] = board[r, a]
+                seq[r, p, seq_len[r, p]] = <int8_t>a
+                seq_len[r, p] += 1
+                hist[r, hist_len[r]] = <int8_t>a
+                hist_len[r] += 1
+                if s.outcome != PG_RUNNING:
+                    done[r] = 1
+                    if s.outcome == PG_WIN0 or s.outcome == PG_WIN1:
+                        winner[r] = s.outcome - PG_WIN0
+                current[r] = s.current
+    finally:
+        free(idx)
+        free(seen)
+
+
+def batch_legal_mask(GameSpec game, const int8_t[:, :, ::1] view, const int64_t[::1] current,
+                     const uint8_t[::1] done, rows=None):
+    """(k, cells) bool: the cells the mover of each row may try (none in finished games)."""
+    cdef const PGSpec* g = &game.spec
+    cdef long n = current.shape[0], k, K, r
+    cdef const int64_t[::1] rv
+    if rows is None:
+        K = n
+    else:
+        rv = rows
+        K = rv.shape[0]
+    out = np.zeros((K, g.cells), dtype=np.bool_)
+    if K == 0:
+        return out
+    cdef uint8_t[:, ::1] o = out.view(np.uint8)
+    cdef long* idx = <long*>malloc(K * sizeof(long))
+    cdef PGState s
+    cdef uint32_t legal
+    cdef int p, c
+    if idx == NULL:
+        raise MemoryError()
+    try:
+        if view.shape[0] != n or view.shape[2] != g.cells or done.shape[0] != n:
+            raise ValueError("batch arrays do not match the game's shape")
+        for k in range(K):
+            idx[k] = k if rows is None else _row_index(rv[k], n)
+        with nogil:
+            for k in range(K):
+                r = idx[k]
+                p = <int>(current[r] & 1)
+                s.current = <uint8_t>p
+                s.outcome = PG_DRAW if done[r] else PG_RUNNING
+                s.tried[p] = _tried_mask(view, r, p, g.cells)
+                legal = pg_legal_mask(g, &s)
+                while legal:
+                    c = __builtin_ctz(legal)
+                    o[k, c] = 1
+                    legal &= legal - 1
+        return out
+    finally:
+        free(idx)
+
+
+def batch_information_state_tensor(GameSpec game, const int8_t[:, :, ::1] view,
+                                   const int8_t[:, :, ::1] seq, const int64_t[::1] rows,
+                                   const int64_t[::1] players):
+    """(k, D) float32: OpenSpiel's information_state_tensor of ``players[k]`` at ``rows[k]``.
+
+    Layout (reveal-nothing observations): the player's view as one-hot cell states (tic-tac-toe:
+    plane-major, 3 planes; hex: cell-major, 9 states), then one one-hot row of ``cells`` per try
+    in order (all zero for tries not made yet).
+    """
+    cdef const PGSpec* g = &game.spec
+    cdef long n = view.shape[0], k, K = rows.shape[0], r
+    cdef int cells = g.cells, states = _cell_states(g), base = g.cells * _cell_states(g)
+    cdef int p, c, v, a
+    if players.shape[0] != K:
+        raise ValueError(f"{K} rows but {players.shape[0]} players")
+    if view.shape[2] != cells or seq.shape[0] != n or seq.shape[2] != cells:
+        raise ValueError("batch arrays do not match the game's shape")
+    out = np.zeros((K, base + cells * cells), dtype=np.float32)
+    if K == 0:
+        return out
+    cdef float[:, ::1] o = out
+    cdef long* idx = <long*>malloc(K * sizeof(long))
+    if idx == NULL:
+        raise MemoryError()
+    try:
+        for k in range(K):
+            idx[k] = _row_index(rows[k], n)
+            if players[k] != 0 and players[k] != 1:
+                raise ValueError(f"player must be 0 or 1, got {players[k]}")
+            for c in range(cells):
+                if view[idx[k], players[k], c] < 0 or view[idx[k], players[k], c] > 2:
+                    raise ValueError(f"row {idx[k]}: corrupt view (cell {c} holds "
+                                     f"{view[idx[k], players[k], c]})")
+                if seq[idx[k], players[k], c] >= cells:
+                    raise ValueError(f"row {idx[k]}: corrupt try sequence")
+        with nogil:
+            for k in range(K):
+                r, p = idx[k], <int>players[k]
+                for c in range(cells):
+                    v = view[r, p, c]
+                    if g.board == PG_TICTACTOE:
+                        o[k, _TTT_PLANE[v] * cells + c] = 1.0
+                    else:
+                        o[k, c * states + _HEX_PLANE[v]] = 1.0
+                for c in range(cells):
+                    a = seq[r, p, c]
+                    if a >= 0:
+                        o[k, base + c * cells + a] = 1.0
+        return out
+    finally:
+        free(idx)

@@ -1,20 +1,24 @@
-"""Many Phantom Tic-Tac-Toe / Dark Hex games stepped in lockstep with numpy (no Python per game).
+"""Many Phantom Tic-Tac-Toe / Dark Hex games stepped in lockstep (no Python per game).
 
 The neural code (self-play training, batched rollouts, best-response learning, batched beliefs)
 needs thousands of small games advanced together and their information-state tensors as one
-array. ``PhantomBatch`` keeps ``n`` games as rows of small integer arrays; one step
-(``apply(rows, actions)``) is a handful of vectorised array operations for all the rows:
+array. ``PhantomBatch`` keeps ``n`` games as rows of small integer numpy arrays (board, stone
+masks, each player's view and own tries, the history, mover, done, winner); the rules are not
+repeated here: one step (``apply(rows, actions)``) is one call of the nogil batch kernel of
+``csrc/phantom_games.pyx``, which for every listed row plays the move with the native engine's
+``pg_apply`` (the same rule code ``NativeState`` and MMD search's fast path use):
 
   1. the mover ``p`` of each row tries cell ``a``; if the true board has it empty the stone is
      placed (success), otherwise the cell holds the opponent's stone (failure);
   2. the mover's view learns the cell's true content and its own-action sequence grows by ``a``;
-  3. a success that completes a line (tic-tac-toe) or connects the mover's two edges (hex,
-     by a precomputed table over stone bitmasks) ends the game, as does a full board;
+  3. a success that completes a line (tic-tac-toe) or connects the mover's two edges (hex) ends
+     the game, as does a full tic-tac-toe board;
   4. the turn passes after a success, and after a failure only in the abrupt versions.
 
-``information_state_tensor`` reproduces OpenSpiel's ``information_state_tensor`` for
-``phantom_ttt`` and ``dark_hex`` (reveal-nothing observations) bit for bit, so a network trained
-on these batches plays ``pyspiel`` states unchanged (tests check the parity on random games).
+``legal_mask`` and ``information_state_tensor`` are native kernels too. The tensor reproduces
+OpenSpiel's ``information_state_tensor`` for ``phantom_ttt`` and ``dark_hex`` (reveal-nothing
+observations) bit for bit, so a network trained on these batches plays ``pyspiel`` states
+unchanged (tests check the parity on random games).
 """
 from __future__ import annotations
 
@@ -25,6 +29,8 @@ from typing import Sequence
 import numpy as np
 import pyspiel
 
+from csrc.phantom_games import (GameSpec, batch_apply, batch_information_state_tensor,
+                                batch_legal_mask)
 from envs.openspiel_games import GameError, as_game
 
 EMPTY, STONE0, STONE1 = 0, 1, 2
@@ -61,54 +67,11 @@ class PhantomSpec:
         return self.cells * self.cell_states + self.cells * self.cells
 
 
-def _hex_neighbours(rows: int, cols: int, cell: int) -> list[int]:
-    r, c = divmod(cell, cols)
-    out = []
-    for dr, dc in ((-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0)):
-        rr, cc = r + dr, c + dc
-        if 0 <= rr < rows and 0 <= cc < cols:
-            out.append(rr * cols + cc)
-    return out
-
-
-def _hex_connected(mask: int, rows: int, cols: int, player: int) -> bool:
-    """Player 0 joins the top and bottom rows, player 1 the left and right columns."""
-    cells = [i for i in range(rows * cols) if mask >> i & 1]
-    if player == 0:
-        start = [i for i in cells if i < cols]
-        goal = lambda i: i >= (rows - 1) * cols  # noqa: E731
-    else:
-        start = [i for i in cells if i % cols == 0]
-        goal = lambda i: i % cols == cols - 1  # noqa: E731
-    seen, stack = set(start), list(start)
-    while stack:
-        i = stack.pop()
-        if goal(i):
-            return True
-        for j in _hex_neighbours(rows, cols, i):
-            if mask >> j & 1 and j not in seen:
-                seen.add(j)
-                stack.append(j)
-    return False
-
-
-@functools.lru_cache(maxsize=16)
-def _win_table(board: str, rows: int, cols: int) -> np.ndarray:
-    """win[p, mask] = True iff stones ``mask`` of player p win."""
-    cells = rows * cols
-    table = np.zeros((2, 1 << cells), dtype=bool)
-    if board == "ttt":
-        lines = [(0, 1, 2), (3, 4, 5), (6, 7, 8), (0, 3, 6), (1, 4, 7), (2, 5, 8), (0, 4, 8),
-                 (2, 4, 6)]
-        masks = np.arange(1 << cells)
-        for line in lines:
-            bits = sum(1 << i for i in line)
-            table[:, (masks & bits) == bits] = True
-        return table
-    for player in range(2):
-        for mask in range(1 << cells):
-            table[player, mask] = _hex_connected(mask, rows, cols, player)
-    return table
+@functools.lru_cache(maxsize=32)
+def _native(spec: PhantomSpec) -> GameSpec:
+    """The native engine's game (rules and win tables) for ``spec``."""
+    return GameSpec("tictactoe" if spec.board == "ttt" else "hex", spec.rows, spec.cols,
+                    spec.abrupt, False, game_string=spec.game_string)
 
 
 @functools.lru_cache(maxsize=32)
@@ -153,7 +116,7 @@ class PhantomBatch:
         if not isinstance(n, (int, np.integer)) or n < 0:
             raise ValueError(f"number of games must be a non-negative int, got {n!r}")
         self.spec = spec
-        self._win = _win_table(spec.board, spec.rows, spec.cols)
+        self._game = _native(spec)
         c = spec.cells
         self.board = np.zeros((n, c), dtype=np.int8)
         self.stones = np.zeros((n, 2), dtype=np.int64)
@@ -165,12 +128,6 @@ class PhantomBatch:
         self.winner = np.full(n, -1, dtype=np.int64)
         self.hist = np.full((n, spec.max_length), -1, dtype=np.int8)
         self.hist_len = np.zeros(n, dtype=np.int64)
-        if spec.board == "ttt":
-            # OpenSpiel tic-tac-toe planes: empty, nought (player 1), cross (player 0).
-            self._plane = np.array([0, 2, 1], dtype=np.int64)
-        else:
-            # OpenSpiel hex cell states offset by 4: white (player 1) 3, empty 4, black 5.
-            self._plane = np.array([4, 5, 3], dtype=np.int64)
 
     # ------------------------------------------------------------------ basics
     @property
@@ -195,7 +152,7 @@ class PhantomBatch:
         """A new batch holding copies of ``rows`` (repeats allowed)."""
         rows = np.asarray(rows, dtype=np.int64)
         out = PhantomBatch.__new__(PhantomBatch)
-        out.spec, out._win, out._plane = self.spec, self._win, self._plane
+        out.spec, out._game = self.spec, self._game
         for name in self._FIELDS:
             setattr(out, name, getattr(self, name)[rows])
         return out
@@ -212,55 +169,53 @@ class PhantomBatch:
         if any(b.spec != first.spec for b in batches):
             raise ValueError("cannot concatenate batches of different games")
         out = PhantomBatch.__new__(PhantomBatch)
-        out.spec, out._win, out._plane = first.spec, first._win, first._plane
+        out.spec, out._game = first.spec, first._game
         for name in cls._FIELDS:
             setattr(out, name, np.concatenate([getattr(b, name) for b in batches]))
         return out
 
     # ------------------------------------------------------------------ dynamics
+    _DTYPES = {"board": np.int8, "stones": np.int64, "view": np.int8, "seq": np.int8,
+               "seq_len": np.int64, "current": np.int64, "done": np.bool_, "winner": np.int64,
+               "hist": np.int8, "hist_len": np.int64}
+
+    def _field(self, name: str) -> np.ndarray:
+        """Field ``name`` as the C-contiguous array of its dtype the kernels need (re-stored
+        as such if a caller replaced it by another array)."""
+        arr = getattr(self, name)
+        want = self._DTYPES[name]
+        if not (isinstance(arr, np.ndarray) and arr.dtype == want and arr.flags.c_contiguous):
+            arr = np.ascontiguousarray(arr, dtype=want)
+            setattr(self, name, arr)
+        return arr
+
+    @staticmethod
+    def _index(values: Sequence[int] | np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(values, dtype=np.int64)
+
     def legal_mask(self, rows: np.ndarray | None = None) -> np.ndarray:
         """(k, A) bool: the cells empty in the mover's view (all False for finished games)."""
-        rows = np.arange(self.n) if rows is None else np.asarray(rows, dtype=np.int64)
-        mask = self.view[rows, self.current[rows]] == EMPTY
-        mask[self.done[rows]] = False
-        return mask
+        return batch_legal_mask(self._game, self._field("view"), self._field("current"),
+                                self._field("done").view(np.uint8),
+                                None if rows is None else self._index(rows))
 
     def apply(self, rows: np.ndarray, actions: np.ndarray, check: bool = True) -> None:
-        """Mover of each row in ``rows`` tries cell ``actions[k]`` (one step, module doc)."""
-        rows = np.asarray(rows, dtype=np.int64)
-        actions = np.asarray(actions, dtype=np.int64)
+        """Mover of each row in ``rows`` tries cell ``actions[k]`` (one step, module doc).
+
+        ``check`` (default) also rejects finished games, cells not empty in the mover's view and
+        repeated rows; rows and cells are range-checked always. On an error nothing changes.
+        """
+        rows = self._index(rows)
+        actions = self._index(actions)
         if rows.shape != actions.shape:
             raise ValueError(f"{len(rows)} rows but {len(actions)} actions")
         if len(rows) == 0:
             return
-        p = self.current[rows]
-        if check:
-            if np.any(self.done[rows]):
-                raise ValueError("cannot apply an action to a finished game")
-            if np.any((actions < 0) | (actions >= self.spec.cells)):
-                raise ValueError(f"actions must be cells in [0, {self.spec.cells})")
-            if np.any(self.view[rows, p, actions] != EMPTY):
-                bad = int(actions[self.view[rows, p, actions] != EMPTY][0])
-                raise ValueError(f"illegal action {bad}: the cell is not empty in the mover's view")
-            if len(np.unique(rows)) != len(rows):
-                raise ValueError("each row may appear once per apply")
-        success = self.board[rows, actions] == EMPTY
-        stone = (p + 1).astype(np.int8)
-        s_rows, s_act, s_p = rows[success], actions[success], p[success]
-        self.board[s_rows, s_act] = stone[success]
-        self.stones[s_rows, s_p] |= (np.int64(1) << s_act)
-        self.view[rows, p, actions] = self.board[rows, actions]
-        self.seq[rows, p, self.seq_len[rows, p]] = actions
-        self.seq_len[rows, p] += 1
-        self.hist[rows, self.hist_len[rows]] = actions
-        self.hist_len[rows] += 1
-        won = np.zeros(len(rows), dtype=bool)
-        won[success] = self._win[s_p, self.stones[s_rows, s_p]]
-        full = np.all(self.board[rows] != EMPTY, axis=1)
-        self.winner[rows[won]] = p[won]
-        self.done[rows[won | full]] = True
-        switch = success | self.spec.abrupt
-        self.current[rows[switch]] = 1 - p[switch]
+        batch_apply(self._game, self._field("board"), self._field("stones"),
+                    self._field("view"), self._field("seq"), self._field("seq_len"),
+                    self._field("current"), self._field("done").view(np.uint8),
+                    self._field("winner"), self._field("hist"), self._field("hist_len"),
+                    rows, actions, bool(check))
 
     def returns(self) -> np.ndarray:
         """(n, 2) returns: +1/-1 for a decided game, 0 for a draw or an unfinished game."""
@@ -275,24 +230,11 @@ class PhantomBatch:
     def information_state_tensor(self, rows: np.ndarray | None = None,
                                  players: np.ndarray | None = None) -> np.ndarray:
         """(k, D) float32: OpenSpiel's information_state_tensor of ``players`` (default: movers)."""
-        rows = np.arange(self.n) if rows is None else np.asarray(rows, dtype=np.int64)
-        players = self.current[rows] if players is None else np.asarray(players, dtype=np.int64)
-        k, c = len(rows), self.spec.cells
-        out = np.zeros((k, self.tensor_size), dtype=np.float32)
-        planes = self._plane[self.view[rows, players]]                  # (k, c)
-        cell = np.arange(c)[None, :]
-        if self.spec.board == "ttt":
-            index = planes * c + cell
-        else:
-            index = cell * 9 + planes
-        np.put_along_axis(out, index, 1.0, axis=1)
-        seq = self.seq[rows, players].astype(np.int64)                   # (k, c)
-        valid = seq >= 0
-        base = c * self.spec.cell_states
-        index = base + np.arange(c)[None, :] * c + np.where(valid, seq, 0)
-        r_idx = np.broadcast_to(np.arange(k)[:, None], index.shape)
-        out[r_idx[valid], index[valid]] = 1.0
-        return out
+        rows = np.arange(self.n) if rows is None else self._index(rows)
+        players = self.current[rows] if players is None else self._index(players)
+        return batch_information_state_tensor(self._game, self._field("view"),
+                                              self._field("seq"), rows,
+                                              np.ascontiguousarray(players, dtype=np.int64))
 
     # ------------------------------------------------------------------ conversion
     def histories(self, rows: np.ndarray | None = None) -> list[list[int]]:
