@@ -7,6 +7,11 @@ A spec reads ``name[:path][(param=value, ...)][@blueprint-spec]``, for example
 check every parameter against its declared type and range, check the agent is defined for the
 game, then build it with the given seed (``build_agent``).
 
+``eval.tournament`` and ``eval.hanabi_eval`` both build their agents here. The native Hanabi
+searches take the parameters hanabi_eval's result rows are keyed by, e.g.
+``md(eta=6,rollouts=1000,rollout_epsilon=0,searchers=0)`` or ``sparta(rollouts=10000,skip=0.99)``;
+``smart``/``holmes``/``simple``/``value`` name the rule-based bots (as ``smartbot`` etc. do).
+
 Agents that live in modules other engineers are still writing are registered with one small
 ``AgentEntry`` each; their modules are imported only when such an agent is built, so a missing
 module makes that entry unavailable (with a clear error) without breaking the others.
@@ -53,6 +58,7 @@ _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_\-]*")
 _BARE_PATH = re.compile(r"[^\s()@,=\"']+")
 _BARE_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.+\-/]*")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_SEATS = re.compile(r"\d+(\+\d+)+")            # seat numbers joined by '+', e.g. searchers=0+1
 
 
 def _quote(text: str) -> str:
@@ -169,6 +175,10 @@ class _Parser:
         self.skip()
         if self.peek() in ("'", '"'):
             return self.quoted()
+        seats = _SEATS.match(self.text, self.pos)
+        if seats is not None:
+            self.pos = seats.end()
+            return seats.group(0)
         number = _NUMBER.match(self.text, self.pos)
         if number is not None:
             self.pos = number.end()
@@ -210,7 +220,13 @@ Factory = Callable[..., Agent]
 
 @dataclasses.dataclass(frozen=True)
 class Param:
-    """A typed agent parameter. ``minimum`` is inclusive unless ``positive`` (strictly > 0)."""
+    """A typed agent parameter. ``minimum`` is inclusive unless ``positive`` (strictly > 0).
+
+    ``nullable``: ``none`` is a value (its meaning is in ``doc``). ``pattern``: a string value must
+    match it in full (integers are then read as their text, e.g. ``searchers=0``). The default
+    itself is always accepted, so a default such as ``auto`` (resolved by the factory per game)
+    can also be written out.
+    """
 
     name: str
     type: type
@@ -219,10 +235,18 @@ class Param:
     choices: tuple[Any, ...] | None = None
     minimum: float | None = None
     positive: bool = False
+    nullable: bool = False
+    pattern: str | None = None
 
     def coerce(self, value: Any, agent: str) -> Any:
         """The value converted to this parameter's type; ``SpecError`` naming the problem."""
         where = f"parameter {self.name!r} of agent {agent!r}"
+        if value is None and self.nullable:
+            return None
+        if isinstance(self.default, str) and self.type is not str and value == self.default:
+            return value
+        if self.pattern is not None and isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
         if self.type is bool:
             if isinstance(value, bool):
                 out: Any = value
@@ -245,6 +269,8 @@ class Param:
             if not isinstance(value, str):
                 raise SpecError(f"{where} must be a string, got {_format_value(value)}")
             out = value
+        if self.pattern is not None and not re.fullmatch(self.pattern, out):
+            raise SpecError(f"{where}: {_format_value(out)} is not valid ({self.doc})")
         if self.choices is not None and out not in self.choices:
             raise SpecError(f"{where} must be one of {', '.join(map(str, self.choices))}; "
                             f"got {_format_value(out)}")
@@ -267,7 +293,8 @@ class AgentEntry:
 
     ``build(game, seed, blueprint=..., path=..., **params)`` returns the agent; ``supports(game)``
     returns why the agent is not defined for a game (or None); ``modules`` are imported lazily
-    and decide availability; ``blueprint`` is "none", "optional" or "required".
+    and decide availability; ``blueprint`` is "none", "optional" or "required"; ``threads``: the
+    factory also takes ``num_threads`` (OpenMP threads of its rollouts, from ``build_agent``).
     """
 
     name: str
@@ -279,6 +306,7 @@ class AgentEntry:
     modules: tuple[str, ...] = ()
     blueprint: str = "none"
     path: str = "none"              # "none" or "required" (``name:path``)
+    threads: bool = False
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -385,27 +413,34 @@ def _check_for_game(resolved: ResolvedSpec, game: Any) -> None:
         _check_for_game(resolved.blueprint, game)
 
 
-def build_agent(spec: "str | AgentSpec | ResolvedSpec", game: Any, seed: int) -> Agent:
-    """Build the agent a spec names for ``game`` with randomness from ``seed``."""
+def build_agent(spec: "str | AgentSpec | ResolvedSpec", game: Any, seed: int, *,
+                num_threads: int = 1) -> Agent:
+    """Build the agent a spec names for ``game`` with randomness from ``seed``; agents that run
+    rollouts in native threads (entries with ``threads``) use ``num_threads`` of them."""
     from envs.games import make_game
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise SpecError(f"seed must be a non-negative integer, got {seed!r}")
+    if not isinstance(num_threads, int) or isinstance(num_threads, bool) or num_threads < 1:
+        raise SpecError(f"num_threads must be a positive integer, got {num_threads!r}")
     handle = make_game(game) if isinstance(game, str) else game
     resolved = spec if isinstance(spec, ResolvedSpec) else resolve(spec)
     _check_for_game(resolved, handle)
-    return _build(resolved, handle, seed)
+    return _build(resolved, handle, seed, num_threads)
 
 
-def _build(resolved: ResolvedSpec, game: Any, seed: int) -> Agent:
+def _build(resolved: ResolvedSpec, game: Any, seed: int, num_threads: int = 1) -> Agent:
     blueprint = None
     if resolved.blueprint is not None:
         # The blueprint gets its own stream so it never shares random numbers with the searcher.
-        blueprint = _build(resolved.blueprint, game, (seed * 1_000_003 + 7919) % 2**31)
+        blueprint = _build(resolved.blueprint, game, (seed * 1_000_003 + 7919) % 2**31,
+                           num_threads)
     kwargs: dict[str, Any] = dict(resolved.params)
     if resolved.entry.blueprint != "none":
         kwargs["blueprint"] = blueprint
     if resolved.entry.path != "none":
         kwargs["path"] = resolved.spec.path
+    if resolved.entry.threads:
+        kwargs["num_threads"] = num_threads
     return resolved.entry.build(game, seed, **kwargs)
 
 
@@ -564,26 +599,68 @@ def _build_mmd(game: Any, seed: int, *, blueprint: Agent | None, eta: float, alp
                       seed=seed, max_nodes=max_nodes, num_particles=particles)
 
 
-def _build_md(game: Any, seed: int, *, blueprint: Agent | None, eta: float, histories: int,
-              rollouts: int, exact: bool, act: str, max_nodes: int, particles: int,
-              budget: int) -> Agent:
+AUTO = "auto"      # default of parameters whose value depends on the game (see their doc)
+
+
+def _auto(value: Any, default: Any) -> Any:
+    return default if value == AUTO else value
+
+
+def _only_defaults(agent: str, where: str, **values: Any) -> None:
+    """``SpecError`` if a parameter that means nothing for this game was given a non-default
+    value (e.g. ``md(skip=0.99)`` on an OpenSpiel game)."""
+    for name, value in values.items():
+        if value != REGISTRY[agent].param(name).default:
+            raise SpecError(f"{agent}: parameter {name!r} is for {where} only, got "
+                            f"{name}={_format_value(value)}")
+
+
+def _seats(searchers: str) -> tuple[int, ...] | None:
+    """``searchers`` text -> None (every seat) or the seat numbers (``"0+1"`` -> (0, 1))."""
+    return None if searchers == "all" else tuple(int(x) for x in searchers.split("+"))
+
+
+def _hanabi_blueprint(agent: str, blueprint: Agent | None, bot: str, **mixing: Any) -> Any:
+    """The blueprint of a native Hanabi search: ``@X`` if given, else the bot named by ``bot``
+    (its name; ``mixing`` holds parameters that only apply to ``bot``, which must then stay at
+    their defaults)."""
+    if blueprint is None:
+        return bot
+    _only_defaults(agent, "the bot= blueprint (not with @blueprint)", bot=bot, **mixing)
+    return blueprint
+
+
+def _build_md(game: Any, seed: int, *, blueprint: Agent | None, eta: float, histories: Any,
+              rollouts: Any, exact: bool, act: str, max_nodes: int, particles: int, bot: str,
+              epsilon: float, seconds: float | None, rollout_epsilon: float | None,
+              searchers: str, max_exact: int, samples: int, skip: float | None,
+              num_threads: int = 1) -> Agent:
+    """Native Hanabi: ``HanabiMDSearch`` over ``@X`` or the epsilon-mixed ``bot`` (budget =
+    rollouts per decision); OpenSpiel games: ``search.md_search.md_search``."""
     if game.engine == "native-hanabi":
         from agents.full_support import full_support_bot
         from search.hanabi_md_search import HanabiMDSearch
-        if exact:
-            raise SpecError("md: exact=true is for small OpenSpiel games, not native Hanabi")
-        blueprint = blueprint if blueprint is not None else full_support_bot("smart", 0.01,
-                                                                             seed=seed)
+        _only_defaults("md", "small OpenSpiel games", exact=exact, max_nodes=max_nodes,
+                       particles=particles)
+        bp = _hanabi_blueprint("md", blueprint, bot, epsilon=epsilon)
         try:
-            # Rollouts follow the deterministic bot (rollout_epsilon=0): with ~1,000 rollouts
-            # per decision the epsilon-noise in q caused spurious deviations (eval.hanabi_eval).
-            return HanabiMDSearch(blueprint, eta, rollouts=budget, num_histories=histories,
-                                  act_mode=act, rollout_epsilon=0.0, seed=seed)
-        except ValueError as err:
+            if isinstance(bp, str):
+                bp = full_support_bot(bp, epsilon, seed=seed)
+            return HanabiMDSearch(bp, eta, rollouts=_auto(rollouts, 1000), seconds=seconds,
+                                  num_histories=_auto(histories, 64),
+                                  rollout_epsilon=rollout_epsilon, searchers=_seats(searchers),
+                                  act_mode=act, max_exact=max_exact, num_samples=samples,
+                                  skip_sure_plays=skip, num_threads=num_threads, seed=seed)
+        except (ValueError, TypeError) as err:
             raise SpecError(f"md: {err}") from None
+    _only_defaults("md", "native Hanabi", bot=bot, epsilon=epsilon, seconds=seconds,
+                   rollout_epsilon=rollout_epsilon, searchers=searchers, max_exact=max_exact,
+                   samples=samples, skip=skip)
+    if rollouts is None:
+        raise SpecError("md: rollouts=none (no rollout cap, a time budget) is for native Hanabi")
     from search.md_search import md_search
-    return md_search(game.raw, eta=eta, blueprint=blueprint, num_histories=histories,
-                     rollouts=rollouts, act_mode=act, exact=exact, seed=seed,
+    return md_search(game.raw, eta=eta, blueprint=blueprint, num_histories=_auto(histories, 10),
+                     rollouts=_auto(rollouts, 1), act_mode=act, exact=exact, seed=seed,
                      max_nodes=max_nodes, num_particles=particles)
 
 
@@ -591,26 +668,67 @@ def _md_game(game: Any) -> str | None:
     return None if game.engine == "native-hanabi" else _common_payoff_infostate(game)
 
 
-def _hanabi_bot_of(blueprint: Agent | None) -> Any:
-    return "smart" if blueprint is None else blueprint
+class _SearchAtFirstSeat:
+    """``searchers=first``: the wrapped Hanabi search searches only at the seat it first moves
+    for, and plays the blueprint at every other seat. One object playing every seat (as in
+    ``eval.hanabi_eval``) therefore searches at seat 0 only; an object per seat (a tournament)
+    searches at its own seat. Everything else (``decisions``, ...) is the wrapped search's."""
+
+    def __init__(self, search: Any) -> None:
+        self.search = search
+        self.seat: int | None = None
+
+    def _fix_seat(self, state: Any) -> None:
+        if self.seat is None:
+            self.seat = int(state.current_player())
+            self.search.searchers = frozenset({self.seat})
+
+    def act(self, state: Any) -> int:
+        self._fix_seat(state)
+        return self.search.act(state)
+
+    def action_probabilities(self, state: Any) -> dict[int, float]:
+        self._fix_seat(state)
+        return self.search.action_probabilities(state)
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "search":                    # not yet set (e.g. during copying)
+            raise AttributeError(name)
+        return getattr(self.search, name)
+
+    def __repr__(self) -> str:
+        return f"{self.search!r} searching at its first seat"
 
 
-def _build_sparta(game: Any, seed: int, *, blueprint: Agent | None, rollouts: int,
-                  threshold: float) -> Agent:
+def _build_sparta(game: Any, seed: int, *, blueprint: Agent | None, rollouts: int | None,
+                  seconds: float | None, threshold: float, batch: int, z: float, prune: bool,
+                  epsilon: float, rollout_epsilon: float, searchers: str, max_exact: int,
+                  samples: int, skip: float | None, bot: str, num_threads: int = 1) -> Agent:
     from search.sparta import SpartaSearch
+    bp = _hanabi_blueprint("sparta", blueprint, bot)
     try:
-        return SpartaSearch(_hanabi_bot_of(blueprint), rollouts=rollouts, threshold=threshold,
-                            searchers=None, seed=seed)
+        agent = SpartaSearch(bp, rollouts=rollouts, seconds=seconds, threshold=threshold,
+                             batch=batch, prune=prune, prune_z=z, belief_epsilon=epsilon,
+                             rollout_epsilon=rollout_epsilon,
+                             searchers=None if searchers == "first" else _seats(searchers),
+                             max_exact=max_exact, num_samples=samples, skip_sure_plays=skip,
+                             num_threads=num_threads, seed=seed)
     except (ValueError, TypeError) as err:
         raise SpecError(f"sparta: {err}") from None
+    return _SearchAtFirstSeat(agent) if searchers == "first" else agent
 
 
 def _build_sparta_joint(game: Any, seed: int, *, blueprint: Agent | None, rollouts: int,
-                        threshold: float, max_range: int) -> Agent:
+                        seconds: float | None, threshold: float, batch: int, z: float,
+                        max_range: int, rollout_epsilon: float, max_exact: int, bot: str,
+                        num_threads: int = 1) -> Agent:
     from search.sparta_joint import JointSpartaSearch
+    bp = _hanabi_blueprint("sparta-joint", blueprint, bot)
     try:
-        return JointSpartaSearch(_hanabi_bot_of(blueprint), rollouts=rollouts,
-                                 threshold=threshold, max_range=max_range, seed=seed)
+        return JointSpartaSearch(bp, rollouts=rollouts, seconds=seconds, threshold=threshold,
+                                 batch=batch, prune_z=z, max_range=max_range,
+                                 rollout_epsilon=rollout_epsilon, max_exact=max_exact,
+                                 num_threads=num_threads, seed=seed)
     except (ValueError, TypeError) as err:
         raise SpecError(f"sparta-joint: {err}") from None
 
@@ -690,37 +808,94 @@ register(AgentEntry(
                   choices=("sample", "argmax")),
             *_HISTORY_PARAMS[3:]),
     supports=_zero_sum_infostate, modules=("search.mmd_search",), blueprint="optional"))
+
+# Parameters of the native Hanabi searches (md on native Hanabi, sparta, sparta-joint); the
+# names and defaults are those eval.hanabi_eval has keyed its result rows by.
+_SEARCHERS = r"all|[0-4](\+[0-4])*"
+_SECONDS = Param("seconds", float, None, "native Hanabi: seconds per decision (with rollouts: "
+                 "whichever runs out first; none: rollouts only)", positive=True, nullable=True)
+_THRESHOLD = Param("threshold", float, 0.05, "deviation threshold (points): play the best move "
+                   "only if its value beats the blueprint move's by more", minimum=0.0)
+_BATCH = Param("batch", int, 16, "hands drawn per round of rollouts", positive=True)
+_Z = Param("z", float, 2.5, "prune a move whose mean is this many standard errors below the "
+           "best", minimum=0.0)
+_ROLLOUT_EPSILON = Param("rollout_epsilon", float, 0.0, "weight of uniform moves in the "
+                         "rollouts", minimum=0.0)
+_MAX_EXACT = Param("max_exact", int, 5000, "native Hanabi: enumerate own hands exactly up to "
+                   "this many, else importance sampling", positive=True)
+_SAMPLES = Param("samples", int, 2000, "native Hanabi: importance samples of own hands",
+                 positive=True)
+_SKIP = Param("skip", float, None, "native Hanabi: do not search when the blueprint plays a card "
+              "believed playable with at least this probability (none: always search)",
+              positive=True, nullable=True)
+_BOT = Param("bot", str, "smart", "native Hanabi: the rule-based blueprint bot when no "
+             "@blueprint is given", choices=("smart", "holmes", "simple", "value"))
+
 register(AgentEntry(
-    "md", "MD search (update-equivalent search with the mirror descent update); "
-    "blueprint @X defaults to uniform (native Hanabi: convention(smart,0.01))",
+    "md", "MD search (update-equivalent search with the mirror descent update); OpenSpiel games: "
+    "blueprint @X defaults to uniform; native Hanabi: blueprint @X or the epsilon-mixed bot "
+    "(bot=smart, epsilon=0.01), budget = rollouts per decision",
     "common-payoff OpenSpiel games (e.g. tiny_hanabi) and native hanabi(...)",
     _build_md,
     params=(Param("eta", float, 1.0, "step size", positive=True),
-            *_HISTORY_PARAMS[:3],
+            Param("histories", int, AUTO, "histories sampled from the searcher's posterior "
+                  "(auto: 10 on OpenSpiel games, 64 on native Hanabi)", positive=True),
+            Param("rollouts", int, AUTO, "OpenSpiel games: blueprint rollouts per history and "
+                  "action (auto: 1); native Hanabi: rollouts per decision, spread over the "
+                  "sampled hands and legal moves (auto: 1000; none: no cap, needs seconds)",
+                  positive=True, nullable=True),
+            *_HISTORY_PARAMS[2:3],
             Param("act", str, "argmax", "how to act on the updated policy",
                   choices=("sample", "argmax")),
             *_HISTORY_PARAMS[3:],
-            Param("budget", int, 1000, "native Hanabi: rollouts per decision (spread over "
-                  "the sampled hands and legal moves)", positive=True)),
-    supports=_md_game, modules=("search.md_search",), blueprint="optional"))
+            Param("epsilon", float, 0.01, "native Hanabi: uniform weight of the epsilon-mixed "
+                  "bot= blueprint", positive=True),
+            _SECONDS,
+            Param("rollout_epsilon", float, None, "native Hanabi: weight of uniform moves in "
+                  "the rollouts (none: the blueprint's epsilon; the measured runs use 0, as the "
+                  "epsilon noise in ~1,000 rollouts caused spurious deviations)", minimum=0.0,
+                  nullable=True),
+            Param("searchers", str, "all", "native Hanabi: seats that search, all or seat "
+                  "numbers joined by '+' (e.g. 0 or 0+1); the others play the blueprint",
+                  pattern=_SEARCHERS),
+            _MAX_EXACT, _SAMPLES, _SKIP, _BOT),
+    supports=_md_game, modules=("search.md_search",), blueprint="optional", threads=True))
 register(AgentEntry(
     "sparta", "single-agent SPARTA (Lerer et al. 2020): Monte Carlo search over the legal moves "
     "with UCB-style pruning, deviating from the blueprint move only by more than threshold; "
-    "beliefs assume partners play the blueprint; blueprint @X defaults to smartbot",
+    "beliefs assume partners play the blueprint; blueprint @X or bot= (default smart)",
     "native hanabi(...)", _build_sparta,
-    params=(Param("rollouts", int, 10_000, "rollouts per decision", positive=True),
-            Param("threshold", float, 0.05, "deviation threshold (points)", minimum=0.0)),
-    supports=_native_hanabi, modules=("search.sparta",), blueprint="optional"))
+    params=(Param("rollouts", int, 10_000, "rollouts per decision (none: no cap, needs "
+                  "seconds)", positive=True, nullable=True),
+            _SECONDS, _THRESHOLD, _BATCH, _Z,
+            Param("prune", bool, True, "UCB-style pruning of moves"),
+            Param("epsilon", float, 0.01, "belief epsilon of a deterministic bot blueprint (the "
+                  "weight the belief gives partners' off-bot moves)", minimum=0.0),
+            _ROLLOUT_EPSILON,
+            Param("searchers", str, "first", "seats that search: first (the seat where this "
+                  "agent object first moves: seat 0 when one object plays every seat as in "
+                  "eval.hanabi_eval, its own seat in a tournament), all, or seat numbers joined "
+                  "by '+' (e.g. 0+1); the others play the blueprint",
+                  pattern=r"first|" + _SEARCHERS),
+            _MAX_EXACT, _SAMPLES, _SKIP, _BOT),
+    supports=_native_hanabi, modules=("search.sparta",), blueprint="optional", threads=True))
 register(AgentEntry(
     "sparta-joint", "multi-agent (public-belief) SPARTA: every seat searches and replicates its "
     "search over its range so partners' beliefs stay consistent; above max_range it plays the "
-    "blueprint; blueprint @X defaults to smartbot",
+    "blueprint; blueprint @X or bot= (default smart)",
     "native hanabi(players=2)", _build_sparta_joint,
     params=(Param("rollouts", int, 10_000, "rollouts per decision", positive=True),
-            Param("threshold", float, 0.05, "deviation threshold (points)", minimum=0.0),
+            Param("seconds", float, None, "not supported (the replicated searches need a "
+                  "rollout budget): none only", positive=True, nullable=True),
+            _THRESHOLD, _BATCH, _Z,
             Param("max_range", int, 200, "largest range searched (else blueprint)",
-                  positive=True)),
-    supports=_native_hanabi, modules=("search.sparta_joint",), blueprint="optional"))
+                  positive=True),
+            _ROLLOUT_EPSILON,
+            Param("max_exact", int, 20_000, "enumerate ranges exactly up to this many hands",
+                  positive=True),
+            _BOT),
+    supports=_native_hanabi, modules=("search.sparta_joint",), blueprint="optional",
+    threads=True))
 register(AgentEntry(
     "mcts", "OpenSpiel's MCTSBot with random-rollout evaluation. It searches the TRUE state "
     "(sees hidden cards): an omniscient reference, not a fair imperfect-information player",
@@ -788,14 +963,28 @@ def _build_solver(game: Any, seed: int, *, solver: str, iters: int, average: boo
     return SlotAgent(tree, probs, seed)
 
 
+HANABI_BOTS: dict[str, str] = {}        # agent name -> rule-based bot it is ("smartbot" -> "smart")
+
+
+def hanabi_bot(spec: "str | AgentSpec") -> str | None:
+    """The rule-based bot a spec names ("smart" for ``smart`` or ``smartbot``), or None for any
+    other agent or a spec that does not parse (eval.hanabi_eval's paired-difference reference)."""
+    try:
+        return HANABI_BOTS.get(parse_spec(spec).name)
+    except SpecError:
+        return None
+
+
 for _bot, _text in (("simple", "SimpleBot: play hinted-playable, hint playable, discard oldest"),
                     ("value", "ValueBot: SimpleBot plus valuable/worthless tracking and warnings"),
                     ("holmes", "HolmesBot: card-knowledge deduction, warnings"),
                     ("smart", "SmartBot: tracks what partners can deduce; hint conventions")):
-    register(AgentEntry(
-        f"{_bot}bot", f"{_text} (native rule-based bot, deterministic)", "native hanabi(...)",
-        _build_hanabi_bot(_bot), supports=_native_hanabi,
-        modules=("agents.hanabi_bots", "envs.hanabi")))
+    for _name, _summary in ((f"{_bot}bot", f"{_text} (native rule-based bot, deterministic)"),
+                            (_bot, f"= {_bot}bot (the name eval.hanabi_eval uses)")):
+        register(AgentEntry(_name, _summary, "native hanabi(...)", _build_hanabi_bot(_bot),
+                            supports=_native_hanabi,
+                            modules=("agents.hanabi_bots", "envs.hanabi")))
+        HANABI_BOTS[_name] = _bot
 register(AgentEntry(
     "convention", "epsilon-mixed rule-based convention bot: the full-support Hanabi blueprint "
     "for MD search / SPARTA (@convention)", "native hanabi(...)", _build_convention,

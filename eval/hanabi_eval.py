@@ -15,6 +15,11 @@ difference to the blueprint (the first plain bot among the agents) with its s.e.
 Markdown, written to ``report.md``, plus ``scores.png``. ``--eta-sweep`` evaluates MD search
 (``--md`` template with ``{eta}``) for several step sizes and plots score against eta.
 
+Agents are specs of ``agents.specs`` (the suite's one grammar and registry; ``python -m
+eval.tournament --list-agents`` lists every parameter): ``smart``/``holmes``/``simple``/``value``
+(the rule-based blueprints), ``md(eta=...,rollouts=...)``, ``sparta(rollouts=...)``,
+``sparta-joint(rollouts=...,max_range=...)``. Rows are keyed by the spec string as written.
+
 Usage::
 
     python -m eval.hanabi_eval --players 2 --games 2000 --out results/hanabi_eval/main \\
@@ -37,11 +42,21 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from eval.hanabi_eval_agents import build_agent, is_blueprint, parse_spec
+from agents.specs import SpecError, build_agent, hanabi_bot, resolve
 
 FIELDS = ["agent", "players", "game", "deck_seed", "score", "points", "perfect", "moves",
           "searched", "skipped", "deviations", "fallbacks", "rollouts", "search_seconds",
           "support_sum", "exact", "ess_sum", "search_ms"]
+
+
+def hanabi_game(players: int) -> str:
+    """The game string the agents are built for."""
+    return f"hanabi(players={players})"
+
+
+def is_blueprint(spec: str) -> bool:
+    """Whether the spec is a plain rule-based bot (the paired-difference reference)."""
+    return hanabi_bot(spec) is not None
 
 
 def play_game(spec: str, players: int, game_index: int, seed: int,
@@ -50,7 +65,8 @@ def play_game(spec: str, players: int, game_index: int, seed: int,
     from envs.hanabi import HanabiGame
     deck_seed = seed + game_index
     state = HanabiGame(players=players).new_initial_state(seed=deck_seed)
-    agent = build_agent(spec, seed=deck_seed * 7919 + 17, num_threads=num_threads)
+    agent = build_agent(spec, hanabi_game(players), seed=deck_seed * 7919 + 17,
+                        num_threads=num_threads)
     while not state.is_terminal():
         state.apply_action(agent.act(state))
     recs = [r for r in getattr(agent, "decisions", []) if r.searched or r.fallback or r.skipped]
@@ -88,7 +104,7 @@ def run_games(specs: list[str], players: int, games: int, seed: int, out_csv: st
               progress: bool = True) -> list[dict[str, str]]:
     """Play every (spec, game) pair not yet in ``out_csv``; append each finished game."""
     for spec in specs:                      # fail fast on bad specs, before any game
-        build_agent(spec, seed=0)
+        build_agent(spec, hanabi_game(players), seed=0)
     done = set()
     if os.path.exists(out_csv):
         if not resume:
@@ -297,7 +313,10 @@ def main(argv: list[str] | None = None) -> int:
         etas = list(args.eta_sweep)
         specs = specs + [args.md.format(eta=e) for e in etas]
     for s in specs:
-        parse_spec(s)
+        try:
+            resolve(s)
+        except SpecError as err:    # the problem named, before any game
+            ap.error(str(err))
     os.makedirs(args.out, exist_ok=True)
     out_csv = os.path.join(args.out, "games.csv")
     if args.report_only:

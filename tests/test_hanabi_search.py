@@ -10,7 +10,7 @@ from agents.full_support import full_support_bot
 from agents.hanabi_bots import HanabiBotAgent
 from csrc.hanabi_bots import BotSeats
 from envs.hanabi import HanabiGame
-from eval.hanabi_eval_agents import build_agent, parse_spec
+from agents.specs import SpecError, build_agent, parse_spec
 from search.hanabi_md_search import HanabiMDSearch, HanabiRolloutValues
 from search.sparta import SpartaSearch, sparta_decision
 from search.sparta_joint import JointSpartaSearch
@@ -75,11 +75,11 @@ def test_other_bad_parameters():
         JointSpartaSearch("smart", rollouts=0)
     with pytest.raises(ValueError, match="seconds"):
         JointSpartaSearch("smart", seconds=1.0)
-    with pytest.raises(ValueError, match="unknown agent"):
-        build_agent("mcts(x=1)", 0)
-    with pytest.raises(ValueError, match="unknown argument"):
-        build_agent("md(eta=1,foo=2)", 0)
-    with pytest.raises(ValueError, match="key=value"):
+    with pytest.raises(SpecError, match="unknown agent 'mctx'"):
+        build_agent("mctx", "hanabi(players=2)", 0)
+    with pytest.raises(SpecError, match="agent 'md' has no parameter 'foo'"):
+        build_agent("md(eta=1,foo=2)", "hanabi(players=2)", 0)
+    with pytest.raises(SpecError, match="expected '='"):
         parse_spec("md(eta)")
     with pytest.raises(ValueError, match="2 players"):
         JointSpartaSearch("smart", rollouts=10).act(advance(3, 0, 0))
