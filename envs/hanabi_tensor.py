@@ -28,7 +28,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from csrc.hanabi_bots import BotSeats
+from csrc.hanabi_bots import BotSeats, same_public_record
 from csrc.hanabi_features import encode_view, feature_layout, feature_size, legal_mask
 from envs.hanabi import HanabiGame, HanabiState
 
@@ -37,8 +37,17 @@ ENCODING_KIND = "hanabi_view_conventions_v2"
 
 
 def seats_for(state: HanabiState) -> BotSeats:
-    """SmartBot tables for every seat of ``state``'s game, rebuilt from its move history."""
-    seats, _ = BotSeats.replay("smart", state)
+    """SmartBot tables for every seat of ``state``'s game, rebuilt by replaying its move history
+    on its deal. A state whose hand was replaced (``set_hand``) after moves that its new cards
+    contradict cannot be replayed: pass the tables that followed it (``seats=``) instead."""
+    try:
+        seats, replayed = BotSeats.replay("smart", state)
+    except ValueError as err:
+        raise ValueError(f"cannot rebuild SmartBot tables from this state's history ({err}); "
+                         "was a hand replaced? pass seats= explicitly") from None
+    if not same_public_record(replayed, state):
+        raise ValueError("replaying this state's history on its deal gives another public "
+                         "record (a hand was replaced?); pass seats= explicitly")
     return seats
 
 
