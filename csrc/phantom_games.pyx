@@ -342,7 +342,7 @@ cdef void _tictactoe_tables(uint8_t* wins) noexcept nogil:
 cdef class GameSpec:
     """One supported game variant: board kind and size, version, what information states show.
 
-    ``board`` is ``"tictactoe"`` (3x3 only) or ``"hex"`` (1 <= rows, cols and rows*cols <= 16);
+    ``board`` is ``"tictactoe"`` (3x3 only) or ``"hex"`` (2 <= rows, cols and rows*cols <= 16);
     ``abrupt`` passes the turn after a move into an occupied cell; ``reveal_turns`` is OpenSpiel's
     ``obstype=reveal-numturns``. ``game_string`` names the OpenSpiel game it mirrors.
     """
@@ -360,8 +360,8 @@ cdef class GameSpec:
             if rows != 3 or cols != 3:
                 raise ValueError(f"tic-tac-toe boards are 3x3, got {rows}x{cols}")
         elif board == "hex":
-            if rows < 1 or cols < 1 or rows * cols > PG_MAX_CELLS:
-                raise ValueError(f"hex boards need 1 <= rows, cols and rows*cols <= "
+            if rows < 2 or cols < 2 or rows * cols > PG_MAX_CELLS:
+                raise ValueError(f"hex boards need 2 <= rows, cols and rows*cols <= "
                                  f"{PG_MAX_CELLS}, got {rows}x{cols}")
         else:
             raise ValueError(f"board must be 'tictactoe' or 'hex', got {board!r}")

@@ -89,8 +89,10 @@ def _spec_for(game_string: str) -> PhantomSpec:
     if name == "dark_hex":
         version = params.get("gameversion", "cdh")
         rows, cols = int(params["num_rows"]), int(params["num_cols"])
-        if rows * cols > 16:
-            raise GameError(f"{game_string}: PhantomBatch supports boards of at most 16 cells")
+        if rows < 2 or cols < 2 or rows * cols > 16:
+            # (OpenSpiel's edge rules for a single row or column are not the native engine's)
+            raise GameError(f"{game_string}: PhantomBatch supports hex boards with "
+                            "2 <= rows, cols and at most 16 cells")
         return PhantomSpec(str(game), "hex", rows, cols, version == "adh")
     raise GameError(f"PhantomBatch plays phantom_ttt and dark_hex only, not {name!r}")
 

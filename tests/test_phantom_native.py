@@ -402,3 +402,63 @@ def test_bad_input_is_rejected_and_leaves_state_unchanged() -> None:
         pn.from_pyspiel(state)
     with pytest.raises(ValueError, match="belongs to"):
         pn.to_pyspiel(state, load_game("phantom_ttt(gameversion=abrupt)"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Batch kernels (envs.vector_phantom.PhantomBatch): the same rules as NativeState
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("game_string", MAIN_GAMES + ["dark_hex(num_rows=4,num_cols=4)"])
+def test_batch_kernels_play_like_native_states(game_string: str) -> None:
+    from envs.vector_phantom import PhantomBatch
+    spec = pn.game_spec(game_string)
+    rng = np.random.default_rng(5)
+    n = 150
+    batch = PhantomBatch(game_string, n)
+    states = [spec.new_initial_state() for _ in range(n)]
+    while len(batch.live_rows()):
+        masks = batch.legal_mask()
+        for r, s in enumerate(states):
+            assert list(np.flatnonzero(masks[r])) == s.legal_actions()
+            assert bool(batch.done[r]) == s.is_terminal()
+            if not s.is_terminal():
+                assert batch.current[r] == s.current_player()
+        live = batch.live_rows()
+        rows = live[rng.random(len(live)) < 0.8]
+        acts = np.array([rng.choice(np.flatnonzero(m)) for m in masks[rows]], dtype=np.int64)
+        batch.apply(rows, acts)
+        for r, a in zip(rows, acts):
+            states[r].apply_action(int(a))
+    assert all(s.is_terminal() for s in states)
+    np.testing.assert_array_equal(batch.returns(), [s.returns() for s in states])
+    assert batch.histories() == [s.history() for s in states]
+    # every player's try sequence and view agree with the native state's information state
+    replay = [spec.from_history(h) for h in batch.histories()]
+    assert [s.information_state_key(p) for s in replay for p in (0, 1)] == \
+        [s.information_state_key(p) for s in states for p in (0, 1)]
+
+
+def test_batch_kernels_reject_mismatched_arrays() -> None:
+    from csrc.phantom_games import batch_apply, batch_information_state_tensor, batch_tensor_size
+    from envs.vector_phantom import PhantomBatch
+    game = pn.game_spec("dark_hex(board_size=3,gameversion=adh)")
+    assert batch_tensor_size(game) == int(np.prod(
+        load_game("dark_hex(board_size=3,gameversion=adh)").information_state_tensor_shape()))
+    ttt = PhantomBatch("phantom_ttt", 2)                # 3x3 tic-tac-toe arrays, hex game spec
+    short = PhantomBatch("dark_hex(num_rows=2,num_cols=3,gameversion=adh)", 2)
+    one = np.zeros(1, dtype=np.int64)
+    with pytest.raises(ValueError, match="do not match"):
+        batch_apply(game, short.board, short.stones, short.view, short.seq, short.seq_len,
+                    short.current, short.done.view(np.uint8), short.winner, short.hist,
+                    short.hist_len, one, one)
+    with pytest.raises(ValueError, match="do not match"):
+        batch_information_state_tensor(game, short.view, short.seq, one, one)
+    before = ttt.hist.copy()
+    with pytest.raises(ValueError, match="1 rows but 2 actions"):
+        batch_apply(pn.game_spec("phantom_ttt"), ttt.board, ttt.stones, ttt.view, ttt.seq,
+                    ttt.seq_len, ttt.current, ttt.done.view(np.uint8), ttt.winner, ttt.hist,
+                    ttt.hist_len, one, np.zeros(2, dtype=np.int64))
+    np.testing.assert_array_equal(ttt.hist, before)
+    ttt.view[0, 0, 0] = 7                               # corrupt view: no out-of-range write
+    with pytest.raises(ValueError, match="corrupt view"):
+        ttt.information_state_tensor([0], [0])
