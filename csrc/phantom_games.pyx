@@ -1,6 +1,8 @@
 # cython: language_level=3
 """Native Phantom Tic-Tac-Toe and (Abrupt) Dark Hex: states, information-state keys, exact
-posterior enumeration, importance sampling and uniform rollouts, all without the GIL.
+posterior enumeration, importance sampling, uniform rollouts, and the step / legal-mask /
+information-state-tensor kernels of ``envs.vector_phantom.PhantomBatch`` (games kept as numpy
+rows), all without the GIL and all on the one rule function ``pg_apply``.
 
 Rules, as OpenSpiel plays them (``phantom_ttt``, ``dark_hex``):
 - player 0 ('x', black in hex) moves first; a player sees only its own stones and the opponent
