@@ -1,11 +1,13 @@
 """MD search for Hanabi over a neural blueprint (a ``TorchPolicy``, e.g. the SmartBot clone).
 
 One decision of a searching player i at state s (Algorithm 1, ``search.update_equivalent``):
-  1. beliefs: G hands of i drawn from i's posterior over its own hand. APPROXIMATION: the
-     likelihood of the partners' past moves is that of the epsilon-mixed SmartBot
-     (``search.hanabi_beliefs.HanabiBeliefs("smart", belief_epsilon)``), not the network's own
-     probabilities; the network imitates SmartBot (about 90 % agreement), so ``belief_epsilon``
-     defaults to 0.1 to leave room for the moves where they differ;
+  1. beliefs: G hands of i drawn from i's posterior over its own hand. ``beliefs="neural"``
+     (default): the likelihood of the partners' past moves is the network's probability
+     (``search.hanabi_neural_beliefs``: the epsilon-mixed SmartBot posterior reweighted by
+     π_net / π_smart over at most ``max_hands`` hands). ``beliefs="smart"``: APPROXIMATION, the
+     epsilon-mixed SmartBot likelihood alone (``search.hanabi_beliefs.HanabiBeliefs("smart",
+     belief_epsilon)``); the network imitates SmartBot (about 94 % agreement), so
+     ``belief_epsilon`` defaults to 0.1 to leave room for the moves where they differ;
   2. values: for every legal move a, rollouts "apply a, then every seat samples the network to
      the end" (``search.hanabi_batched_rollouts.NeuralRollouts``: all (move, column) rollouts
      advance in lockstep, one network call per step); column j uses the j-th sampled hand
@@ -33,6 +35,7 @@ from envs.hanabi_tensor import seats_for
 from envs.history_sampler import ZeroPosterior
 from search.hanabi_batched_rollouts import NeuralRollouts
 from search.hanabi_beliefs import HanabiBeliefs, HypotheticalStates
+from search.hanabi_neural_beliefs import NeuralHanabiBeliefs
 from search.hanabi_md_search import DecisionRecord, check_budget, check_searchers
 from search.local_updates import MirrorDescent
 from search.update_equivalent import UpdateEquivalentSearch
@@ -48,7 +51,7 @@ class NeuralRolloutValues:
     call.
     """
 
-    def __init__(self, rollouts: NeuralRollouts, beliefs: HanabiBeliefs, budget: int) -> None:
+    def __init__(self, rollouts: NeuralRollouts, beliefs: Any, budget: int) -> None:
         self.rollouts = rollouts
         self.beliefs = beliefs
         self.budget, _ = check_budget(budget, None, "NeuralRolloutValues")
@@ -80,12 +83,14 @@ class HanabiNeuralMDSearch:
     ``policy``: a ``TorchPolicy`` over ``envs.hanabi_tensor``. ``eta``: MD step size (> 0).
     ``rollouts``: rollouts per decision (int > 0). ``num_histories``: posterior samples G.
     ``searchers``: seats that search (None = all). ``belief_epsilon``: SmartBot mixing weight of
-    the approximate belief. ``batched=False`` steps rollouts one by one (benchmarks only).
+    the SmartBot belief (the proposal of the neural one). ``beliefs``: "neural" or "smart"
+    (module docstring); ``max_hands``: hands reweighted by the neural belief. ``batched=False`` steps rollouts one by one (benchmarks only).
     """
 
     def __init__(self, policy: TorchPolicy, eta: float, *, rollouts: int = 400,
                  num_histories: int = 32, searchers: Iterable[int] | None = None,
                  act_mode: Literal["argmax", "sample"] = "argmax", belief_epsilon: float = 0.1,
+                 beliefs: Literal["neural", "smart"] = "neural", max_hands: int = 256,
                  max_exact: int = 5000, num_samples: int = 2000, batched: bool = True,
                  seed: int | None = 0) -> None:
         if not isinstance(policy, TorchPolicy):
@@ -103,8 +108,15 @@ class HanabiNeuralMDSearch:
         self.eta = self.update.eta
         self.act_mode = act_mode
         self.searchers = check_searchers(searchers)
-        self.beliefs = HanabiBeliefs("smart", float(belief_epsilon), max_exact=max_exact,
-                                     num_samples=num_samples)
+        if beliefs == "neural":
+            self.beliefs: Any = NeuralHanabiBeliefs(policy, float(belief_epsilon),
+                                                    max_hands=max_hands, max_exact=max_exact,
+                                                    num_samples=num_samples)
+        elif beliefs == "smart":
+            self.beliefs = HanabiBeliefs("smart", float(belief_epsilon), max_exact=max_exact,
+                                         num_samples=num_samples)
+        else:
+            raise ValueError(f"beliefs must be 'neural' or 'smart', got {beliefs!r}")
         self.rollouts = NeuralRollouts(policy, batched=batched)
         self.values = NeuralRolloutValues(self.rollouts, self.beliefs, rollouts)
         self.search = UpdateEquivalentSearch(policy, self.update, self.beliefs, self.values,

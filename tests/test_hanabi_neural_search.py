@@ -109,6 +109,8 @@ def test_bad_budgets_and_inputs_raise_clearly():
         HanabiNeuralMDSearch(policy, eta=1.0, num_histories=0)
     with pytest.raises(ValueError, match="belief_epsilon"):
         HanabiNeuralMDSearch(policy, eta=1.0, belief_epsilon=0.0)
+    with pytest.raises(ValueError, match="beliefs must be"):
+        HanabiNeuralMDSearch(policy, eta=1.0, beliefs="exact")
     with pytest.raises(TypeError, match="TorchPolicy"):
         HanabiNeuralMDSearch("smart", eta=1.0)
     with pytest.raises(TypeError, match="TorchPolicy"):
@@ -119,3 +121,47 @@ def test_bad_budgets_and_inputs_raise_clearly():
     state, seats = _smartbot_state(3)
     with pytest.raises(ValueError, match="first_move"):
         NeuralRollouts(policy).values(state, seats, [99], None, 0, seed=0)
+
+
+def test_neural_beliefs_reweight_the_smartbot_posterior_by_network_likelihoods():
+    from csrc.hanabi_belief import log_count_prior
+    from search.hanabi_neural_beliefs import NeuralHanabiBeliefs
+    torch.set_num_threads(1)
+    policy = _policy(2)
+    state, _ = _smartbot_state(25)              # 256 hint-consistent hands: exact
+    player = state.current_player()
+    rng = np.random.default_rng(0)
+    nb = NeuralHanabiBeliefs(policy, 0.1, max_hands=100_000)
+    post = nb.posterior(state, player, rng)
+    smart = nb.smart.posterior(state, player, rng)
+    assert post.exact and len(post.hands) == len(smart.hands) > 1
+    assert abs(post.weights.sum() - 1) < 1e-9 and post.true_hand_index is not None
+    # log w(h) - log w(h') = [log prior + sum_t log pi_net(m_t | view under h)] - [same for h']
+    trace = nb.trace(state)
+    sources = trace.observer_sources(player)
+    moves = trace.move_history()
+    _, counts = trace.candidate_masks(player)
+
+    def log_target(hand):
+        total = float(log_count_prior(hand[None], counts)[0])
+        for t in range(trace.length):
+            actor = int(trace.actors()[t])
+            if actor == player:
+                continue
+            snap = trace.hypothetical_snapshot(t, player, trace.hand_at(player, t, sources, hand),
+                                               actor, [trace.snapshot(t).hand(actor)])
+            x = policy.encoding.encode(snap, player=actor, seats=trace.seats_at(t))
+            p = policy.probabilities(x[None], policy.encoding.legal_mask(snap)[None])[0]
+            total += float(np.log(p[int(moves[t])]))
+        return total
+
+    i, j = 0, len(post.hands) - 1
+    expected = log_target(post.hands[i]) - log_target(post.hands[j])
+    assert abs(np.log(post.weights[i] / post.weights[j]) - expected) < 1e-6
+    # before any partner move the network changes nothing
+    first = GAME.new_initial_state(seed=4)
+    nb0 = NeuralHanabiBeliefs(policy, 0.1, max_hands=100_000)
+    np.testing.assert_allclose(nb0.posterior(first, 0, rng).weights,
+                               nb0.smart.posterior(first, 0, rng).weights)
+    with pytest.raises(ValueError, match="max_hands"):
+        NeuralHanabiBeliefs(policy, 0.1, max_hands=0)
