@@ -16,8 +16,8 @@ Besides the functions declared in ``hanabi_engine.pxd`` this module has Python-l
 for tests and benchmarks (``config_error_message``, ``native_random_games``) and a
 multi-threaded (OpenMP) random-rollout kernel ``rollout_scores``.
 """
-from libc.string cimport memset
-from libc.stdint cimport uint64_t
+from libc.string cimport memset, memcpy, memcmp
+from libc.stdint cimport uint64_t, uint32_t
 from cython.parallel cimport prange
 
 from csrc.hanabi_state cimport (HanabiState, HanabiConfig, Move, CardKnowledge, MAX_PLAYERS,
@@ -28,21 +28,111 @@ from csrc.rng cimport Rng, rng_seed, rng_below, rng_next
 
 cdef extern from *:
     """
-    static inline int uedtp_ctz(unsigned int x) { return __builtin_ctz(x); }
-    static const unsigned char uedtp_pc5[32] = {0,1,1,2,1,2,2,3,1,2,2,3,2,3,3,4,
-                                                1,2,2,3,2,3,3,4,2,3,3,4,3,4,4,5};
-    /* popcount of a <=5-bit mask by table (no -mpopcnt in the build flags) */
-    static inline int uedtp_popcount(unsigned int x) { return uedtp_pc5[x & 31u]; }
-    /* colour and rank of card id c = colour * 5 + rank, by table (avoids signed division) */
-    static const unsigned char uedtp_color_of[25] = {0,0,0,0,0, 1,1,1,1,1, 2,2,2,2,2,
-                                                     3,3,3,3,3, 4,4,4,4,4};
-    static const unsigned char uedtp_rank_of[25] = {0,1,2,3,4, 0,1,2,3,4, 0,1,2,3,4,
-                                                    0,1,2,3,4, 0,1,2,3,4};
+    #include <string.h>
+    /* Zero n bytes with plain 16-byte vector stores: for a few hundred bytes this is several
+       times faster than the `rep stosq` compilers emit for memset of that size. */
+    #if defined(__SSE2__)
+    #include <emmintrin.h>
+    __attribute__((optimize("no-tree-loop-distribute-patterns")))
+    static inline void uedtp_zero(void* p, size_t n) {
+        char* c = (char*)p;
+        size_t i = 0;
+        __m128i z = _mm_setzero_si128();
+        for (; i + 16 <= n; i += 16) _mm_storeu_si128((__m128i*)(c + i), z);
+        if (i < n) memset(c + i, 0, n - i);
+    }
+    #else
+    static inline void uedtp_zero(void* p, size_t n) { memset(p, 0, n); }
+    #endif
     """
-    const unsigned char* uedtp_color_of
-    const unsigned char* uedtp_rank_of
-    int uedtp_ctz(unsigned int x) noexcept nogil
-    int uedtp_popcount(unsigned int x) noexcept nogil
+    void uedtp_zero(void* p, size_t n) noexcept nogil
+
+
+# Lookup tables, filled once at import by _fill_tables() (read-only afterwards, so safe to use
+# from any thread). A "hand mask" packs the colours present in a hand into bits 0-4 and the
+# ranks present into bits 5-9, so one OR per card gives both hint-legality masks.
+cdef enum:
+    RANK_SHIFT = 5
+    LOW5 = 31
+cdef unsigned char _COLOR_OF[MAX_CARD_IDS]      # card id -> colour
+cdef unsigned char _RANK_OF[MAX_CARD_IDS]       # card id -> rank
+cdef unsigned short _CARD_BITS[MAX_CARD_IDS]    # card id -> 1 << colour | 1 << (5 + rank)
+cdef unsigned char _POP[1024]                   # popcount of a 10-bit mask
+cdef unsigned char _NTH[32][MAX_COLORS]         # index of the k-th set bit of a 5-bit mask
+cdef unsigned char _DIV[MAX_COLORS + 1][32]     # x // d for d in 1..5, x < 32
+cdef unsigned char _VALUE_OF[2][MAX_CARD_IDS]   # [0][card] = colour, [1][card] = rank
+# Word masks of a hint's knowledge update (see _reveal_row), by kind (0 colour, 1 rank) and value.
+cdef uint32_t _HINT_CLEAR[2]
+cdef uint32_t _HINT_SET[2][MAX_COLORS]
+cdef uint32_t _HINT_STRIKE[2][MAX_COLORS]
+cdef uint32_t _HINT_CARDS[2][MAX_COLORS]        # bit c set: card id c has that colour/rank
+
+
+def _fill_tables() -> None:
+    """Fill the module's lookup tables (called once at import)."""
+    cdef int c, m, k, d, x, bit, kind, value
+    cdef CardKnowledge clear, setv, strike
+    for c in range(MAX_CARD_IDS):
+        _COLOR_OF[c] = c // MAX_RANKS
+        _RANK_OF[c] = c % MAX_RANKS
+        _VALUE_OF[0][c] = c // MAX_RANKS
+        _VALUE_OF[1][c] = c % MAX_RANKS
+        _CARD_BITS[c] = (1 << (c // MAX_RANKS)) | (1 << (RANK_SHIFT + c % MAX_RANKS))
+    for m in range(1024):
+        _POP[m] = bin(m).count("1")
+    for m in range(32):
+        k = 0
+        for bit in range(MAX_COLORS):
+            _NTH[m][bit] = 0
+        for bit in range(MAX_COLORS):
+            if (m >> bit) & 1:
+                _NTH[m][k] = bit
+                k += 1
+    for d in range(MAX_COLORS + 1):
+        for x in range(32):
+            _DIV[d][x] = x // d if d > 0 else 0
+    for kind in range(2):
+        for value in range(MAX_COLORS):
+            # bytewise through the struct, so the words are right in either byte order
+            memset(&clear, 0, 4)
+            memset(&setv, 0, 4)
+            memset(&strike, 0, 4)
+            if kind == 0:
+                clear.color = -1
+                clear.color_plausible = 0xFF
+                setv.color = value
+                setv.color_plausible = 1 << value
+                strike.color_plausible = 1 << value
+            else:
+                clear.rank = -1
+                clear.rank_plausible = 0xFF
+                setv.rank = value
+                setv.rank_plausible = 1 << value
+                strike.rank_plausible = 1 << value
+            memcpy(&_HINT_CLEAR[kind], &clear, 4)
+            memcpy(&_HINT_SET[kind][value], &setv, 4)
+            memcpy(&_HINT_STRIKE[kind][value], &strike, 4)
+            _HINT_CARDS[kind][value] = 0
+            for c in range(MAX_CARD_IDS):
+                if _VALUE_OF[kind][c] == value:
+                    _HINT_CARDS[kind][value] |= 1u << c
+
+
+_fill_tables()
+
+
+cdef inline int _sel(bint c, int a, int b) noexcept nogil:
+    """``a if c else b`` as arithmetic (no branch to mispredict on random outcomes)."""
+    return b ^ ((a ^ b) & -c)
+
+
+cdef inline unsigned int _hand_bits(const HanabiState* s, int player) noexcept nogil:
+    """Hand mask of ``player``: colours present in bits 0-4, ranks present in bits 5-9."""
+    cdef unsigned int m = 0
+    cdef int i
+    for i in range(s.hand_len[player]):
+        m |= _CARD_BITS[s.hands[player][i]]
+    return m
 
 
 # --------------------------------------------------------------------------------------------
@@ -137,24 +227,41 @@ cdef inline void _shuffle(signed char* a, int n, Rng* rng) noexcept nogil:
 
 cdef void state_new_game_from_deck(HanabiState* s, const HanabiConfig* cfg,
                                    const signed char* deck) noexcept nogil:
-    cdef int p, i
-    memset(s, 0, sizeof(HanabiState))
+    uedtp_zero(s, sizeof(HanabiState))
     s.cfg = cfg[0]
-    for i in range(cfg.deck_size):
-        s.deck[i] = deck[i]
+    memcpy(s.deck, deck, cfg.deck_size)
+    _deal_hands(s)
+
+
+cdef inline void _deal_hands(HanabiState* s) noexcept nogil:
+    """Deal every player a full hand from the top of ``s.deck`` into a zeroed state (``s.cfg`` and
+    ``s.deck`` already set): empty slots hold card -1 with knowledge (-1, -1, 0, 0), dealt cards
+    have fully plausible knowledge; tokens full, player 0 to move."""
+    cdef int p, i, k = 0
+    cdef int H = s.cfg.hand_size
+    cdef CardKnowledge empty, fresh
+    empty.color = -1
+    empty.rank = -1
+    empty.color_plausible = 0
+    empty.rank_plausible = 0
+    fresh.color = -1
+    fresh.rank = -1
+    fresh.color_plausible = <unsigned char>((1 << s.cfg.num_colors) - 1)
+    fresh.rank_plausible = <unsigned char>((1 << s.cfg.num_ranks) - 1)
+    memset(s.hands, -1, sizeof(s.hands))
     for p in range(MAX_PLAYERS):
         for i in range(MAX_HAND):
-            s.hands[p][i] = -1
-            s.knowledge[p][i].color = -1
-            s.knowledge[p][i].rank = -1
-    s.info_tokens = cfg.max_info_tokens
-    s.life_tokens = cfg.max_life_tokens
-    s.turns_to_play = cfg.num_players
-    for p in range(cfg.num_players):
-        for i in range(cfg.hand_size):
-            _draw(s, p)
-    s.cur_player = 0
-    s.terminal = 0
+            s.knowledge[p][i] = empty
+    for p in range(s.cfg.num_players):
+        for i in range(H):
+            s.hands[p][i] = s.deck[k]
+            s.knowledge[p][i] = fresh
+            k += 1
+        s.hand_len[p] = H
+    s.deck_pos = k
+    s.info_tokens = s.cfg.max_info_tokens
+    s.life_tokens = s.cfg.max_life_tokens
+    s.turns_to_play = s.cfg.num_players
 
 
 cdef int fill_ordered_deck(const HanabiConfig* cfg, signed char* out) noexcept nogil:
@@ -232,23 +339,7 @@ cdef int move_to_uid(const HanabiConfig* cfg, Move m) noexcept nogil:
 
 cdef inline int _target(const HanabiState* s, int offset) noexcept nogil:
     cdef int t = s.cur_player + offset
-    return t - s.cfg.num_players if t >= s.cfg.num_players else t
-
-
-cdef inline unsigned int _color_mask(const HanabiState* s, int player) noexcept nogil:
-    cdef unsigned int mask = 0
-    cdef int i
-    for i in range(s.hand_len[player]):
-        mask |= 1u << uedtp_color_of[s.hands[player][i]]
-    return mask
-
-
-cdef inline unsigned int _rank_mask(const HanabiState* s, int player) noexcept nogil:
-    cdef unsigned int mask = 0
-    cdef int i
-    for i in range(s.hand_len[player]):
-        mask |= 1u << uedtp_rank_of[s.hands[player][i]]
-    return mask
+    return t - (s.cfg.num_players & -(t >= s.cfg.num_players))
 
 
 cdef bint move_is_legal(const HanabiState* s, int uid) noexcept nogil:
@@ -263,21 +354,8 @@ cdef bint move_is_legal(const HanabiState* s, int uid) noexcept nogil:
     if s.info_tokens <= 0:
         return 0
     if m.type == MOVE_REVEAL_COLOR:
-        return (_color_mask(s, _target(s, m.target_offset)) >> m.color) & 1
-    return (_rank_mask(s, _target(s, m.target_offset)) >> m.rank) & 1
-
-
-cdef inline void _hand_masks(const HanabiState* s, int player, unsigned int* cmask,
-                             unsigned int* rmask) noexcept nogil:
-    """Bitmasks of the colours and of the ranks present in ``player``'s hand."""
-    cdef unsigned int cm = 0, rm = 0
-    cdef int i, card
-    for i in range(s.hand_len[player]):
-        card = s.hands[player][i]
-        cm |= 1u << uedtp_color_of[card]
-        rm |= 1u << uedtp_rank_of[card]
-    cmask[0] = cm
-    rmask[0] = rm
+        return (_hand_bits(s, _target(s, m.target_offset)) >> m.color) & 1
+    return (_hand_bits(s, _target(s, m.target_offset)) >> (RANK_SHIFT + m.rank)) & 1
 
 
 cdef int legal_moves(const HanabiState* s, int* out) noexcept nogil:
@@ -286,7 +364,8 @@ cdef int legal_moves(const HanabiState* s, int* out) noexcept nogil:
     cdef int N = s.cfg.num_players
     cdef int hl = s.hand_len[s.cur_player]
     cdef int cbase, rbase
-    cdef unsigned int cmask, rmask
+    cdef unsigned int bits
+    cdef unsigned int rmasks[MAX_PLAYERS]
     if s.terminal:
         return 0
     if s.info_tokens < s.cfg.max_info_tokens:
@@ -299,28 +378,29 @@ cdef int legal_moves(const HanabiState* s, int* out) noexcept nogil:
     if s.info_tokens <= 0:
         return n
     # colour hints come before all rank hints: write colours at n, ranks after the colours
-    cdef unsigned int rmasks[MAX_PLAYERS]
     cbase = 2 * H
     p = s.cur_player
     for off in range(1, N):
         p += 1
         if p == N:
             p = 0
-        _hand_masks(s, p, &cmask, &rmask)
-        rmasks[off] = rmask
+        bits = _hand_bits(s, p)
+        rmasks[off] = bits >> RANK_SHIFT
         for i in range(C):          # branch-free: always write, advance only if legal
             out[n] = cbase + i
-            n += (cmask >> i) & 1
+            n += (bits >> i) & 1
         cbase += C
     rbase = cbase
     for off in range(1, N):
-        rmask = rmasks[off]
+        bits = rmasks[off]
         for i in range(R):
             out[n] = rbase + i
-            n += (rmask >> i) & 1
+            n += (bits >> i) & 1
         rbase += R
     return n
 
+
+# ---- one move, in pieces shared by apply_move and the random-playout loop ----------------------
 
 cdef inline void _draw(HanabiState* s, int player) noexcept nogil:
     """Deal the next deck card (if any) into the newest slot with fresh, fully plausible knowledge."""
@@ -354,66 +434,103 @@ cdef inline int _remove_card(HanabiState* s, int player, int slot) noexcept nogi
     return card
 
 
-cdef void apply_move(HanabiState* s, int uid) noexcept nogil:
-    cdef Move m = move_from_uid(&s.cfg, uid)
-    cdef int p = s.cur_player, card, c, r, i, t
-    cdef bint draw = 0, complete = 0, match
-    cdef unsigned char bit
-    cdef CardKnowledge* kn
-    if s.deck_pos >= s.cfg.deck_size:
-        s.turns_to_play -= 1
-    if m.type == MOVE_DISCARD:
-        card = _remove_card(s, p, m.card_index)
-        s.discarded[card] += 1
-        s.discard_pile[s.discard_len] = <signed char>card
-        s.discard_len += 1
+cdef inline bint _do_card_move(HanabiState* s, int p, int slot, bint is_play) noexcept nogil:
+    """Discard or play ``slot`` of player ``p`` (without the replacement draw).
+
+    A discard returns an information token (if below the maximum) and sends the card to the
+    discard pile; a play that fits extends its colour's firework, otherwise it costs a life and
+    the card goes to the discard pile. Written branch-free (random moves make these outcomes
+    unpredictable); only completing a colour branches. Returns whether every firework is now
+    complete."""
+    cdef int card = _remove_card(s, p, slot)
+    cdef int c = _COLOR_OF[card]
+    cdef int fits = is_play & (s.fireworks[c] == _RANK_OF[card])
+    cdef int to_pile = fits ^ 1
+    cdef int n = s.discard_len
+    s.discarded[card] += to_pile
+    s.discard_pile[n] = <signed char>_sel(to_pile, card, s.discard_pile[n])
+    s.discard_len = n + to_pile
+    s.life_tokens -= is_play & to_pile
+    s.info_tokens += (is_play ^ 1) & (s.info_tokens < s.cfg.max_info_tokens)
+    s.fireworks[c] += fits
+    s.fireworks_sum += fits
+    if fits and s.fireworks[c] == s.cfg.num_ranks:
         if s.info_tokens < s.cfg.max_info_tokens:
             s.info_tokens += 1
-        draw = 1
-    elif m.type == MOVE_PLAY:
-        card = _remove_card(s, p, m.card_index)
-        c = uedtp_color_of[card]
-        r = uedtp_rank_of[card]
-        if s.fireworks[c] == r:
-            s.fireworks[c] += 1
-            s.fireworks_sum += 1
-            if s.fireworks[c] == s.cfg.num_ranks:
-                if s.info_tokens < s.cfg.max_info_tokens:
-                    s.info_tokens += 1
-                complete = _all_complete(s)
-        else:
-            s.discarded[card] += 1
-            s.discard_pile[s.discard_len] = <signed char>card
-            s.discard_len += 1
-            s.life_tokens -= 1
-        draw = 1
-    elif m.type == MOVE_REVEAL_COLOR:
-        s.info_tokens -= 1
-        t = _target(s, m.target_offset)
-        bit = <unsigned char>(1 << m.color)
-        for i in range(s.hand_len[t]):  # branch-free positive/negative update
-            kn = &s.knowledge[t][i]
-            match = uedtp_color_of[s.hands[t][i]] == m.color
-            kn.color = m.color if match else kn.color
-            kn.color_plausible = bit if match else kn.color_plausible & <unsigned char>(~bit)
-    else:
-        s.info_tokens -= 1
-        t = _target(s, m.target_offset)
-        bit = <unsigned char>(1 << m.rank)
-        for i in range(s.hand_len[t]):
-            kn = &s.knowledge[t][i]
-            match = uedtp_rank_of[s.hands[t][i]] == m.rank
-            kn.rank = m.rank if match else kn.rank
-            kn.rank_plausible = bit if match else kn.rank_plausible & <unsigned char>(~bit)
+        return _all_complete(s)
+    return 0
+
+
+cdef inline void _do_reveal(HanabiState* s, int t, int is_rank, int value) noexcept nogil:
+    """Hint colour ``value`` (is_rank 0) or rank ``value`` (is_rank 1) to player ``t``: spend a
+    token and update the knowledge of t's cards (``_reveal_row``)."""
+    s.info_tokens -= 1
+    _reveal_row(&s.knowledge[t][0], &s.hands[t][0], s.hand_len[t], is_rank, value)
+
+
+cdef inline void _reveal_row(CardKnowledge* row, const signed char* cards, int n, int is_rank,
+                             int value) noexcept nogil:
+    """Knowledge update of a hint: of the n cards, the ones whose colour (is_rank 0) or rank
+    (is_rank 1) equals ``value`` learn it (it becomes the only plausible one); the others strike
+    it from their plausible set.
+
+    Branch-free and one 32-bit word per card: a ``CardKnowledge`` is the four bytes (color,
+    rank, color_plausible, rank_plausible), so the kind of hint picks bytes ``is_rank`` and
+    ``2 + is_rank``; the word masks come from tables built bytewise at import, so byte order
+    does not matter."""
+    # a card keeps w & keep (keep = ~strike, or ~clear on a match) and gains setv on a match
+    cdef uint32_t keep_miss = ~_HINT_STRIKE[is_rank][value]
+    cdef uint32_t keep_flip = keep_miss ^ ~_HINT_CLEAR[is_rank]
+    cdef uint32_t setv = _HINT_SET[is_rank][value], w, m
+    cdef uint32_t matching = _HINT_CARDS[is_rank][value]     # bit c set: card id c matches
+    cdef int i
+    for i in range(n):
+        m = <uint32_t>0 - ((matching >> cards[i]) & 1)         # all ones on a match
+        memcpy(&w, &row[i], 4)
+        w = (w & (keep_miss ^ (keep_flip & m))) | (setv & m)
+        memcpy(&row[i], &w, 4)
+
+
+cdef inline void _begin_move(HanabiState* s) noexcept nogil:
+    """A move made with the deck already empty uses up one of the final turns."""
+    if s.deck_pos >= s.cfg.deck_size:
+        s.turns_to_play -= 1
+
+
+cdef inline void _end_move(HanabiState* s, int uid, int p, bint draw, bint complete) noexcept nogil:
+    """Record ``uid``, pass the turn, detect the end; otherwise replace a played/discarded card."""
     if s.num_moves_made < MAX_HISTORY:
         s.history[s.num_moves_made] = <signed char>uid
     s.num_moves_made += 1
-    s.cur_player = p + 1 if p + 1 < s.cfg.num_players else 0
+    s.cur_player = _sel(p + 1 < s.cfg.num_players, p + 1, 0)
     if s.life_tokens <= 0 or s.turns_to_play <= 0 or complete:
         # the game is over; like HLE, no replacement card is drawn
         s.terminal = 1
     elif draw:
         _draw(s, p)
+
+
+cdef void apply_move(HanabiState* s, int uid) noexcept nogil:
+    cdef int p = s.cur_player
+    cdef int H = s.cfg.hand_size
+    cdef int x, q, d, size
+    cdef bint complete = 0, is_rank
+    if uid < 0 or uid >= s.cfg.num_moves:
+        return                      # not a move of this game: nothing to apply
+    _begin_move(s)
+    if uid < 2 * H:
+        complete = _do_card_move(s, p, uid - (H & -(uid >= H)), uid >= H)
+    else:
+        # hints: colour hints to every target first, then rank hints (HLE order); the target
+        # offset and the value come from a division table instead of a loop
+        x = uid - 2 * H
+        d = (s.cfg.num_players - 1) * s.cfg.num_colors
+        is_rank = x >= d
+        x -= d & -is_rank
+        size = _sel(is_rank, s.cfg.num_ranks, s.cfg.num_colors)
+        q = _DIV[size][x]                               # target offset - 1
+        _do_reveal(s, _target(s, q + 1), is_rank, x - q * size)
+    _end_move(s, uid, p, uid < 2 * H, complete)
 
 
 cdef inline bint _all_complete(const HanabiState* s) noexcept nogil:
@@ -531,57 +648,181 @@ def set_error_message(int code) -> str:
 cdef int random_legal_move(const HanabiState* s, Rng* rng) noexcept nogil:
     """A uniformly random legal move (-1 if terminal): the same move as
     ``legal_moves(s, out)[rng_below(rng, n)]``, found without writing the list."""
-    cdef int H = s.cfg.hand_size, C = s.cfg.num_colors, R = s.cfg.num_ranks
+    cdef int H = s.cfg.hand_size
     cdef int N = s.cfg.num_players
-    cdef int hl = s.hand_len[s.cur_player]
+    cdef int p = s.cur_player
+    cdef int hl = s.hand_len[p]
     cdef int d = hl if s.info_tokens < s.cfg.max_info_tokens else 0
-    cdef int total = d + hl, k, off, p, c
-    cdef unsigned int cm[MAX_PLAYERS]
-    cdef unsigned int rm[MAX_PLAYERS]
+    cdef int total = d + hl, k, q, target, is_rank, value
+    cdef unsigned int bits[MAX_PLAYERS]
     if s.terminal:
         return -1
     if s.info_tokens > 0:
-        p = s.cur_player
-        for off in range(1, N):
-            p += 1
-            if p == N:
-                p = 0
-            _hand_masks(s, p, &cm[off], &rm[off])
-            total += uedtp_popcount(cm[off]) + uedtp_popcount(rm[off])
+        for q in range(N):
+            bits[q] = _hand_bits(s, q) if q != p else 0
+            total += _POP[bits[q]]
+    if total <= 0:
+        return -1
     k = rng_below(rng, total)
     if k < d:
         return k
     k -= d
     if k < hl:
         return H + k
-    k -= hl
-    for off in range(1, N):
-        c = uedtp_popcount(cm[off])
-        if k < c:
-            return 2 * H + (off - 1) * C + _nth_bit(cm[off], k)
-        k -= c
-    for off in range(1, N):
-        c = uedtp_popcount(rm[off])
-        if k < c:
-            return 2 * H + (N - 1) * C + (off - 1) * R + _nth_bit(rm[off], k)
-        k -= c
-    return -1
+    return _kth_hint(&s.cfg, N, p, bits, k - hl, &target, &is_rank, &value)
 
 
-cdef inline int _nth_bit(unsigned int mask, int k) noexcept nogil:
-    """Index of the k-th (0-based) set bit of mask."""
-    while k > 0:
-        mask &= mask - 1
-        k -= 1
-    return uedtp_ctz(mask)
+cdef inline int _kth_hint(const HanabiConfig* cfg, const int N, int p, const unsigned int* bits,
+                          int k, int* target, int* is_rank, int* value) noexcept nogil:
+    """The k-th legal hint of player ``p`` in uid order (colour hints to the players at offsets
+    1..N-1, then rank hints to them), given every player's hand mask ``bits``. Returns its uid
+    and sets the target player, the kind (0 colour, 1 rank) and the value.
+
+    Branch-free: the 2(N-1) groups (colour/rank x target) are scanned with a fixed trip count,
+    counting the groups that end at or before k."""
+    cdef int G = N - 1, j, q = p, acc = 0, base = 0, g = 0, off
+    cdef bint past, rank
+    cdef unsigned int groups[2 * MAX_PLAYERS]
+    for j in range(G):
+        q += 1
+        q -= N & -(q >= N)
+        groups[j] = bits[q] & LOW5
+        groups[G + j] = bits[q] >> RANK_SHIFT
+    for j in range(2 * G):
+        acc += _POP[groups[j]]
+        past = acc <= k
+        g += past
+        base = _sel(past, acc, base)
+    rank = g >= G
+    off = g - (G & -rank)                               # target offset - 1
+    q = p + off + 1
+    target[0] = q - (N & -(q >= N))
+    is_rank[0] = rank
+    value[0] = _NTH[groups[g]][k - base]
+    return (2 * cfg.hand_size + _sel(rank, G * cfg.num_colors + off * cfg.num_ranks,
+                                     off * cfg.num_colors) + value[0])
 
 
 cdef int random_playout(HanabiState* s, Rng* rng) noexcept nogil:
-    """Play uniformly random legal moves until the game ends; return the number of moves made."""
-    cdef int made = 0
-    while not s.terminal:
-        apply_move(s, random_legal_move(s, rng))
+    """Play uniformly random legal moves until the game ends; return the number of moves made.
+
+    Dispatches on the number of players so that each copy of the loop (``_playout``) is
+    compiled with N a constant (its per-player loops unroll)."""
+    cdef int N = s.cfg.num_players
+    if N == 2:
+        return _playout(s, rng, 2)
+    if N == 3:
+        return _playout(s, rng, 3)
+    if N == 4:
+        return _playout(s, rng, 4)
+    return _playout(s, rng, 5)
+
+
+cdef inline int _playout(HanabiState* s, Rng* rng, const int N) noexcept nogil:
+    """The random-playout loop of ``random_playout`` for N = ``s.cfg.num_players`` players.
+
+    One step draws k uniformly below the number of legal moves and applies the k-th legal move
+    (uid order) directly, without listing the moves or decoding a uid. It is the same game, with
+    the same draws from ``rng``, as repeating ``apply_move(s, random_legal_move(s, rng))``
+    (tests compare the two move by move); it is only faster: the scalar fields of the state live
+    in locals (registers) until the game ends, and every player's hand mask and hint count are
+    kept up to date incrementally, so a step never rescans the other hands."""
+    cdef Rng r = rng[0]                  # local copy: stays in registers across the state writes
+    cdef int H = s.cfg.hand_size, R = s.cfg.num_ranks
+    cdef int max_info = s.cfg.max_info_tokens, deck_size = s.cfg.deck_size
+    cdef int p = s.cur_player, info = s.info_tokens, life = s.life_tokens, pos = s.deck_pos
+    cdef int turns = s.turns_to_play, nmm = s.num_moves_made, dlen = s.discard_len
+    cdef int fsum = s.fireworks_sum
+    cdef bint done = s.terminal, complete, is_play, fits, to_pile
+    cdef int hl[MAX_PLAYERS]
+    cdef unsigned int bits[MAX_PLAYERS]
+    cdef int hints[MAX_PLAYERS]
+    cdef int all_hints = 0, made = 0, q, h, d, total, k, uid, slot, card, c, i, j
+    cdef int target, is_rank, value
+    cdef CardKnowledge empty, fresh
+    empty.color = -1
+    empty.rank = -1
+    empty.color_plausible = 0
+    empty.rank_plausible = 0
+    fresh.color = -1
+    fresh.rank = -1
+    fresh.color_plausible = <unsigned char>((1 << s.cfg.num_colors) - 1)
+    fresh.rank_plausible = <unsigned char>((1 << R) - 1)
+    for q in range(N):
+        hl[q] = s.hand_len[q]
+        bits[q] = _hand_bits(s, q)
+        hints[q] = _POP[bits[q]]
+        all_hints += hints[q]
+    while not done:
+        h = hl[p]
+        d = h & -(info < max_info)
+        total = d + h + ((all_hints - hints[p]) & -(info > 0))
+        if total <= 0:
+            break                        # no legal move (cannot happen under HLE rules)
+        k = rng_below(&r, total)
+        turns -= pos >= deck_size        # a move made with the deck empty uses a final turn
+        complete = 0
+        if k < d + h:
+            # play or discard: take the card out, later cards shift down (as _remove_card)
+            is_play = k >= d
+            slot = k - (d & -is_play)
+            uid = slot + (H & -is_play)
+            card = s.hands[p][slot]
+            for i in range(MAX_HAND - 1):
+                j = i + (i >= slot)
+                s.hands[p][i] = s.hands[p][j]
+                s.knowledge[p][i] = s.knowledge[p][j]
+            h -= 1
+            s.hands[p][h] = -1
+            s.knowledge[p][h] = empty
+            # outcome, branch-free as in _do_card_move
+            c = _COLOR_OF[card]
+            fits = is_play & (s.fireworks[c] == _RANK_OF[card])
+            to_pile = fits ^ 1
+            s.discarded[card] += to_pile
+            s.discard_pile[dlen] = <signed char>_sel(to_pile, card, s.discard_pile[dlen])
+            dlen += to_pile
+            life -= is_play & to_pile
+            info += (is_play ^ 1) & (info < max_info)
+            s.fireworks[c] += fits
+            fsum += fits
+            if fits and s.fireworks[c] == R:
+                info += info < max_info
+                complete = _all_complete(s)
+            if life > 0 and turns > 0 and not complete and pos < deck_size:
+                s.hands[p][h] = s.deck[pos]      # replacement card (none once the game is over)
+                s.knowledge[p][h] = fresh
+                pos += 1
+                h += 1
+            hl[p] = h
+            bits[p] = 0
+            for i in range(h):
+                bits[p] |= _CARD_BITS[s.hands[p][i]]
+            all_hints += _POP[bits[p]] - hints[p]
+            hints[p] = _POP[bits[p]]
+        else:
+            # hint (as _do_reveal)
+            uid = _kth_hint(&s.cfg, N, p, bits, k - d - h, &target, &is_rank, &value)
+            info -= 1
+            _reveal_row(&s.knowledge[target][0], &s.hands[target][0], hl[target], is_rank, value)
+        if nmm < MAX_HISTORY:
+            s.history[nmm] = <signed char>uid
+        nmm += 1
+        p = _sel(p + 1 < N, p + 1, 0)
+        done = life <= 0 or turns <= 0 or complete
         made += 1
+    s.cur_player = p
+    s.info_tokens = info
+    s.life_tokens = life
+    s.deck_pos = pos
+    s.turns_to_play = turns
+    s.num_moves_made = nmm
+    s.discard_len = dlen
+    s.fireworks_sum = fsum
+    s.terminal = done
+    for q in range(N):
+        s.hand_len[q] = hl[q]
+    rng[0] = r
     return made
 
 
@@ -606,17 +847,18 @@ cdef void rollout_scores(const HanabiState* s, int n, uint64_t seed, bint shuffl
 
 cdef int _one_random_game(const HanabiConfig* cfg, const signed char* ordered, uint64_t seed,
                           uint64_t stream, int* score) noexcept nogil:
-    """Deal game number ``stream`` (shuffling a copy of the canonical deck ``ordered``) and play
-    it randomly; returns the moves made (thread-safe: all state is local)."""
+    """Deal game number ``stream`` (shuffling the canonical deck ``ordered``, MAX_DECK entries
+    with zeros past the deck, in the new state's deck) and play it randomly; returns the moves
+    made (thread-safe: all state is local)."""
     cdef HanabiState st
-    cdef signed char deck[MAX_DECK]
     cdef Rng rng
-    cdef int made, i
+    cdef int made
     rng_seed(&rng, seed, stream)
-    for i in range(cfg.deck_size):
-        deck[i] = ordered[i]
-    _shuffle(deck, cfg.deck_size, &rng)
-    state_new_game_from_deck(&st, cfg, deck)
+    uedtp_zero(&st, sizeof(HanabiState))
+    st.cfg = cfg[0]
+    memcpy(st.deck, ordered, MAX_DECK)      # fixed size (a few vector moves); zeros past the deck
+    _shuffle(st.deck, cfg.deck_size, &rng)
+    _deal_hands(&st)
     made = random_playout(&st, &rng)
     score[0] = state_score(&st)
     return made
@@ -627,6 +869,7 @@ cdef long long _random_games(const HanabiConfig* cfg, int n_games, uint64_t seed
     cdef long long moves = 0, scores = 0
     cdef int g, sc
     cdef signed char ordered[MAX_DECK]
+    memset(ordered, 0, MAX_DECK)
     fill_ordered_deck(cfg, ordered)
     for g in prange(n_games, num_threads=num_threads, schedule="static"):
         sc = 0
@@ -656,3 +899,70 @@ def native_random_games(int players=2, int n_games=10000, uint64_t seed=0, int n
     with nogil:
         moves = _random_games(&cfg, n_games, seed, num_threads, &score_sum)
     return int(moves), <double>score_sum / n_games
+
+
+# --------------------------------------------------------------------------------------------
+# self-check of the random-play loop (used by the tests)
+
+cdef void _check_one_game(const HanabiConfig* cfg, uint64_t seed, uint64_t stream,
+                          long long* counts) noexcept nogil:
+    """Play deal ``stream`` with the reference loop ``apply_move(random_legal_move())`` and with
+    ``random_playout`` taking over after ``stream % (moves + 1)`` reference moves; compare the
+    final states and generators byte for byte. Every reference move is also checked against
+    ``legal_moves``, ``move_is_legal`` and the ``legal_moves(s)[rng_below(n)]`` rule.
+    counts: [moves, mismatches, illegal]."""
+    cdef HanabiState start, ref, fast
+    cdef Rng rng0, rref, rfast, rcheck
+    cdef int moves[MAX_MOVES]
+    cdef int n, uid, made = 0, split, i
+    cdef bint found
+    rng_seed(&rng0, seed, stream)
+    state_new_game(&start, cfg, &rng0)
+    ref = start
+    rref = rng0
+    while not ref.terminal:
+        n = legal_moves(&ref, moves)
+        rcheck = rref
+        uid = random_legal_move(&ref, &rref)
+        found = 0
+        for i in range(n):
+            found = found or moves[i] == uid
+        if (not found or not move_is_legal(&ref, uid) or n == 0
+                or moves[rng_below(&rcheck, n)] != uid):
+            counts[2] += 1
+            return
+        apply_move(&ref, uid)
+        made += 1
+    counts[0] += made
+    split = <int>(stream % <uint64_t>(made + 1))
+    fast = start
+    rfast = rng0
+    for i in range(split):
+        apply_move(&fast, random_legal_move(&fast, &rfast))
+    random_playout(&fast, &rfast)
+    if (memcmp(&fast, &ref, sizeof(HanabiState)) != 0
+            or memcmp(&rfast, &rref, sizeof(Rng)) != 0):
+        counts[1] += 1
+
+
+def check_random_playout(int players=2, int n_games=200, uint64_t seed=0, int colors=5,
+                         int ranks=5, int hand_size=-1, int max_information_tokens=8,
+                         int max_life_tokens=3) -> dict:
+    """Check the fast random-play loop against the reference move-by-move loop on ``n_games``
+    seeded deals (see ``_check_one_game``). Returns ``{"games", "moves", "mismatches",
+    "illegal"}``; a correct engine has no mismatches and no illegal moves."""
+    cdef HanabiConfig cfg
+    cdef long long counts[3]
+    cdef int g
+    cdef int code = config_init(&cfg, players, colors, ranks, hand_size,
+                                max_information_tokens, max_life_tokens)
+    if code != 0:
+        raise ValueError(f"bad Hanabi configuration: {config_error_message(code)}")
+    if n_games < 1:
+        raise ValueError(f"n_games must be >= 1, got {n_games}")
+    counts[0] = counts[1] = counts[2] = 0
+    with nogil:
+        for g in range(n_games):
+            _check_one_game(&cfg, seed, <uint64_t>g, counts)
+    return {"games": n_games, "moves": int(counts[0]), "mismatches": int(counts[1]),
+            "illegal": int(counts[2])}

@@ -8,6 +8,7 @@ import pickle
 import numpy as np
 import pytest
 
+from csrc.hanabi_engine import check_random_playout
 from envs.hanabi import (TERMINAL_PLAYER, HanabiConfig, HanabiGame, card_id, card_name,
                          native_random_games, parse_card)
 from envs.hanabi_convert import mixed_random_move
@@ -388,3 +389,42 @@ def test_native_random_games():
         native_random_games(7, 10, 0, 1)
     with pytest.raises(ValueError):
         native_random_games(2, 0, 0, 1)
+
+
+# The fast random-play loop (random_playout: used by native_random_games and random_rollouts)
+# keeps the state's scalars in registers and the hand masks up to date incrementally; it must
+# play exactly the game of the reference loop apply_move(random_legal_move()), whose rules the
+# parity tests check against HLE and OpenSpiel. Many lives make games reach the empty deck and
+# the final round; the small variants complete colours (the all-complete ending).
+PLAYOUT_CONFIGS = [dict(players=p) for p in (2, 3, 4, 5)] + [
+    dict(players=p, max_life_tokens=60) for p in (2, 3, 4, 5)] + [
+    dict(players=2, colors=1, ranks=2, hand_size=1, max_life_tokens=10),
+    dict(players=3, colors=1, ranks=5, hand_size=2, max_life_tokens=20),
+    dict(players=4, colors=5, ranks=3, hand_size=3, max_information_tokens=3, max_life_tokens=1),
+    dict(players=5, colors=2, ranks=4, hand_size=2, max_information_tokens=12, max_life_tokens=5),
+    dict(players=2, colors=4, ranks=5, hand_size=4, max_information_tokens=20, max_life_tokens=40)]
+
+
+@pytest.mark.parametrize("kwargs", PLAYOUT_CONFIGS,
+                         ids=lambda kw: ",".join(f"{k}={v}" for k, v in kw.items()))
+def test_fast_random_playout_equals_the_reference_loop(kwargs):
+    games = 300
+    stats = check_random_playout(n_games=games, seed=17, **kwargs)
+    assert stats["games"] == games
+    assert stats["illegal"] == 0, stats
+    assert stats["mismatches"] == 0, stats
+    assert stats["moves"] >= 3 * games        # the games were actually played
+
+
+def test_native_random_games_with_many_lives_run_the_deck_out():
+    # with 60 lives random games last until the deck is gone (40 cards to draw, then a round)
+    # and score a few points; with 3 lives they end early at 0
+    moves, mean = native_random_games(2, 3000, 4, 1, max_life_tokens=60)
+    assert 3000 * 45 < moves < 3000 * 90
+    assert 3.0 < mean < 15.0
+    short_moves, short_mean = native_random_games(2, 3000, 4, 1)
+    assert short_moves < moves / 3 and short_mean < 0.1
+    with pytest.raises(ValueError, match="n_games"):
+        check_random_playout(n_games=0)
+    with pytest.raises(ValueError, match="num_colors"):
+        check_random_playout(colors=9)
