@@ -14,9 +14,9 @@
    acting by sampling or by argmax.
 The result is a *stochastic* full-support policy, the kind of blueprint MD search needs.
 
-Example (about 4 CPU minutes with one torch thread)::
+Example (the shipped checkpoint; about 6 CPU minutes with one torch thread)::
 
-    python -m search.imitation --games 4000 --epochs 6 --out checkpoints/hanabi_smartbot_bc.pt
+    python -m search.imitation --games 12000 --epochs 6 --out checkpoints/hanabi_smartbot_bc.pt
 """
 from __future__ import annotations
 
