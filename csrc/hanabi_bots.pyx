@@ -30,8 +30,55 @@ from csrc.hanabi_engine cimport (config_init, state_new_game, state_new_game_fro
 from csrc.rng cimport Rng, rng_seed
 
 cdef extern from *:
-    int __builtin_popcount(unsigned int x) nogil
     int __builtin_ctz(unsigned int x) nogil
+
+cdef extern from *:
+    """
+    #include <string.h>
+    #include <stdint.h>
+    /* Over the 25 card ids: bit i of *last set iff gone[i] == copies[i] - 1 (the last live
+       copy), bit i of *none set iff gone[i] >= copies[i] (none left); copies_m1[i] is
+       copies[i] - 1. Eight ids per 64-bit word on little-endian machines (exact bytewise
+       equality and unsigned >=), a plain loop elsewhere. */
+    static inline unsigned int uedtp_msbs(uint64_t m) {   /* bit k = top bit of byte k */
+        return (unsigned int)(((m >> 7) * 0x0102040810204080ULL) >> 56);
+    }
+    static inline void uedtp_gone_masks(const unsigned char* gone, const unsigned char* copies,
+                                        const unsigned char* copies_m1, unsigned int* last,
+                                        unsigned int* none) {
+    #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        const uint64_t H = 0x8080808080808080ULL, L = 0x7F7F7F7F7F7F7F7FULL;
+        unsigned int a = 0, b = 0;
+        int off;
+        for (off = 0; off < 24; off += 8) {
+            uint64_t g, c, c1, t, d;
+            memcpy(&g, gone + off, 8);
+            memcpy(&c, copies + off, 8);
+            memcpy(&c1, copies_m1 + off, 8);
+            t = g ^ c1;                                      /* zero byte: equal */
+            a |= uedtp_msbs(~((((t & L) + L) | t)) & H) << off;
+            d = (g | H) - (c & L);                           /* top bit: low 7 bits g >= c */
+            b |= uedtp_msbs(((g & ~c) | (~(g ^ c) & d)) & H) << off;
+        }
+        a |= (unsigned int)(gone[24] == copies_m1[24]) << 24;
+        b |= (unsigned int)(gone[24] >= copies[24]) << 24;
+        *last = a;
+        *none = b;
+    #else
+        unsigned int a = 0, b = 0;
+        int i;
+        for (i = 0; i < 25; i++) {
+            a |= (unsigned int)(gone[i] == copies_m1[i]) << i;
+            b |= (unsigned int)(gone[i] >= copies[i]) << i;
+        }
+        *last = a;
+        *none = b;
+    #endif
+    }
+    """
+    void uedtp_gone_masks(const unsigned char* gone, const unsigned char* copies,
+                          const unsigned char* copies_m1, unsigned int* last,
+                          unsigned int* none) noexcept nogil
 
 # Three-valued answers of a predicate over a set of identities.
 cdef enum:
@@ -63,13 +110,50 @@ ctypedef struct Board:
 
 
 cdef inline int popc(unsigned int x) noexcept nogil:
-    return __builtin_popcount(x)
+    """Number of set bits (SWAR; the build has no -mpopcnt, so __builtin_popcount would be a
+    libgcc call)."""
+    x = x - ((x >> 1) & 0x55555555u)
+    x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u)
+    x = (x + (x >> 4)) & 0x0F0F0F0Fu
+    return <int>((x * 0x01010101u) >> 24)
+
+
+# Per number of ranks R: the copies of every card id's rank (0 past the ranks), and that minus 1,
+# as the 25-id byte rows board_init compares the gone counts with; filled at import from
+# config_init (the only place a HanabiConfig's copies are set), so they equal cfg.copies.
+cdef unsigned char _COPIES_ROW[MAX_RANKS + 1][32]
+cdef unsigned char _COPIES_M1_ROW[MAX_RANKS + 1][32]
+
+
+def _fill_copies_rows() -> None:
+    """Fill _COPIES_ROW and _COPIES_M1_ROW (called once at import)."""
+    cdef HanabiConfig cfg
+    cdef int R, c, r, n
+    for R in range(1, MAX_RANKS + 1):
+        if config_init(&cfg, 2, MAX_COLORS, R, 1, 8, 3) != 0:
+            raise RuntimeError("config_init failed while filling the copies rows")
+        for c in range(32):
+            _COPIES_ROW[R][c] = 0
+            _COPIES_M1_ROW[R][c] = 0xFF
+        for c in range(MAX_COLORS):
+            for r in range(R):
+                n = cfg.copies[r]
+                _COPIES_ROW[R][c * MAX_RANKS + r] = n
+                _COPIES_M1_ROW[R][c * MAX_RANKS + r] = n - 1
+
+
+_fill_copies_rows()
 
 
 cdef void board_init(Board* bd, const HanabiState* s, const BotState* b) noexcept nogil:
+    """Fill the board summary from the fireworks and the bot's gone counts, with whole-mask
+    operations: one pass over the card ids finds the last live copies and the exhausted ids,
+    then each colour's masks follow from its pile height (ranks below it are trash) and its
+    lowest exhausted rank at or above the pile (every higher rank of the colour is dead)."""
     cdef const HanabiConfig* cfg = &s.cfg
-    cdef int c, r, f, w, cid
-    cdef bint dead
+    cdef int c, r, f
+    cdef unsigned int col, below, last_copy = 0, exhausted = 0, g, dead
+    cdef unsigned int rank_row = 0
     bd.N = cfg.num_players
     bd.H = cfg.hand_size
     bd.C = cfg.num_colors
@@ -81,34 +165,29 @@ cdef void board_init(Board* bd, const HanabiState* s, const BotState* b) noexcep
     bd.smart_valuable = 0
     bd.holmes_valuable = 0
     bd.lowest = MAX_RANKS + 1
+    for c in range(bd.C):
+        rank_row |= 1u << (c * MAX_RANKS)
+    uedtp_gone_masks(b.gone, _COPIES_ROW[bd.R], _COPIES_M1_ROW[bd.R], &last_copy, &exhausted)
     for r in range(MAX_RANKS + 1):
-        bd.rank_mask[r] = 0
+        bd.rank_mask[r] = rank_row << r if r < bd.R else 0
     for c in range(MAX_COLORS):
         bd.color_mask[c] = 0
     for c in range(bd.C):
         f = s.fireworks[c]
         if f < bd.lowest:
             bd.lowest = f
-        dead = False
-        for r in range(bd.R):
-            cid = c * MAX_RANKS + r
-            bd.full |= 1u << cid
-            bd.color_mask[c] |= 1u << cid
-            bd.rank_mask[r] |= 1u << cid
-            if r == f:
-                bd.playable |= 1u << cid
-            if r < f:
-                bd.trash |= 1u << cid
-                bd.smart_worthless |= 1u << cid
-            else:
-                if dead:
-                    bd.smart_worthless |= 1u << cid
-                elif b.gone[cid] + 1 == cfg.copies[r]:
-                    bd.smart_valuable |= 1u << cid
-                if b.gone[cid] + 1 == cfg.copies[r]:
-                    bd.holmes_valuable |= 1u << cid
-                if b.gone[cid] >= cfg.copies[r]:
-                    dead = True       # every higher rank of this colour is now unreachable
+        col = ((1u << bd.R) - 1) << (c * MAX_RANKS)
+        below = ((1u << f) - 1) << (c * MAX_RANKS)            # ranks under the pile height
+        g = exhausted & col & ~below
+        dead = col & ~((g & (0u - g)) * 2 - 1) if g else 0     # above the lowest exhausted rank
+        bd.color_mask[c] = col
+        bd.full |= col
+        if f < bd.R:
+            bd.playable |= 1u << (c * MAX_RANKS + f)
+        bd.trash |= below
+        bd.smart_worthless |= below | dead
+        bd.smart_valuable |= last_copy & col & ~below & ~dead
+        bd.holmes_valuable |= last_copy & col & ~below
 
 
 cdef inline int tri(unsigned int k, unsigned int x) noexcept nogil:
@@ -372,10 +451,11 @@ cdef int simple_decide(const BotState* b, const HanabiState* s, const Board* bd)
 cdef unsigned int exhausted_mask(const BotState* b, const HanabiState* s, const int* counted) noexcept nogil:
     """Identities whose every copy is gone or accounted for by `counted`."""
     cdef unsigned int m = 0
-    cdef int cid
-    for cid in range(MAX_CARD_IDS):
-        if b.gone[cid] + counted[cid] == s.cfg.copies[card_rank(cid)]:
-            m |= 1u << cid
+    cdef int c, r, cid
+    for c in range(MAX_COLORS):         # branch-free: the test's outcome is unpredictable
+        for r in range(MAX_RANKS):
+            cid = c * MAX_RANKS + r
+            m |= <unsigned int>(b.gone[cid] + counted[cid] == s.cfg.copies[r]) << cid
     return m
 
 
@@ -867,8 +947,7 @@ cdef int value_decide(const BotState* b, const HanabiState* s, const Board* bd) 
 
 cdef void smart_located(const BotState* b, int N, int* located) noexcept nogil:
     cdef int p, i, x
-    for i in range(MAX_CARD_IDS):
-        located[i] = 0
+    memset(located, 0, MAX_CARD_IDS * sizeof(int))
     for p in range(N):
         for i in range(b.rec_len[p]):
             x = single_id(b.K[p][i])
@@ -890,11 +969,8 @@ cdef void smart_refresh(BotState* b, const HanabiState* s, const Board* bd) noex
                 if popc(b.K[p][i]) > 1:
                     b.K[p][i] &= ~ex
         smart_located(b, bd.N, again)
-        changed = False
-        for i in range(MAX_CARD_IDS):
-            if again[i] != located[i]:
-                changed = True
-            located[i] = again[i]
+        changed = memcmp(again, located, MAX_CARD_IDS * sizeof(int)) != 0
+        memcpy(located, again, MAX_CARD_IDS * sizeof(int))
         if not changed:
             break
 
@@ -1022,6 +1098,8 @@ cdef int smart_best_hint(const BotState* b, const HanabiState* s, const Board* b
     cdef unsigned int present_r = 0
     cdef unsigned int attr, touched, k, k2
     cdef bint reveals, first_found, first_ok
+    cdef int size_before[MAX_HAND]      # per card, independent of the hint: hoisted
+    cdef int tri_before[MAX_HAND]
     if p == (me + 1) % bd.N:
         d = smart_chop(b, bd, p)
         if d >= 0 and smart_could_be_valuable_with(bd, b.K[p][d], card_rank(s.hands[p][d])):
@@ -1029,6 +1107,8 @@ cdef int smart_best_hint(const BotState* b, const HanabiState* s, const Board* b
     for i in range(n):
         present_c |= 1u << card_color(s.hands[p][i])
         present_r |= 1u << card_rank(s.hands[p][i])
+        size_before[i] = set_size(b.K[p][i])
+        tri_before[i] = tri(b.K[p][i], bd.playable)
     best_score[0] = -1
     best_uid = -1
     for attr_i in range(bd.C + bd.R):
@@ -1056,8 +1136,8 @@ cdef int smart_best_hint(const BotState* b, const HanabiState* s, const Board* b
                 k2 = k & attr
             else:
                 k2 = k & ~attr
-            score += set_size(k) - set_size(k2)
-            if tri(k, bd.playable) != T_MAYBE:
+            score += size_before[i] - set_size(k2)
+            if tri_before[i] != T_MAYBE:
                 continue
             after = tri(k2, bd.playable)
             if after == T_YES:
