@@ -88,11 +88,12 @@ def bench_play(args: argparse.Namespace) -> dict:
     n = args.games
     greedy = self_play_scores(policy, n, seed=args.seed, greedy=True, decks_seed=args.decks)
     sampled = self_play_scores(policy, n, seed=args.seed, greedy=False, decks_seed=args.decks)
-    search_scores, seconds, moves, searched = [], [], 0, 0
+    search_scores, seconds, moves, searched, deviations = [], [], 0, 0, 0
     for g in tqdm(range(n), desc="md search games"):
         agent = HanabiNeuralMDSearch(policy, args.eta, rollouts=args.rollouts,
                                      num_histories=args.histories,
-                                     belief_epsilon=args.belief_epsilon, seed=args.seed + g)
+                                     belief_epsilon=args.belief_epsilon, beliefs=args.beliefs,
+                                     seed=args.seed + g)
         state = game.new_initial_state(seed=10_000_019 + args.decks * 7919 + g)
         start = time.process_time()
         while not state.is_terminal():
@@ -101,6 +102,7 @@ def bench_play(args: argparse.Namespace) -> dict:
         moves += len(agent.decisions)
         searched += sum(d.searched for d in agent.decisions)
         search_scores.append(state.score())
+        deviations += sum(d.deviated for d in agent.decisions)
     search = np.array(search_scores, dtype=float)
 
     def paired(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
@@ -109,11 +111,13 @@ def bench_play(args: argparse.Namespace) -> dict:
 
     out = {"games": n, "eta": args.eta, "rollouts_per_decision": args.rollouts,
            "histories": args.histories, "belief_epsilon": args.belief_epsilon,
+           "beliefs": args.beliefs,
            "blueprint_greedy_mean": float(greedy.mean()),
            "blueprint_sampled_mean": float(sampled.mean()),
            "md_search_mean": float(search.mean()),
            "md_minus_greedy": paired(search, greedy), "md_minus_sampled": paired(search, sampled),
            "cpu_seconds_per_move": float(sum(seconds) / max(1, moves)),
+           "moves": moves, "deviations_from_greedy": deviations,
            "cpu_seconds_per_searched_move": float(sum(seconds) / max(1, searched)),
            "search_scores": search.tolist(), "greedy_scores": greedy.tolist(),
            "sampled_scores": sampled.tolist()}
@@ -134,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     q.add_argument("--rollouts", type=int, default=200)
     q.add_argument("--histories", type=int, default=32)
     q.add_argument("--belief-epsilon", type=float, default=0.1)
+    q.add_argument("--beliefs", choices=("neural", "smart"), default="neural")
     for s in (r, q):
         s.add_argument("--checkpoint", default="checkpoints/hanabi_smartbot_bc.pt")
         s.add_argument("--seed", type=int, default=0)

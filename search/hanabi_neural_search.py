@@ -32,7 +32,6 @@ import numpy as np
 from agents.torch_policy import TorchPolicy
 from envs.hanabi import HanabiState
 from envs.hanabi_tensor import seats_for
-from envs.history_sampler import ZeroPosterior
 from search.hanabi_batched_rollouts import NeuralRollouts
 from search.hanabi_beliefs import HanabiBeliefs, HypotheticalStates
 from search.hanabi_neural_beliefs import NeuralHanabiBeliefs
