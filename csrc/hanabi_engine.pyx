@@ -12,9 +12,16 @@ One step of the engine (``apply_move``) takes the current player's move uid and
 4. records the uid, passes the turn, and marks the state terminal when the lives are gone, all
    fireworks are complete, or ``turns_to_play`` reached 0.
 
+Random play (``random_playout``, behind ``native_random_games`` and ``rollout_scores``) has its
+own loop: a step draws k below the number of legal moves and applies the k-th legal move in
+place, with the state's scalars in registers and every player's hand mask (colours and ranks
+held, hence the legal hints) cached, so it never lists moves or decodes a uid. It plays exactly
+the game of ``apply_move(random_legal_move())`` (``check_random_playout`` compares the two).
+
 Besides the functions declared in ``hanabi_engine.pxd`` this module has Python-level helpers
-for tests and benchmarks (``config_error_message``, ``native_random_games``) and a
-multi-threaded (OpenMP) random-rollout kernel ``rollout_scores``.
+for tests and benchmarks (``config_error_message``, ``native_random_games``,
+``check_random_playout``) and a multi-threaded (OpenMP) random-rollout kernel
+``rollout_scores``.
 """
 from libc.string cimport memset, memcpy, memcmp
 from libc.stdint cimport uint64_t, uint32_t
@@ -72,7 +79,6 @@ cdef unsigned short _CARD_BITS[MAX_CARD_IDS]    # card id -> 1 << colour | 1 << 
 cdef unsigned char _POP[1024]                   # popcount of a 10-bit mask
 cdef unsigned char _NTH[32][MAX_COLORS]         # index of the k-th set bit of a 5-bit mask
 cdef unsigned char _DIV[MAX_COLORS + 1][32]     # x // d for d in 1..5, x < 32
-cdef unsigned char _VALUE_OF[2][MAX_CARD_IDS]   # [0][card] = colour, [1][card] = rank
 # Word masks of a hint's knowledge update (see _reveal_row), by kind (0 colour, 1 rank) and value.
 cdef uint32_t _HINT_CLEAR[2]
 cdef uint32_t _HINT_SET[2][MAX_COLORS]
@@ -87,8 +93,6 @@ def _fill_tables() -> None:
     for c in range(MAX_CARD_IDS):
         _COLOR_OF[c] = c // MAX_RANKS
         _RANK_OF[c] = c % MAX_RANKS
-        _VALUE_OF[0][c] = c // MAX_RANKS
-        _VALUE_OF[1][c] = c % MAX_RANKS
         _CARD_BITS[c] = (1 << (c // MAX_RANKS)) | (1 << (RANK_SHIFT + c % MAX_RANKS))
     for m in range(1024):
         _POP[m] = bin(m).count("1")
@@ -126,7 +130,7 @@ def _fill_tables() -> None:
             memcpy(&_HINT_STRIKE[kind][value], &strike, 4)
             _HINT_CARDS[kind][value] = 0
             for c in range(MAX_CARD_IDS):
-                if _VALUE_OF[kind][c] == value:
+                if (c % MAX_RANKS if kind else c // MAX_RANKS) == value:
                     _HINT_CARDS[kind][value] |= 1u << c
 
 
