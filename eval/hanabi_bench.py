@@ -15,7 +15,9 @@ agrees), and games/s ratios compare equal work. The "legacy deals" row is the lo
 versions of this script, which picked uniformly among the chance node's ``legal_actions()``:
 that makes every remaining card *type* equally likely (random games 5-10% shorter) and is
 slower at 4-5 players (a ``legal_actions()`` call per deal); it is kept for comparison with
-earlier figures.
+earlier figures. The "chance_outcomes() deals" row is the idiomatic OpenSpiel loop (draw the
+chance node's card from its ``chance_outcomes()`` list): the same games, at OpenSpiel's own cost
+of a deal; the first row is the fastest Python loop we could write and the stricter baseline.
 
 Each row is one ``Row(label, run, first_batch)`` in ``ROWS``; ``run(players, n_games, seed)``
 plays ``n_games`` games and returns ``(player_moves, steps, games)``. Adding a system is one
@@ -26,7 +28,7 @@ line, e.g.::
 Usage::
 
     python -m eval.hanabi_bench                       # 2 players, all rows
-    python -m eval.hanabi_bench --players 2 3 4 5 --seconds 1.5
+    python -m eval.hanabi_bench --players 2 3 4 5 --seconds 5 --rounds 10
     python -m eval.hanabi_bench --parity 5000          # full HLE/OpenSpiel parity, 2-5 players
 """
 from __future__ import annotations
@@ -73,6 +75,28 @@ def run_openspiel(players: int, n_games: int, seed: int) -> tuple[int, int, int]
                 undealt[i] = undealt[-1]
                 undealt.pop()
                 state.apply_action(card)
+            else:
+                legal = state.legal_actions()
+                state.apply_action(legal[rng.randrange(len(legal))])
+                moves += 1
+            steps += 1
+    return moves, steps, n_games
+
+
+def run_openspiel_outcomes(players: int, n_games: int, seed: int) -> tuple[int, int, int]:
+    """The idiomatic OpenSpiel loop: a chance node's card is drawn from its own
+    ``chance_outcomes()`` (card, probability) list, a player's move uniformly from
+    ``legal_actions()``."""
+    import pyspiel
+    game = pyspiel.load_game("hanabi", {"players": players})
+    rng = random.Random(seed)
+    moves = steps = 0
+    for _ in range(n_games):
+        state = game.new_initial_state()
+        while not state.is_terminal():
+            if state.is_chance_node():
+                cards, probs = zip(*state.chance_outcomes())
+                state.apply_action(rng.choices(cards, probs)[0])
             else:
                 legal = state.legal_actions()
                 state.apply_action(legal[rng.randrange(len(legal))])
@@ -141,6 +165,7 @@ def run_ours_native(threads: int) -> RunFn:
 
 ROWS: list[Row] = [
     Row("OpenSpiel hanabi, Python loop", run_openspiel, 200),
+    Row("OpenSpiel hanabi, Python loop, chance_outcomes() deals", run_openspiel_outcomes, 200),
     Row("OpenSpiel hanabi, Python loop, legacy deals", run_openspiel_legacy, 200),
     Row("HLE pyhanabi, Python loop", run_hle, 100),
     Row("ours (envs.hanabi), Python loop", run_ours_python, 500),
@@ -179,31 +204,54 @@ def measure(row: Row, players: int, seconds: float, seed: int) -> Rates:
     return Rates(moves / dt, steps / dt, games / dt, moves / dc, steps / dc, games / dc, games)
 
 
-def benchmark(players_list: list[int], seconds: float, seed: int, rows: list[Row]) -> None:
+def _median(xs: list[float]) -> float:
+    ys = sorted(xs)
+    k = len(ys) // 2
+    return ys[k] if len(ys) % 2 else 0.5 * (ys[k - 1] + ys[k])
+
+
+def benchmark(players_list: list[int], seconds: float, seed: int, rows: list[Row],
+              rounds: int = 1) -> None:
+    """Print one table per player count. With ``rounds`` > 1 every row is measured ``rounds``
+    times, interleaved (row 1, row 2, ..., row 1, row 2, ...), for ``seconds / rounds`` each;
+    a row's rates are medians over the rounds and its ratios are medians of the per-round
+    ratios to the baseline measured in the same round, which cancels slow drifts in the load of
+    a shared machine; the min-max of the games/s ratio shows the spread."""
     print(f"# Hanabi engine throughput: uniformly random legal moves, full games "
-          f"(~{seconds:g} s per row; {os.cpu_count()} cores; load average "
-          f"{os.getloadavg()[0]:.2f} at start)")
+          f"(~{seconds:g} s per row in {rounds} interleaved round(s); {os.cpu_count()} cores; "
+          f"load average {os.getloadavg()[0]:.2f} at start)")
     print("Headline unit: complete games per second (games/s); every system plays the same rules "
           "with uniformly random legal moves and deals, so the games are alike (see moves/game) "
           "and 'vs OpenSpiel games/s' (a row's games/s over OpenSpiel's) is the speed ratio. The "
           "other ratios divide a row's player moves/s by the baseline's steps/s (moves plus "
           "chance deals) or moves/s; 'CPU' columns use CPU-seconds of this process instead of "
-          "wall-clock seconds.")
+          "wall-clock seconds. Ratios are medians over rounds (min-max in brackets).")
     for players in players_list:
         print(f"\n## {players} players")
         print("| system | games/s | vs OpenSpiel games/s | CPU vs OpenSpiel games | moves/s "
               "| steps/s | games | moves/game | vs OpenSpiel steps/s | vs OpenSpiel moves/s "
               "| moves/CPU-s | CPU vs OpenSpiel steps |")
         print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-        base = None
-        for row in rows:
-            r = measure(row, players, seconds, seed)
-            base = base or r
-            print(f"| {row.label} | {r.games:,.0f} | {r.games / base.games:,.1f}x "
-                  f"| {r.cpu_games / base.cpu_games:,.1f}x | {r.moves:,.0f} | {r.steps:,.0f} "
-                  f"| {r.n_games:,} | {r.moves / r.games:.2f} "
-                  f"| {r.moves / base.steps:,.1f}x | {r.moves / base.moves:,.1f}x "
-                  f"| {r.cpu_moves:,.0f} | {r.cpu_moves / base.cpu_steps:,.1f}x |")
+        runs: list[list[Rates]] = [[] for _ in rows]
+        for k in range(rounds):
+            for i, row in enumerate(rows):
+                runs[i].append(measure(row, players, seconds / rounds, seed + 7919 * k))
+        base = runs[0]
+        for row, rs in zip(rows, runs):
+            def ratio(f) -> float:
+                return _median([f(r, b) for r, b in zip(rs, base)])
+            g = [r.games / b.games for r, b in zip(rs, base)]
+            spread = f" ({min(g):,.1f}-{max(g):,.1f})" if rounds > 1 else ""
+            games = _median([r.games for r in rs])
+            moves = _median([r.moves for r in rs])
+            print(f"| {row.label} | {games:,.0f} | {_median(g):,.1f}x{spread} "
+                  f"| {ratio(lambda r, b: r.cpu_games / b.cpu_games):,.1f}x | {moves:,.0f} "
+                  f"| {_median([r.steps for r in rs]):,.0f} | {sum(r.n_games for r in rs):,} "
+                  f"| {sum(r.moves / r.games for r in rs) / len(rs):.2f} "
+                  f"| {ratio(lambda r, b: r.moves / b.steps):,.1f}x "
+                  f"| {ratio(lambda r, b: r.moves / b.moves):,.1f}x "
+                  f"| {_median([r.cpu_moves for r in rs]):,.0f} "
+                  f"| {ratio(lambda r, b: r.cpu_moves / b.cpu_steps):,.1f}x |")
             sys.stdout.flush()
 
 
@@ -242,7 +290,10 @@ def parity(n_games: int, seed: int) -> int:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--players", type=int, nargs="+", default=[2])
-    ap.add_argument("--seconds", type=float, default=1.5, help="time per row (default 1.5)")
+    ap.add_argument("--seconds", type=float, default=3.0,
+                    help="time per row, split over the rounds (default 3)")
+    ap.add_argument("--rounds", type=int, default=5,
+                    help="interleaved measurement rounds per row (default 5; ratios are medians)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--parity", type=int, default=0, metavar="N",
                     help="instead of timing, run the engine parity check with N games per "
@@ -253,11 +304,13 @@ def main(argv: list[str] | None = None) -> int:
             ap.error(f"--players must be in 2..5, got {p}")
     if args.seconds <= 0:
         ap.error("--seconds must be > 0")
+    if args.rounds < 1:
+        ap.error("--rounds must be >= 1")
     if args.parity:
         if args.parity < 1:
             ap.error("--parity must be >= 1")
         return parity(args.parity, args.seed)
-    benchmark(args.players, args.seconds, args.seed, ROWS)
+    benchmark(args.players, args.seconds, args.seed, ROWS, args.rounds)
     return 0
 
 
