@@ -668,38 +668,6 @@ def _md_game(game: Any) -> str | None:
     return None if game.engine == "native-hanabi" else _common_payoff_infostate(game)
 
 
-class _SearchAtFirstSeat:
-    """``searchers=first``: the wrapped Hanabi search searches only at the seat it first moves
-    for, and plays the blueprint at every other seat. One object playing every seat (as in
-    ``eval.hanabi_eval``) therefore searches at seat 0 only; an object per seat (a tournament)
-    searches at its own seat. Everything else (``decisions``, ...) is the wrapped search's."""
-
-    def __init__(self, search: Any) -> None:
-        self.search = search
-        self.seat: int | None = None
-
-    def _fix_seat(self, state: Any) -> None:
-        if self.seat is None:
-            self.seat = int(state.current_player())
-            self.search.searchers = frozenset({self.seat})
-
-    def act(self, state: Any) -> int:
-        self._fix_seat(state)
-        return self.search.act(state)
-
-    def action_probabilities(self, state: Any) -> dict[int, float]:
-        self._fix_seat(state)
-        return self.search.action_probabilities(state)
-
-    def __getattr__(self, name: str) -> Any:
-        if name == "search":                    # not yet set (e.g. during copying)
-            raise AttributeError(name)
-        return getattr(self.search, name)
-
-    def __repr__(self) -> str:
-        return f"{self.search!r} searching at its first seat"
-
-
 def _build_sparta(game: Any, seed: int, *, blueprint: Agent | None, rollouts: int | None,
                   seconds: float | None, threshold: float, batch: int, z: float, prune: bool,
                   epsilon: float, rollout_epsilon: float, searchers: str, max_exact: int,
@@ -710,12 +678,12 @@ def _build_sparta(game: Any, seed: int, *, blueprint: Agent | None, rollouts: in
         agent = SpartaSearch(bp, rollouts=rollouts, seconds=seconds, threshold=threshold,
                              batch=batch, prune=prune, prune_z=z, belief_epsilon=epsilon,
                              rollout_epsilon=rollout_epsilon,
-                             searchers=None if searchers == "first" else _seats(searchers),
+                             searchers=searchers if searchers == "first" else _seats(searchers),
                              max_exact=max_exact, num_samples=samples, skip_sure_plays=skip,
                              num_threads=num_threads, seed=seed)
     except (ValueError, TypeError) as err:
         raise SpecError(f"sparta: {err}") from None
-    return _SearchAtFirstSeat(agent) if searchers == "first" else agent
+    return agent
 
 
 def _build_sparta_joint(game: Any, seed: int, *, blueprint: Agent | None, rollouts: int,

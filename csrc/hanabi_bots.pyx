@@ -1615,6 +1615,10 @@ cdef class BotSeats:
     move of the player to move, reading only that player's view.
     """
 
+    def check_follows(self, state) -> None:
+        """Raise (TypeError/ValueError naming the mismatch) unless these seats follow ``state``:
+        same number of players and every move of ``state`` observed."""
+        _check_seats_state(self, state)
     def __init__(self, bot, PyHanabiState state):
         cdef int kind = bot_kind(bot)
         cdef int p, code

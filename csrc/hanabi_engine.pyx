@@ -249,21 +249,34 @@ cdef void state_new_game_from_deck(HanabiState* s, const HanabiConfig* cfg,
     _deal_hands(s)
 
 
+cdef inline CardKnowledge _empty_knowledge() noexcept nogil:
+    """Knowledge of an empty hand slot: no card, nothing plausible."""
+    cdef CardKnowledge k
+    k.color = -1
+    k.rank = -1
+    k.color_plausible = 0
+    k.rank_plausible = 0
+    return k
+
+
+cdef inline CardKnowledge _fresh_knowledge(const HanabiState* s) noexcept nogil:
+    """Knowledge of a newly drawn card: no hint yet, every colour and rank plausible."""
+    cdef CardKnowledge k
+    k.color = -1
+    k.rank = -1
+    k.color_plausible = <unsigned char>((1 << s.cfg.num_colors) - 1)
+    k.rank_plausible = <unsigned char>((1 << s.cfg.num_ranks) - 1)
+    return k
+
+
 cdef inline void _deal_hands(HanabiState* s) noexcept nogil:
     """Deal every player a full hand from the top of ``s.deck`` into a zeroed state (``s.cfg`` and
     ``s.deck`` already set): empty slots hold card -1 with knowledge (-1, -1, 0, 0), dealt cards
     have fully plausible knowledge; tokens full, player 0 to move."""
     cdef int p, i, k = 0
     cdef int H = s.cfg.hand_size
-    cdef CardKnowledge empty, fresh
-    empty.color = -1
-    empty.rank = -1
-    empty.color_plausible = 0
-    empty.rank_plausible = 0
-    fresh.color = -1
-    fresh.rank = -1
-    fresh.color_plausible = <unsigned char>((1 << s.cfg.num_colors) - 1)
-    fresh.rank_plausible = <unsigned char>((1 << s.cfg.num_ranks) - 1)
+    cdef CardKnowledge empty = _empty_knowledge()
+    cdef CardKnowledge fresh = _fresh_knowledge(s)
     memset(s.hands, -1, sizeof(s.hands))
     for p in range(MAX_PLAYERS):
         for i in range(MAX_HAND):
@@ -755,15 +768,8 @@ cdef inline int _playout(HanabiState* s, Rng* rng, const int N) noexcept nogil:
     cdef int hints[MAX_PLAYERS]
     cdef int all_hints = 0, made = 0, q, h, d, total, k, uid, slot, card, c, i, j
     cdef int target, is_rank, value
-    cdef CardKnowledge empty, fresh
-    empty.color = -1
-    empty.rank = -1
-    empty.color_plausible = 0
-    empty.rank_plausible = 0
-    fresh.color = -1
-    fresh.rank = -1
-    fresh.color_plausible = <unsigned char>((1 << s.cfg.num_colors) - 1)
-    fresh.rank_plausible = <unsigned char>((1 << R) - 1)
+    cdef CardKnowledge empty = _empty_knowledge()
+    cdef CardKnowledge fresh = _fresh_knowledge(s)
     for q in range(N):
         hl[q] = s.hand_len[q]
         bits[q] = _hand_bits(s, q)
@@ -896,6 +902,19 @@ cdef long long _random_games(const HanabiConfig* cfg, int n_games, uint64_t seed
     return moves
 
 
+cdef int _config_for_games(HanabiConfig* cfg, int players, int colors, int ranks, int hand_size,
+                           int max_information_tokens, int max_life_tokens,
+                           int n_games) except -1:
+    """Fill ``cfg`` for a batch of ``n_games`` native games; ValueError naming a bad setting."""
+    cdef int code = config_init(cfg, players, colors, ranks, hand_size, max_information_tokens,
+                                max_life_tokens)
+    if code != 0:
+        raise ValueError(f"bad Hanabi configuration: {config_error_message(code)}")
+    if n_games < 1:
+        raise ValueError(f"n_games must be >= 1, got {n_games}")
+    return 0
+
+
 def native_random_games(int players=2, int n_games=10000, uint64_t seed=0, int num_threads=1,
                         int colors=5, int ranks=5, int hand_size=-1, int max_information_tokens=8,
                         int max_life_tokens=3):
@@ -905,12 +924,8 @@ def native_random_games(int players=2, int n_games=10000, uint64_t seed=0, int n
     """
     cdef HanabiConfig cfg
     cdef long long score_sum = 0, moves
-    cdef int code = config_init(&cfg, players, colors, ranks, hand_size,
-                                max_information_tokens, max_life_tokens)
-    if code != 0:
-        raise ValueError(f"bad Hanabi configuration: {config_error_message(code)}")
-    if n_games < 1:
-        raise ValueError(f"n_games must be >= 1, got {n_games}")
+    _config_for_games(&cfg, players, colors, ranks, hand_size, max_information_tokens,
+                      max_life_tokens, n_games)
     if num_threads < 1:
         raise ValueError(f"num_threads must be >= 1, got {num_threads}")
     with nogil:
@@ -971,12 +986,8 @@ def check_random_playout(int players=2, int n_games=200, uint64_t seed=0, int co
     cdef HanabiConfig cfg
     cdef long long counts[3]
     cdef int g
-    cdef int code = config_init(&cfg, players, colors, ranks, hand_size,
-                                max_information_tokens, max_life_tokens)
-    if code != 0:
-        raise ValueError(f"bad Hanabi configuration: {config_error_message(code)}")
-    if n_games < 1:
-        raise ValueError(f"n_games must be >= 1, got {n_games}")
+    _config_for_games(&cfg, players, colors, ranks, hand_size, max_information_tokens,
+                      max_life_tokens, n_games)
     counts[0] = counts[1] = counts[2] = 0
     with nogil:
         for g in range(n_games):

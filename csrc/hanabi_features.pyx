@@ -363,12 +363,7 @@ def _check_view_args(PyHanabiState state, BotSeats seats, int player):
         raise TypeError("need a native HanabiState and a BotSeats")
     if seats.kind != 2:
         raise ValueError(f"the encoding reads SmartBot tables; got {seats.bot_name} seats")
-    if seats.num_players != state.s.cfg.num_players:
-        raise ValueError(f"seats are for {seats.num_players} players, the state has "
-                         f"{state.s.cfg.num_players}")
-    if seats.moves_seen != state.s.num_moves_made:
-        raise ValueError(f"seats have observed {seats.moves_seen} moves but the state has "
-                         f"{state.s.num_moves_made}")
+    seats.check_follows(state)
     if not 0 <= player < state.s.cfg.num_players:
         raise ValueError(f"cannot encode for player {player} (terminal state?)")
 

@@ -109,12 +109,7 @@ def _check_common(PyHanabiState state, BotSeats bots, int n, double epsilon, str
         raise ValueError(f"scoring must be one of {SCORINGS}, got {scoring!r}")
     if num_threads < 1:
         raise ValueError(f"num_threads must be >= 1, got {num_threads}")
-    if bots.num_players != state.s.cfg.num_players:
-        raise ValueError(f"bots are for {bots.num_players} players, state has "
-                         f"{state.s.cfg.num_players}")
-    if bots.moves_seen != state.s.num_moves_made:
-        raise ValueError(f"bots have observed {bots.moves_seen} moves but the state has "
-                         f"{state.s.num_moves_made}")
+    bots.check_follows(state)
 
 
 def _hands_array(PyHanabiState state, object hands, object hand_player, int n):

@@ -48,7 +48,8 @@ from search.local_updates import MirrorDescent
 from search.update_equivalent import UpdateEquivalentSearch
 
 __all__ = ["DecisionRecord", "HanabiRolloutValues", "HanabiMDSearch", "check_budget",
-           "check_searchers", "check_skip", "deviation_threshold", "is_sure_play"]
+           "check_searchers", "check_skip", "deviation_threshold", "is_sure_play",
+           "searched_move", "SearchingSeats", "FIRST_SEAT"]
 
 
 @dataclasses.dataclass
@@ -90,10 +91,20 @@ def check_budget(rollouts: object, seconds: object, what: str) -> tuple[int | No
     return rollouts, seconds
 
 
-def check_searchers(searchers: Iterable[int] | None) -> frozenset[int] | None:
-    """None (every seat searches) or a set of seat indices."""
+FIRST_SEAT = "first"
+
+
+def check_searchers(searchers: Iterable[int] | str | None) -> frozenset[int] | str | None:
+    """None (every seat searches), a set of seat indices, or ``"first"`` (the seat the agent
+    object first acts for: seat 0 when one object plays every seat, its own seat when each seat
+    has its own object)."""
     if searchers is None:
         return None
+    if isinstance(searchers, str):
+        if searchers != FIRST_SEAT:
+            raise ValueError(f"searchers must be None, seat indices or {FIRST_SEAT!r}, "
+                             f"got {searchers!r}")
+        return FIRST_SEAT
     out = set()
     for s in searchers:
         if isinstance(s, bool) or not isinstance(s, Integral) or not 0 <= s < 5:
@@ -102,6 +113,23 @@ def check_searchers(searchers: Iterable[int] | None) -> frozenset[int] | None:
     if not out:
         raise ValueError("searchers must name at least one seat (or be None for all seats)")
     return frozenset(out)
+
+
+class SearchingSeats:
+    """Mixin for Hanabi search agents: ``searches(player)`` over ``self.searchers`` as returned
+    by ``check_searchers`` (``"first"`` becomes that seat at the first call)."""
+
+    searchers: frozenset[int] | str | None
+
+    def searches(self, player: int) -> bool:
+        if self.searchers == FIRST_SEAT:
+            self.searchers = frozenset({int(player)})
+        return self.searchers is None or player in self.searchers
+
+    def searchers_label(self) -> str:
+        if self.searchers is None or isinstance(self.searchers, str):
+            return "all" if self.searchers is None else str(self.searchers)
+        return str(sorted(self.searchers))
 
 
 def check_skip(level: object) -> float | None:
@@ -211,7 +239,27 @@ class HanabiRolloutValues:
         return sums / wsum
 
 
-class HanabiMDSearch:
+def searched_move(agent: Any, state: HanabiState, player: int, start: float,
+                  reference_move: int) -> int:
+    """Steps 1-4 for a Hanabi MD search agent (``agent.search``: an ``UpdateEquivalentSearch``;
+    ``agent.act_mode``, ``agent.beliefs.last_posterior``, ``agent.values.last_rollouts``,
+    ``agent.decisions``): search, act on the updated policy (argmax or a sample), append the
+    decision's ``DecisionRecord`` (deviation = move differs from ``reference_move``)."""
+    result = agent.search.search(state)
+    if agent.act_mode == "argmax":
+        move = result.actions[int(np.argmax(result.policy))]
+    else:
+        move = result.actions[int(agent.search.rng.choice(len(result.actions),
+                                                          p=result.policy))]
+    post = agent.beliefs.last_posterior
+    agent.decisions.append(DecisionRecord(
+        state.move_number(), player, True, time.perf_counter() - start,
+        agent.values.last_rollouts, result.support_size, result.exact_beliefs,
+        post.effective_sample_size if post is not None else 0.0, move != reference_move))
+    return int(move)
+
+
+class HanabiMDSearch(SearchingSeats):
     """MD search agent for Hanabi (module docstring); implements the Agent protocol.
 
     ``blueprint``: a full-support rule-based bot, e.g. ``full_support_bot("smart", 0.01)``
@@ -224,7 +272,7 @@ class HanabiMDSearch:
 
     def __init__(self, blueprint: Any, eta: float, *, rollouts: int | None = 1000,
                  seconds: float | None = None, num_histories: int = 64,
-                 searchers: Iterable[int] | None = None,
+                 searchers: Iterable[int] | str | None = None,
                  act_mode: Literal["argmax", "sample"] = "argmax",
                  rollout_epsilon: float | None = None, max_exact: int = 5000,
                  num_samples: int = 2000, skip_sure_plays: float | None = None,
@@ -258,10 +306,7 @@ class HanabiMDSearch:
         budget = (f"rollouts={self.values.rollouts}" if self.values.rollouts is not None
                   else f"seconds={self.values.seconds}")
         return (f"HanabiMDSearch({self.bot}, epsilon={self.epsilon}, eta={self.eta}, {budget}, "
-                f"searchers={'all' if self.searchers is None else sorted(self.searchers)})")
-
-    def searches(self, player: int) -> bool:
-        return self.searchers is None or player in self.searchers
+                f"searchers={self.searchers_label()})")
 
     def bot_move(self, state: HanabiState) -> int:
         """The deterministic bot's move (the blueprint's most likely move)."""
@@ -298,15 +343,4 @@ class HanabiMDSearch:
                 state.move_number(), player, False, time.perf_counter() - start, 0,
                 post.support_size, post.exact, post.effective_sample_size, False, skipped=True))
             return bot_move
-        result = self.search.search(state)
-        if self.act_mode == "argmax":
-            move = result.actions[int(np.argmax(result.policy))]
-        else:
-            move = result.actions[int(self.search.rng.choice(len(result.actions),
-                                                             p=result.policy))]
-        post = self.beliefs.last_posterior
-        self.decisions.append(DecisionRecord(
-            state.move_number(), player, True, time.perf_counter() - start,
-            self.values.last_rollouts, result.support_size, result.exact_beliefs,
-            post.effective_sample_size if post is not None else 0.0, move != bot_move))
-        return int(move)
+        return searched_move(self, state, player, start, bot_move)

@@ -35,7 +35,8 @@ from envs.hanabi_tensor import seats_for
 from search.hanabi_batched_rollouts import NeuralRollouts
 from search.hanabi_beliefs import HanabiBeliefs, HypotheticalStates
 from search.hanabi_neural_beliefs import NeuralHanabiBeliefs
-from search.hanabi_md_search import DecisionRecord, check_budget, check_searchers
+from search.hanabi_md_search import (DecisionRecord, SearchingSeats, check_budget,
+                                    check_searchers, searched_move)
 from search.local_updates import MirrorDescent
 from search.update_equivalent import UpdateEquivalentSearch
 
@@ -76,7 +77,7 @@ class NeuralRolloutValues:
         return values @ w / w.sum()
 
 
-class HanabiNeuralMDSearch:
+class HanabiNeuralMDSearch(SearchingSeats):
     """MD search agent over a neural Hanabi blueprint (module docstring); Agent protocol.
 
     ``policy``: a ``TorchPolicy`` over ``envs.hanabi_tensor``. ``eta``: MD step size (> 0).
@@ -87,7 +88,7 @@ class HanabiNeuralMDSearch:
     """
 
     def __init__(self, policy: TorchPolicy, eta: float, *, rollouts: int = 400,
-                 num_histories: int = 32, searchers: Iterable[int] | None = None,
+                 num_histories: int = 32, searchers: Iterable[int] | str | None = None,
                  act_mode: Literal["argmax", "sample"] = "argmax", belief_epsilon: float = 0.1,
                  beliefs: Literal["neural", "smart"] = "neural", max_hands: int = 256,
                  max_exact: int = 5000, num_samples: int = 2000, batched: bool = True,
@@ -127,10 +128,7 @@ class HanabiNeuralMDSearch:
     def __repr__(self) -> str:
         return (f"HanabiNeuralMDSearch({self.policy!r}, eta={self.eta}, "
                 f"rollouts={self.values.budget}, searchers="
-                f"{'all' if self.searchers is None else sorted(self.searchers)})")
-
-    def searches(self, player: int) -> bool:
-        return self.searchers is None or player in self.searchers
+                f"{self.searchers_label()})")
 
     def _check(self, state: Any) -> None:
         if not isinstance(state, HanabiState):
@@ -164,15 +162,4 @@ class HanabiNeuralMDSearch:
                                                  move != greedy))
             return int(move)
         self.values.last_rollouts = 0
-        result = self.search.search(state)
-        if self.act_mode == "argmax":
-            move = result.actions[int(np.argmax(result.policy))]
-        else:
-            move = result.actions[int(self.search.rng.choice(len(result.actions),
-                                                             p=result.policy))]
-        post = self.beliefs.last_posterior
-        self.decisions.append(DecisionRecord(
-            state.move_number(), player, True, time.perf_counter() - start,
-            self.values.last_rollouts, result.support_size, result.exact_beliefs,
-            post.effective_sample_size if post is not None else 0.0, move != greedy))
-        return int(move)
+        return searched_move(self, state, player, start, greedy)

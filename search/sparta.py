@@ -30,8 +30,8 @@ from csrc.hanabi_rollout import rollout_action_values
 from envs.hanabi import HanabiState
 from envs.history_sampler import ZeroPosterior
 from search.hanabi_beliefs import HanabiBeliefs, bot_blueprint_parts
-from search.hanabi_md_search import (DecisionRecord, check_budget, check_searchers, check_skip,
-                                    is_sure_play)
+from search.hanabi_md_search import (DecisionRecord, SearchingSeats, check_budget,
+                                    check_searchers, check_skip, is_sure_play)
 
 __all__ = ["SpartaSearch", "sparta_decision", "SpartaOutcome"]
 
@@ -121,7 +121,7 @@ def sparta_decision(state: HanabiState, seats: Any, player: int, bp_move: int,
     return SpartaOutcome(move, moves, mean, se, alive, used, rounds)
 
 
-class SpartaSearch:
+class SpartaSearch(SearchingSeats):
     """Single-agent SPARTA (module docstring); implements the Agent protocol.
 
     ``blueprint``: a ``HanabiBotAgent``, a ``full_support_bot(...)`` (its bot move is the
@@ -135,7 +135,7 @@ class SpartaSearch:
     def __init__(self, blueprint: Any = "smart", *, rollouts: int | None = 10_000,
                  seconds: float | None = None, threshold: float = 0.05, batch: int = 16,
                  prune: bool = True, prune_z: float = 2.5,
-                 searchers: Iterable[int] | None = (0,), belief_epsilon: float = 0.01,
+                 searchers: Iterable[int] | str | None = (0,), belief_epsilon: float = 0.01,
                  rollout_epsilon: float = 0.0, max_exact: int = 5000, num_samples: int = 2000,
                  skip_sure_plays: float | None = None, num_threads: int = 1,
                  seed: int | None = 0) -> None:
@@ -173,10 +173,7 @@ class SpartaSearch:
     def __repr__(self) -> str:
         return (f"SpartaSearch({self.bot}, rollouts={self.rollouts}, seconds={self.seconds}, "
                 f"threshold={self.threshold}, searchers="
-                f"{'all' if self.searchers is None else sorted(self.searchers)})")
-
-    def searches(self, player: int) -> bool:
-        return self.searchers is None or player in self.searchers
+                f"{self.searchers_label()})")
 
     def action_probabilities(self, state: HanabiState) -> dict[int, float]:
         """Probability 1 on the move ``act`` would choose (search is deterministic given its

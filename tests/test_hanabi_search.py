@@ -136,6 +136,21 @@ def test_md_time_budget_and_searcher_subset():
     assert not agent.decisions[-1].searched
 
 
+def test_first_seat_searchers_fix_the_seat_of_the_first_decision():
+    first = advance(2, 5, 31)                       # player 1 to move
+    assert first.current_player() == 1
+    for agent in (HanabiMDSearch(full_support_bot("smart", 0.01), eta=2.0, rollouts=40,
+                                 searchers="first", seed=0, **SMALL_BELIEF),
+                  SpartaSearch("smart", rollouts=40, searchers="first", seed=0)):
+        assert "first" in repr(agent)
+        agent.act(first)
+        assert agent.searchers == frozenset({1}) and agent.decisions[-1].searched
+        agent.act(advance(2, 5, 30))                # player 0 to move: plays the blueprint
+        assert not agent.decisions[-1].searched
+    with pytest.raises(ValueError, match="searchers"):
+        SpartaSearch("smart", rollouts=40, searchers="last")
+
+
 def test_rollout_values_are_reproducible_with_common_random_numbers():
     state = advance(2, 8, 25)
     agent = HanabiMDSearch(full_support_bot("smart", 0.01), eta=1.0, rollouts=300, seed=0,
