@@ -104,5 +104,5 @@ class FullSupportPolicy:
 def full_support_bot(bot: str = "smart", epsilon: float = 0.05,
                      seed: int | None = 0) -> FullSupportPolicy:
     """An epsilon-mixed rule-based Hanabi bot (a full-support blueprint for MD search)."""
-    from agents.hanabi_bots import HanabiBotAgent
+    from agents.hanabi.bots import HanabiBotAgent
     return FullSupportPolicy(HanabiBotAgent(bot, seed=seed), epsilon=epsilon, seed=seed)

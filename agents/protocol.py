@@ -5,7 +5,7 @@
 - ``act(state) -> action``: choose the action to play at ``state``.
 
 A *blueprint* only needs ``action_probabilities``; an *agent* has both. ``state`` is whatever the
-game layer hands out: a ``pyspiel.State`` for OpenSpiel games or an ``envs.hanabi.HanabiState`` for
+game layer hands out: a ``pyspiel.State`` for OpenSpiel games or an ``envs.hanabi.game.HanabiState`` for
 the native Hanabi engine. Agents receive their randomness as a ``seed`` at construction, so a
 tournament reproduces a game by rebuilding its agents with the same seeds.
 """

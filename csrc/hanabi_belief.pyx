@@ -2,7 +2,7 @@
 """Native kernels of the Hanabi own-hand belief: game traces, hand enumeration/sampling and the
 blueprint likelihood of past partner moves under hypothetical hands.
 
-The belief of player i about its own hand h (see search/hanabi_beliefs.py) is
+The belief of player i about its own hand h (see search/hanabi/beliefs.py) is
     P(h | what i saw) ∝ prior(h) · Π_t π_j(t)(m_t | i's hand at t under h)
 over hands consistent with the hints i received; the prior counts the ways the unseen cards can
 be dealt (Π_c n_c (n_c - 1) ... over the multiset of unseen copies n_c), and the product runs over

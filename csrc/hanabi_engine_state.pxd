@@ -10,7 +10,7 @@ from csrc.hanabi_state cimport HanabiState as HanabiStateC
 
 cdef class HanabiState:
     cdef HanabiStateC s
-    cdef readonly object game           # the envs.hanabi.HanabiGame this state belongs to
+    cdef readonly object game           # the envs.hanabi.game.HanabiGame this state belongs to
 
     cdef HanabiStateC* ptr(self) noexcept nogil
 

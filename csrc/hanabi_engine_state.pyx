@@ -1,5 +1,5 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""``HanabiState``: the Python face of one native engine state (see ``envs.hanabi``).
+"""``HanabiState``: the Python face of one native engine state (see ``envs.hanabi.game``).
 
 One step (``apply_action``) validates the move uid against the current state, raising a
 ``ValueError`` that names the move and the reason if it is illegal (the state is then left
@@ -154,7 +154,7 @@ def _restore(object game, bytes data) -> HanabiState:
 
 cdef class HanabiState:
     """A full (omniscient) Hanabi game state under HLE rules; create it with
-    ``envs.hanabi.HanabiGame.new_initial_state``."""
+    ``envs.hanabi.game.HanabiGame.new_initial_state``."""
 
     cdef HanabiStateC* ptr(self) noexcept nogil:
         return &self.s

@@ -1,7 +1,7 @@
 # cython: language_level=3
 """Native Phantom Tic-Tac-Toe and (Abrupt) Dark Hex: states, information-state keys, exact
 posterior enumeration, importance sampling, uniform rollouts, and the step / legal-mask /
-information-state-tensor kernels of ``envs.vector_phantom.PhantomBatch`` (games kept as numpy
+information-state-tensor kernels of ``envs.phantom.batch.PhantomBatch`` (games kept as numpy
 rows), all without the GIL and all on the one rule function ``pg_apply``.
 
 Rules, as OpenSpiel plays them (``phantom_ttt``, ``dark_hex``):
@@ -22,7 +22,7 @@ with the target information state, record it; at the player's own earlier decisi
 cell it really tried; at the opponent's nodes push every legal child (probability 1/#legal under
 the uniform blueprint) whose information state for the player is the one it had at that position
 along the true history. Same order, same weights and same node count as
-``envs.history_sampler.enumerate_histories`` with ``UniformAgent``.
+``search.update_equivalent.history_sampler.enumerate_histories`` with ``UniformAgent``.
 
 One rollout (``pg_rollout``): the player to move picks uniformly among its legal cells with its
 own xoshiro stream, until the game ends. ``rollout_values`` runs every (history, action, rollout)
@@ -786,7 +786,7 @@ def exact_values(states, actions, int player):
 
 
 # ---------------------------------------------------------------------------------------------
-# Batches stored as numpy arrays (envs.vector_phantom.PhantomBatch)
+# Batches stored as numpy arrays (envs.phantom.batch.PhantomBatch)
 # ---------------------------------------------------------------------------------------------
 # A PhantomBatch keeps n games as rows of small arrays (board, per-player stone masks, views,
 # own-try sequences, history, current player, done, winner). One step of ``batch_apply``: for

@@ -6,7 +6,7 @@ zero-sum, how to resolve a chance node, and the best possible score. One step of
 parse the game string, pick the engine, wrap it.
 
 - ``hanabi(players=2,colors=5,ranks=5,hand_size=...,max_information_tokens=8,max_life_tokens=3)``
-  (any subset of those parameters, or plain ``hanabi``) → the native engine in ``envs.hanabi``.
+  (any subset of those parameters, or plain ``hanabi``) → the native engine in ``envs.hanabi.game``.
 - ``openspiel:<game string>`` → that OpenSpiel game (use ``openspiel:hanabi(players=2)`` for
   OpenSpiel's own Hanabi).
 - any other string → an OpenSpiel game via ``envs.openspiel_games.load_game``. Simultaneous-move
@@ -27,7 +27,7 @@ ZERO_SUM = "zero-sum"
 GENERAL_SUM = "general-sum"
 
 _NATIVE_HANABI_PARAMS: dict[str, str] = {
-    # name in the game string -> keyword of envs.hanabi.HanabiGame
+    # name in the game string -> keyword of envs.hanabi.game.HanabiGame
     "players": "players",
     "colors": "colors",
     "ranks": "ranks",
@@ -122,16 +122,16 @@ class OpenSpielGame(_HandleBase):
 
 
 class NativeHanabiGame(_HandleBase):
-    """The suite's own Hanabi engine (``envs.hanabi.HanabiGame``): the deck is shuffled from the seed."""
+    """The suite's own Hanabi engine (``envs.hanabi.game.HanabiGame``): the deck is shuffled from the seed."""
 
     engine = "native-hanabi"
     utility = COMMON_PAYOFF
 
     def __init__(self, game_string: str, params: dict[str, int]) -> None:
         try:
-            from envs.hanabi import HanabiGame
+            from envs.hanabi.game import HanabiGame
         except ImportError as err:
-            raise GameError(f"the native Hanabi engine (envs.hanabi) is not available: {err}; "
+            raise GameError(f"the native Hanabi engine (envs.hanabi.game) is not available: {err}; "
                             f"use 'openspiel:{game_string}' for OpenSpiel's Hanabi") from None
         kwargs = {_NATIVE_HANABI_PARAMS[k]: v for k, v in params.items()}
         try:
@@ -212,7 +212,7 @@ def make_game(game_string: str) -> GameHandle:
 def native_hanabi_available() -> bool:
     """True when the native Hanabi engine can be imported."""
     try:
-        import envs.hanabi  # noqa: F401
+        import envs.hanabi.game  # noqa: F401
     except ImportError:
         return False
     return True

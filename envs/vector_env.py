@@ -4,7 +4,7 @@ A *game batch* holds ``n`` games and offers: ``current`` / ``done`` arrays, ``le
 ``apply(rows, actions)``, ``returns()``, ``information_state_tensor(rows, players)``,
 ``select(rows)``, ``histories(rows)`` and ``from_histories``. Two implementations:
 
-- ``envs.vector_phantom.PhantomBatch``: Phantom Tic-Tac-Toe / Dark Hex in numpy (fast path);
+- ``envs.phantom.batch.PhantomBatch``: Phantom Tic-Tac-Toe / Dark Hex in numpy (fast path);
 - ``PyspielBatch``: any other OpenSpiel sequential game (Kuhn, Leduc, ...), one ``pyspiel.State``
   per row; chance nodes are resolved by sampling right after every step (so a row is always at
   a decision node or finished). One step is a Python loop over the rows, fine for small games.
@@ -19,7 +19,7 @@ from typing import Sequence, Union
 import numpy as np
 import pyspiel
 
-from envs import vector_phantom
+from envs.phantom import batch as vector_phantom
 from envs.openspiel_games import GameError, as_game
 from envs.tensor_obs import with_player
 

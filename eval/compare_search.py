@@ -2,7 +2,7 @@
 
 One comparison, small games: freeze every agent into a tabular policy by querying it at every
 information state (``agents.tabular.tabulate``), then compute its exact exploitability on the
-compiled tree (``search.best_response``), with the mean search time per information state.
+compiled tree (``search.cfr.best_response``), with the mean search time per information state.
 Large games (3x3 Abrupt Dark Hex, Phantom TTT) have no exact exploitability: there the agents
 meet in a seat-swapped round robin through the tournament layer (mean return ± s.e., time per
 move), written as it is played and resumable.
@@ -21,9 +21,9 @@ from typing import Any
 from agents.tabular import tabulate
 from agents.uniform import UniformAgent
 from envs.openspiel_games import GameError, load_game, require_two_player_zero_sum
-from search.best_response import exploitability
-from search.mmd_search import mmd_search
-from search.subgame_agent import SubgameSolvingAgent
+from search.cfr.best_response import exploitability
+from search.update_equivalent.mmd import mmd_search
+from search.subgame.agent import SubgameSolvingAgent
 
 SMALL_DEFAULT = ["kuhn_poker", "leduc_poker", "dark_hex(board_size=2,gameversion=adh)"]
 LARGE_AGENTS = ("uniform", "mmd(eta=50,alpha=0.01,histories=10)",
@@ -92,8 +92,8 @@ def main(argv: list[str] | None = None) -> int:
                                                     args.alpha):
                 print(f"| {name} | {value:.4f} | {ms:.2f} |", flush=True)
         if args.large:
-            from eval.tournament_config import Section, TournamentConfig
-            from eval.tournament_run import run_tournament
+            from eval.tournament.config import Section, TournamentConfig
+            from eval.tournament.run import run_tournament
             sections = tuple(Section(g, LARGE_AGENTS, "round-robin", args.games)
                              for g in args.large)
             result = run_tournament(TournamentConfig(sections, seed=0), args.out,

@@ -26,9 +26,9 @@ from open_spiel.python.algorithms import expected_game_score, exploitability
 from agents.tabular import TabularAgent, tabulate
 from agents.uniform import UniformAgent
 from envs.openspiel_games import GameError, is_common_payoff, is_two_player_zero_sum, load_game
-from search.global_update import global_update
-from search.local_updates import Greedy, LocalUpdate, MagneticMirrorDescent, MirrorDescent
-from search.openspiel_search import build_search
+from search.update_equivalent.global_update import global_update
+from search.update_equivalent.local_updates import Greedy, LocalUpdate, MagneticMirrorDescent, MirrorDescent
+from search.update_equivalent.openspiel import build_search
 
 Schedule = Callable[[int], tuple[float, float]]
 

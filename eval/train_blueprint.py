@@ -24,9 +24,9 @@ import time
 import torch
 from tqdm import tqdm
 
-from agents.torch_checkpoint import read
-from search.deep_mmd import SCHEDULES, DeepMMDTrainer, MMDConfig
-from search.ppo import PPOConfig, PPOTrainer
+from agents.neural.checkpoint import read
+from search.train.deep_mmd import SCHEDULES, DeepMMDTrainer, MMDConfig
+from search.train.ppo import PPOConfig, PPOTrainer
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,175 @@
+"""Benchmarks and head-to-head evaluations of the neural blueprints and search on them.
+
+Sub-commands (all single-process, ``--threads 1`` by default, systems compared side by side):
+
+- ``rollouts``: rollouts/s of ``RolloutActionValues`` (one Python rollout at a time, one network
+  call per move) vs ``BatchedRolloutActionValues`` (all rollouts in lockstep, one call per step)
+  for the same network and the same sampled histories; prints the ratio.
+- ``beliefs``: posterior enumeration under the network, ``search.update_equivalent.history_sampler`` (one call per
+  node) vs ``search.neural.beliefs`` for many decisions at once.
+- ``vs-uniform``: a checkpoint against uniform random, seat-swapped.
+- ``head-to-head``: two checkpoints of one game against each other, seat-swapped;
+- ``search-vs-blueprint``: MMD search on a checkpoint against the checkpoint itself,
+  seat-swapped, with the search's time per decision.
+
+Example::
+
+    python -m eval.bench.neural rollouts --checkpoint checkpoints/adh_mmd.pt
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import numpy as np
+import torch
+
+from agents.neural.batch import NetActor, UniformActor, play_match
+from agents.neural.checkpoint import load_policy, read
+from search.update_equivalent.history_sampler import enumerate_histories
+from envs.openspiel_games import load_game
+from envs.phantom.batch import PhantomBatch
+from search.update_equivalent.action_values import RolloutActionValues
+from search.neural.rollouts import BatchedRolloutActionValues
+from search.neural.beliefs import BatchedBeliefs
+from search.neural.search import neural_mmd
+
+
+def _policy(args):
+    game = read(args.checkpoint).game
+    return game, load_policy(args.checkpoint, game, seed=args.seed)
+
+
+def _random_states(game_string: str, count: int, rng: np.random.Generator, min_moves: int = 1,
+                   max_moves: int = 6):
+    game = load_game(game_string)
+    states = []
+    while len(states) < count:
+        s = game.new_initial_state()
+        for _ in range(int(rng.integers(min_moves, max_moves + 1))):
+            s.apply_action(int(rng.choice(s.legal_actions())))
+            if s.is_terminal():
+                break
+        if not s.is_terminal():
+            states.append(s)
+    return states
+
+
+def bench_rollouts(args) -> dict:
+    game, policy = _policy(args)
+    rng = np.random.default_rng(args.seed)
+    roots = _random_states(game, args.decisions, rng)
+    slow = RolloutActionValues(policy, rollouts=args.rollouts)
+    fast = BatchedRolloutActionValues(policy, rollouts=args.rollouts)
+    out = {"game": game, "decisions": args.decisions, "histories": args.histories,
+           "rollouts_per_action": args.rollouts}
+    totals = {}
+    for name, values, decisions in (("unbatched", slow, roots[:max(1, args.decisions // 8)]),
+                                    ("batched", fast, roots)):
+        count, start = 0, time.perf_counter()
+        q_all = []
+        for state in decisions:
+            actions = state.legal_actions()
+            player = state.current_player()
+            states = [state] * args.histories
+            w = np.full(args.histories, 1.0 / args.histories)
+            q_all.append(values.action_values(states, w, actions, player,
+                                              np.random.default_rng(1)))
+            count += args.histories * len(actions) * args.rollouts
+        seconds = time.perf_counter() - start
+        totals[name] = count / seconds
+        out[f"{name}_rollouts_per_s"] = count / seconds
+        out[f"{name}_decisions"] = len(decisions)
+        out[f"{name}_ms_per_decision"] = 1000 * seconds / len(decisions)
+    out["speedup"] = totals["batched"] / totals["unbatched"]
+    return out
+
+
+def bench_beliefs(args) -> dict:
+    game, policy = _policy(args)
+    rng = np.random.default_rng(args.seed)
+    roots = _random_states(game, args.decisions, rng, 2, 7)
+    start = time.perf_counter()
+    sizes = []
+    for s in roots:
+        sizes.append(enumerate_histories(s, s.current_player(), policy, 10**7).support_size)
+    slow = time.perf_counter() - start
+    beliefs = BatchedBeliefs(policy, max_frontier=10**7)
+    truths = PhantomBatch.from_states(roots)
+    start = time.perf_counter()
+    post = beliefs.posteriors(truths, truths.current.copy(), rng)
+    fast = time.perf_counter() - start
+    same = all(len(post.rows_of(r)) == sizes[r] for r in range(len(roots)))
+    return {"game": game, "decisions": len(roots), "mean_support": float(np.mean(sizes)),
+            "python_ms_per_decision": 1000 * slow / len(roots),
+            "batched_ms_per_decision": 1000 * fast / len(roots), "speedup": slow / fast,
+            "same_support": same}
+
+
+def bench_vs_uniform(args) -> dict:
+    game, policy = _policy(args)
+    res = play_match(game, NetActor(policy, seed=args.seed), UniformActor(args.seed + 1),
+                     args.games, args.seed)
+    return {"game": game, "checkpoint": args.checkpoint, **res.as_dict()}
+
+
+def bench_head_to_head(args) -> dict:
+    game, policy = _policy(args)
+    if not args.other:
+        raise SystemExit("head-to-head needs --other CHECKPOINT")
+    other = load_policy(args.other, game, seed=args.seed + 1)
+    res = play_match(game, NetActor(policy, seed=args.seed), NetActor(other, seed=args.seed + 2),
+                     args.games, args.seed)
+    return {"game": game, "checkpoint": args.checkpoint, "other": args.other, **res.as_dict()}
+
+
+def bench_search_vs_blueprint(args) -> dict:
+    game, policy = _policy(args)
+    search = neural_mmd(policy, args.eta, args.alpha, num_histories=args.histories,
+                        rollouts=args.rollouts, act_mode=args.act_mode, seed=args.seed)
+    single = _random_states(game, 60, np.random.default_rng(args.seed), 0, 6)
+    start = time.perf_counter()
+    for state in single:                       # latency of one decision on its own
+        search.act(state)
+    single_ms = 1000 * (time.perf_counter() - start) / len(single)
+    search.decisions, search.seconds = 0, 0.0
+    start = time.perf_counter()
+    res = play_match(game, search, NetActor(policy, seed=args.seed + 1), args.games, args.seed,
+                     chunk=args.chunk)
+    wall = time.perf_counter() - start
+    return {"game": game, "checkpoint": args.checkpoint, "eta": args.eta, "alpha": args.alpha,
+            "histories": args.histories, "rollouts": args.rollouts, "act_mode": args.act_mode,
+            **res.as_dict(), "search_decisions": search.decisions,
+            "search_ms_per_decision_batched": 1000 * search.seconds_per_decision,
+            "search_ms_single_decision": single_ms,
+            "wall_s": wall}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("command", choices=("rollouts", "beliefs", "vs-uniform", "head-to-head",
+                                       "search-vs-blueprint"))
+    p.add_argument("--checkpoint", required=True)
+    p.add_argument("--other", help="second checkpoint (head-to-head)")
+    p.add_argument("--decisions", type=int, default=64)
+    p.add_argument("--histories", type=int, default=16)
+    p.add_argument("--rollouts", type=int, default=2)
+    p.add_argument("--games", type=int, default=1000)
+    p.add_argument("--eta", type=float, default=10.0)
+    p.add_argument("--alpha", type=float, default=0.01)
+    p.add_argument("--act-mode", choices=("sample", "argmax"), default="sample")
+    p.add_argument("--chunk", type=int, default=256, help="games played in lockstep")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=1)
+    args = p.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    fn = {"rollouts": bench_rollouts, "beliefs": bench_beliefs, "vs-uniform": bench_vs_uniform,
+          "head-to-head": bench_head_to_head,
+          "search-vs-blueprint": bench_search_vs_blueprint}[args.command]
+    print(json.dumps(fn(args), indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,165 @@
+"""MD search for Hanabi over a neural blueprint (a ``TorchPolicy``, e.g. the SmartBot clone).
+
+One decision of a searching player i at state s (Algorithm 1, ``search.update_equivalent.core``):
+  1. beliefs: G hands of i drawn from i's posterior over its own hand. ``beliefs="neural"``
+     (default): the likelihood of the partners' past moves is the network's probability
+     (``search.hanabi.neural_beliefs``: the epsilon-mixed SmartBot posterior reweighted by
+     π_net / π_smart over at most ``max_hands`` hands). ``beliefs="smart"``: APPROXIMATION, the
+     epsilon-mixed SmartBot likelihood alone (``search.hanabi.beliefs.HanabiBeliefs("smart",
+     belief_epsilon)``); the network imitates SmartBot (about 94 % agreement), so
+     ``belief_epsilon`` defaults to 0.1 to leave room for the moves where they differ;
+  2. values: for every legal move a, rollouts "apply a, then every seat samples the network to
+     the end" (``search.hanabi.neural_rollouts.NeuralRollouts``: all (move, column) rollouts
+     advance in lockstep, one network call per step); column j uses the j-th sampled hand
+     (cyclically) and its own deck shuffle, shared by every move (common random numbers); q(a) is
+     the mean return of a's row;
+  3. update: p'(a) ∝ p(a)·exp(eta·q(a)) with p the network's distribution (mirror descent,
+     ``search.update_equivalent.local_updates.MirrorDescent``);
+  4. act: argmax of p' (or a sample from p').
+When every seat searches, the joint policy is one MD step from the neural blueprint (update
+equivalence, up to the belief approximation and Monte Carlo error).
+
+Budget: ``rollouts`` per decision, split evenly over the legal moves (at least one column).
+"""
+from __future__ import annotations
+
+import time
+from numbers import Integral
+from typing import Any, Iterable, Literal, Sequence
+
+import numpy as np
+
+from agents.neural.policy import TorchPolicy
+from envs.hanabi.game import HanabiState
+from envs.hanabi.tensor import seats_for
+from search.hanabi.neural_rollouts import NeuralRollouts
+from search.hanabi.beliefs import HanabiBeliefs, HypotheticalStates
+from search.hanabi.neural_beliefs import NeuralHanabiBeliefs
+from search.hanabi.md import (DecisionRecord, SearchingSeats, check_budget,
+                                    check_searchers, searched_move)
+from search.update_equivalent.local_updates import MirrorDescent
+from search.update_equivalent.core import UpdateEquivalentSearch
+
+__all__ = ["NeuralRolloutValues", "HanabiNeuralMDSearch"]
+
+
+class NeuralRolloutValues:
+    """``ActionValues`` from batched neural rollouts (module docstring, step 2).
+
+    ``states`` must be hypothetical copies of one state differing only in ``player``'s hand (as
+    ``HanabiBeliefs`` produces them). ``last_rollouts`` holds the number of rollouts of the last
+    call.
+    """
+
+    def __init__(self, rollouts: NeuralRollouts, beliefs: Any, budget: int) -> None:
+        self.rollouts = rollouts
+        self.beliefs = beliefs
+        self.budget, _ = check_budget(budget, None, "NeuralRolloutValues")
+        self.last_rollouts = 0
+
+    def action_values(self, states: Sequence[Any], weights: np.ndarray, actions: Sequence[int],
+                      player: int, rng: np.random.Generator) -> np.ndarray:
+        if isinstance(states, HypotheticalStates):
+            root, hands = states.root, states.hands
+        else:
+            root = states[0]
+            hands = np.array([s.hand(player) for s in states], dtype=np.int8)
+        weights = np.asarray(weights, dtype=float)
+        if len(weights) != len(hands):
+            raise ValueError(f"{len(hands)} states but {len(weights)} weights")
+        seats = (self.beliefs.trace(root).seats() if self.beliefs.bot == "smart"
+                 else seats_for(root))
+        columns = max(1, self.budget // len(actions))
+        seed = int(rng.integers(0, 2**62))
+        values = self.rollouts.values(root, seats, actions, hands, player, seed, columns)
+        w = weights[np.arange(columns) % len(hands)]
+        self.last_rollouts = values.size
+        return values @ w / w.sum()
+
+
+class HanabiNeuralMDSearch(SearchingSeats):
+    """MD search agent over a neural Hanabi blueprint (module docstring); Agent protocol.
+
+    ``policy``: a ``TorchPolicy`` over ``envs.hanabi.tensor``. ``eta``: MD step size (> 0).
+    ``rollouts``: rollouts per decision (int > 0). ``num_histories``: posterior samples G.
+    ``searchers``: seats that search (None = all). ``belief_epsilon``: SmartBot mixing weight of
+    the SmartBot belief (the proposal of the neural one). ``beliefs``: "neural" or "smart"
+    (module docstring); ``max_hands``: hands reweighted by the neural belief. ``batched=False`` steps rollouts one by one (benchmarks only).
+    """
+
+    def __init__(self, policy: TorchPolicy, eta: float, *, rollouts: int = 400,
+                 num_histories: int = 32, searchers: Iterable[int] | str | None = None,
+                 act_mode: Literal["argmax", "sample"] = "argmax", belief_epsilon: float = 0.1,
+                 beliefs: Literal["neural", "smart"] = "neural", max_hands: int = 256,
+                 max_exact: int = 5000, num_samples: int = 2000, batched: bool = True,
+                 seed: int | None = 0) -> None:
+        if not isinstance(policy, TorchPolicy):
+            raise TypeError(f"policy must be a TorchPolicy, got {type(policy).__name__}")
+        check_budget(rollouts, None, "neural MD search")
+        if isinstance(num_histories, bool) or not isinstance(num_histories, Integral) \
+                or num_histories < 1:
+            raise ValueError(f"num_histories must be an int >= 1, got {num_histories!r}")
+        if act_mode not in ("argmax", "sample"):
+            raise ValueError(f"act_mode must be 'argmax' or 'sample', got {act_mode!r}")
+        if not 0.0 < float(belief_epsilon) <= 1.0:
+            raise ValueError(f"belief_epsilon must be in (0, 1], got {belief_epsilon!r}")
+        self.policy = policy
+        self.update = MirrorDescent(eta)
+        self.eta = self.update.eta
+        self.act_mode = act_mode
+        self.searchers = check_searchers(searchers)
+        if beliefs == "neural":
+            self.beliefs: Any = NeuralHanabiBeliefs(policy, float(belief_epsilon),
+                                                    max_hands=max_hands, max_exact=max_exact,
+                                                    num_samples=num_samples)
+        elif beliefs == "smart":
+            self.beliefs = HanabiBeliefs("smart", float(belief_epsilon), max_exact=max_exact,
+                                         num_samples=num_samples)
+        else:
+            raise ValueError(f"beliefs must be 'neural' or 'smart', got {beliefs!r}")
+        self.rollouts = NeuralRollouts(policy, batched=batched)
+        self.values = NeuralRolloutValues(self.rollouts, self.beliefs, rollouts)
+        self.search = UpdateEquivalentSearch(policy, self.update, self.beliefs, self.values,
+                                             num_histories=int(num_histories),
+                                             act_mode=act_mode, seed=seed)
+        self.rng = np.random.default_rng(seed)
+        self.decisions: list[DecisionRecord] = []
+
+    def __repr__(self) -> str:
+        return (f"HanabiNeuralMDSearch({self.policy!r}, eta={self.eta}, "
+                f"rollouts={self.values.budget}, searchers="
+                f"{self.searchers_label()})")
+
+    def _check(self, state: Any) -> None:
+        if not isinstance(state, HanabiState):
+            raise TypeError(f"HanabiNeuralMDSearch plays envs.hanabi.game.HanabiState, got "
+                            f"{type(state).__name__}")
+        if state.is_terminal():
+            raise ValueError("the game is over: no move to choose")
+
+    def action_probabilities(self, state: HanabiState) -> dict[int, float]:
+        """p' = MD update of the network's policy at a searching seat; the network elsewhere."""
+        self._check(state)
+        if not self.searches(state.current_player()):
+            return self.policy.action_probabilities(state)
+        return self.search.search(state).as_dict()
+
+    def act(self, state: HanabiState) -> int:
+        self._check(state)
+        start = time.perf_counter()
+        player = state.current_player()
+        prior = self.policy.action_probabilities(state)
+        greedy = max(prior, key=prior.get)
+        if not self.searches(player) or len(prior) == 1:
+            if self.act_mode == "argmax":
+                move = greedy
+            else:
+                acts = list(prior)
+                p = np.fromiter(prior.values(), float)
+                move = acts[int(self.rng.choice(len(acts), p=p / p.sum()))]
+            self.decisions.append(DecisionRecord(state.move_number(), player, False,
+                                                 time.perf_counter() - start, 0, 0, True, 0.0,
+                                                 move != greedy))
+            return int(move)
+        self.values.last_rollouts = 0
+        return searched_move(self, state, player, start, greedy)

@@ -1,0 +1,109 @@
+"""Monte Carlo action values of a neural Hanabi blueprint, rollouts stepped in lockstep.
+
+A decision's rollouts form a grid: first move a (row) x column g (a sampled hand of the acting
+player plus a reshuffle of the cards that player cannot see, drawn from rng stream g of the
+seed, so every row shares column g's deal: common random numbers). One step of the batched
+rollout engine:
+  1. encode the view of the player to move in every live rollout (native,
+     ``csrc.hanabi_features.LockstepGames.encode``) and their legal masks;
+  2. one network call gives every live rollout's move probabilities;
+  3. each rollout samples its move by inverse CDF from its own uniform ``U[g, k]`` (column g,
+     its k-th move), every seat's SmartBot table observes the move, and the move is applied;
+until every rollout has finished; the value of (a, g) is its HLE score (or fireworks total).
+``batched=False`` runs the same rollouts one at a time (one network call per rollout and
+step) with the same uniforms: the values are the same, only slower (the benchmark's baseline).
+"""
+from __future__ import annotations
+
+import time
+from typing import Sequence
+
+import numpy as np
+
+from agents.neural.policy import TorchPolicy, sample_actions
+from csrc.hanabi_bots import BotSeats
+from csrc.hanabi_features import LockstepGames
+from envs.hanabi.game import HanabiState
+
+MAX_ROLLOUT_MOVES = 128          # no Hanabi game lasts longer (csrc.hanabi_state MAX_HISTORY)
+SCORINGS = ("hle", "points")
+
+
+def column_uniforms(seed: int, columns: int) -> np.ndarray:
+    """(columns, MAX_ROLLOUT_MOVES) uniforms for move sampling; row g is shared by every first
+    move (common random numbers)."""
+    return np.random.default_rng([int(seed), 0x5EED]).random((columns, MAX_ROLLOUT_MOVES))
+
+
+class NeuralRollouts:
+    """Rollouts of a neural Hanabi blueprint (``TorchPolicy`` over ``envs.hanabi.tensor``).
+
+    ``values(root, seats, actions, hands, player, seed)`` returns the (len(actions), G) matrix
+    of rollout returns (module docstring). ``rollouts_run`` and ``network_calls`` count the
+    work done so far.
+    """
+
+    def __init__(self, policy: TorchPolicy, scoring: str = "hle", batched: bool = True) -> None:
+        if not isinstance(policy, TorchPolicy) or \
+                not policy.encoding.game_string.startswith("hanabi_native"):
+            raise TypeError("NeuralRollouts needs a TorchPolicy over the native Hanabi encoding "
+                            f"(envs.hanabi.tensor), got {policy!r}")
+        if scoring not in SCORINGS:
+            raise ValueError(f"scoring must be one of {SCORINGS}, got {scoring!r}")
+        self.policy = policy
+        self.scoring = scoring
+        self.batched = bool(batched)
+        self.rollouts_run = 0
+        self.network_calls = 0
+        self.seconds = 0.0
+
+    def _games(self, root: HanabiState, seats: BotSeats, actions: Sequence[int],
+               hands: np.ndarray | None, player: int, seed: int, columns: int) -> LockstepGames:
+        games = LockstepGames(len(actions) * columns)
+        for a in actions:
+            for g in range(columns):
+                hand = None if hands is None or hands.shape[1] == 0 else hands[g % len(hands)]
+                games.add(root, seats, first_move=int(a), hand=hand, hand_player=player,
+                          seed=seed, stream=g)
+        return games
+
+    def _run(self, games: LockstepGames, idx: np.ndarray, columns_of: np.ndarray,
+             uniforms: np.ndarray) -> None:
+        steps = np.zeros(games.size, dtype=np.int64)
+        live = idx[np.isin(idx, games.live())]
+        while len(live):
+            probs = self.policy.probabilities(games.encode(live), games.legal_masks(live))
+            self.network_calls += 1
+            moves = sample_actions(probs, uniforms[columns_of[live], steps[live]])
+            games.step(live, moves)
+            steps[live] += 1
+            live = live[np.isin(live, games.live())]
+
+    def values(self, root: HanabiState, seats: BotSeats, actions: Sequence[int],
+               hands: np.ndarray | None, player: int, seed: int,
+               columns: int | None = None) -> np.ndarray:
+        """Returns R[a, g] of "play actions[a] at root (with ``player`` holding hands[g mod G]),
+        then everyone samples the blueprint"; ``columns`` defaults to the number of hands."""
+        start = time.perf_counter()
+        actions = [int(a) for a in actions]
+        if not actions:
+            raise ValueError("need at least one first move")
+        if hands is not None:
+            hands = np.asarray(hands, dtype=np.int8)
+            if hands.ndim != 2 or len(hands) == 0:
+                raise ValueError(f"hands must be a non-empty (G, hand length) array, got shape "
+                                 f"{hands.shape}")
+        G = columns if columns is not None else (1 if hands is None else len(hands))
+        if G < 1:
+            raise ValueError(f"columns must be >= 1, got {G}")
+        games = self._games(root, seats, actions, hands, player, seed, G)
+        uniforms = column_uniforms(seed, G)
+        columns_of = np.tile(np.arange(G), len(actions))
+        if self.batched:
+            self._run(games, np.arange(games.size), columns_of, uniforms)
+        else:
+            for j in range(games.size):
+                self._run(games, np.array([j]), columns_of, uniforms)
+        self.rollouts_run += games.size
+        self.seconds += time.perf_counter() - start
+        return games.scores(self.scoring).reshape(len(actions), G).astype(float)

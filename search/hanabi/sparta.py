@@ -1,0 +1,223 @@
+"""Single-agent SPARTA for Hanabi (Lerer et al. 2020): one-ply Monte Carlo search over the
+blueprint with a deviation threshold and UCB-style pruning; partners play the blueprint.
+
+One decision of the searching player i at state s:
+  1. belief: i's posterior over its own hand, assuming partners played the blueprint
+     (search.hanabi.beliefs; the same beliefs MD search uses);
+  2. rounds: each round draws ``batch`` hands from the belief and runs one rollout per hand for
+     every move still in the race ("apply the move, then every seat plays the blueprint bot"),
+     all moves sharing the round's hands and deck shuffles (common random numbers);
+  3. statistics: for every move, the mean and standard error of its paired difference to the
+     blueprint move over the rollouts so far; its score is that mean, plus ``threshold`` for
+     the blueprint move itself;
+  4. pruning: a move whose score is below the best score by more than ``prune_z`` combined
+     standard errors leaves the race (never the blueprint move); the search stops when one
+     move is left or the budget (``rollouts`` and/or ``seconds``) is spent;
+  5. act: the move with the best score, i.e. deviate from the blueprint only if a move's mean
+     beats the blueprint move's by more than the threshold.
+"""
+from __future__ import annotations
+
+import math
+import time
+from numbers import Integral, Real
+from typing import Any, Iterable
+
+import numpy as np
+
+from agents.hanabi.bots import HanabiBotAgent
+from csrc.hanabi_rollout import rollout_action_values
+from envs.hanabi.game import HanabiState
+from search.update_equivalent.history_sampler import ZeroPosterior
+from search.hanabi.beliefs import HanabiBeliefs, bot_blueprint_parts
+from search.hanabi.md import (DecisionRecord, SearchingSeats, check_budget,
+                                    check_searchers, check_skip, is_sure_play)
+
+__all__ = ["SpartaSearch", "sparta_decision", "SpartaOutcome"]
+
+
+class SpartaOutcome:
+    """Result of one SPARTA search: chosen move, per-move scores, rollouts used."""
+
+    __slots__ = ("move", "moves", "means", "stderrs", "alive", "rollouts", "rounds")
+
+    def __init__(self, move: int, moves: list[int], means: np.ndarray, stderrs: np.ndarray,
+                 alive: np.ndarray, rollouts: int, rounds: int) -> None:
+        self.move = move
+        self.moves = moves
+        self.means = means
+        self.stderrs = stderrs
+        self.alive = alive
+        self.rollouts = rollouts
+        self.rounds = rounds
+
+
+def sparta_decision(state: HanabiState, seats: Any, player: int, bp_move: int,
+                    hands: np.ndarray, weights: np.ndarray, *, rollouts: int | None,
+                    seconds: float | None, threshold: float, batch: int, prune: bool,
+                    prune_z: float, rollout_epsilon: float, seed: int,
+                    num_threads: int = 1) -> SpartaOutcome:
+    """Steps 2-5 of the module docstring for a belief given as ``hands`` with ``weights``.
+
+    Round r draws its ``batch`` hands from the belief with a generator seeded by (seed, r) and
+    uses rollout seed (seed, r), so the search is a deterministic function of its inputs (the
+    multi-agent variant replicates it for hypothetical hands).
+    """
+    start = time.perf_counter()
+    moves = [int(m) for m in state.legal_actions()]
+    if bp_move not in moves:
+        bp_move = moves[0]
+    moves.remove(bp_move)
+    moves.insert(0, bp_move)                    # the blueprint move is row 0
+    M = len(moves)
+    alive = np.ones(M, dtype=bool)
+    s1 = np.zeros(M)
+    s2 = np.zeros(M)
+    n = 0
+    used = 0
+    rounds = 0
+    has_hand = hands.shape[1] > 0
+    cdf = np.cumsum(weights)
+    cdf /= cdf[-1]
+    bias = np.zeros(M)
+    bias[0] = threshold
+    while M > 1:
+        idx = np.flatnonzero(alive)
+        if rollouts is not None and used + len(idx) * batch > rollouts and rounds > 0:
+            break
+        rng = np.random.default_rng([seed, rounds])
+        pick = np.searchsorted(cdf, rng.random(batch), side="right").clip(max=len(cdf) - 1)
+        h = hands[pick]
+        r = rollout_action_values(state, seats, [moves[i] for i in idx], batch,
+                                  seed=(seed * 1_000_003 + rounds) & ((1 << 62) - 1),
+                                  hands=h if has_hand else None,
+                                  hand_player=player if has_hand else None,
+                                  epsilon=rollout_epsilon, num_threads=num_threads)
+        d = r - r[0]                            # paired differences to the blueprint move
+        s1[idx] += d.sum(axis=1)
+        s2[idx] += (d * d).sum(axis=1)
+        n += batch
+        used += len(idx) * batch
+        rounds += 1
+        mean = s1 / n
+        var = np.maximum(s2 / n - mean * mean, 0.0)
+        se = np.sqrt(var / max(n - 1, 1))
+        score = mean + bias
+        if prune and len(idx) > 1:
+            best = idx[int(np.argmax(score[idx]))]
+            gap = score[best] - score
+            worse = alive & (gap > prune_z * np.sqrt(se ** 2 + se[best] ** 2))
+            worse[0] = False
+            alive &= ~worse
+        if alive.sum() == 1:
+            break
+        if seconds is not None and time.perf_counter() - start >= seconds:
+            break
+    mean = s1 / max(n, 1)
+    var = np.maximum(s2 / max(n, 1) - mean * mean, 0.0)
+    se = np.sqrt(var / max(n - 1, 1))
+    score = np.where(alive, mean + bias, -np.inf)
+    move = moves[int(np.argmax(score))] if M > 1 else moves[0]
+    return SpartaOutcome(move, moves, mean, se, alive, used, rounds)
+
+
+class SpartaSearch(SearchingSeats):
+    """Single-agent SPARTA (module docstring); implements the Agent protocol.
+
+    ``blueprint``: a ``HanabiBotAgent``, a ``full_support_bot(...)`` (its bot move is the
+    blueprint move and its epsilon the belief's) or a bot name. ``rollouts`` (default 10,000)
+    and/or ``seconds``: per-decision budget (> 0). ``threshold``: deviation margin (0.05).
+    ``searchers``: the searching seats (default seat 0 only; partners play the blueprint).
+    ``belief_epsilon``: epsilon of the belief's partner model when the blueprint has none.
+    ``rollout_epsilon``: bot mixing inside rollouts (0: the deterministic bot, as SPARTA).
+    """
+
+    def __init__(self, blueprint: Any = "smart", *, rollouts: int | None = 10_000,
+                 seconds: float | None = None, threshold: float = 0.05, batch: int = 16,
+                 prune: bool = True, prune_z: float = 2.5,
+                 searchers: Iterable[int] | str | None = (0,), belief_epsilon: float = 0.01,
+                 rollout_epsilon: float = 0.0, max_exact: int = 5000, num_samples: int = 2000,
+                 skip_sure_plays: float | None = None, num_threads: int = 1,
+                 seed: int | None = 0) -> None:
+        if isinstance(blueprint, str):
+            blueprint = HanabiBotAgent(blueprint)
+        bot, eps = bot_blueprint_parts(blueprint)
+        self.rollouts, self.seconds = check_budget(rollouts, seconds, "SPARTA")
+        self.skip_sure_plays = check_skip(skip_sure_plays)
+        for name, value in (("threshold", threshold), ("prune_z", prune_z),
+                            ("rollout_epsilon", rollout_epsilon),
+                            ("belief_epsilon", belief_epsilon)):
+            if isinstance(value, bool) or not isinstance(value, Real) \
+                    or not math.isfinite(value) or value < 0:
+                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+        if rollout_epsilon > 1 or belief_epsilon > 1:
+            raise ValueError("epsilons must be in [0, 1]")
+        if isinstance(batch, bool) or not isinstance(batch, Integral) or batch < 1:
+            raise ValueError(f"batch must be an int >= 1, got {batch!r}")
+        self.bot = bot
+        self.agent = blueprint if isinstance(blueprint, HanabiBotAgent) else blueprint.policy
+        self.threshold = float(threshold)
+        self.batch = int(batch)
+        self.prune = bool(prune)
+        self.prune_z = float(prune_z)
+        self.searchers = check_searchers(searchers)
+        self.rollout_epsilon = float(rollout_epsilon)
+        self.num_threads = int(num_threads)
+        self.beliefs = HanabiBeliefs(bot, eps if eps > 0 else float(belief_epsilon),
+                                     max_exact=max_exact, num_samples=num_samples,
+                                     num_threads=num_threads)
+        self.rng = np.random.default_rng(seed)
+        self.decisions: list[DecisionRecord] = []
+        self.last: SpartaOutcome | None = None
+
+    def __repr__(self) -> str:
+        return (f"SpartaSearch({self.bot}, rollouts={self.rollouts}, seconds={self.seconds}, "
+                f"threshold={self.threshold}, searchers="
+                f"{self.searchers_label()})")
+
+    def action_probabilities(self, state: HanabiState) -> dict[int, float]:
+        """Probability 1 on the move ``act`` would choose (search is deterministic given its
+        seed)."""
+        return {self.act(state): 1.0}
+
+    def act(self, state: HanabiState) -> int:
+        if not isinstance(state, HanabiState):
+            raise TypeError(f"SpartaSearch plays envs.hanabi.game.HanabiState, got "
+                            f"{type(state).__name__}")
+        start = time.perf_counter()
+        player = state.current_player()
+        bp = int(self.agent.act(state))
+        legal = state.legal_actions()
+        if not self.searches(player) or len(legal) == 1:
+            self.decisions.append(DecisionRecord(state.move_number(), player, False,
+                                                 time.perf_counter() - start, 0, 0, True, 0.0,
+                                                 False))
+            return bp if bp in legal else legal[0]
+        try:
+            post = self.beliefs.posterior(state, player, self.rng)
+        except ZeroPosterior:
+            self.decisions.append(DecisionRecord(state.move_number(), player, False,
+                                                 time.perf_counter() - start, 0, 0, True, 0.0,
+                                                 False))
+            return bp
+        belief_seconds = time.perf_counter() - start
+        if self.skip_sure_plays is not None and is_sure_play(self.beliefs, state, player, bp,
+                                                             self.skip_sure_plays, self.rng):
+            self.decisions.append(DecisionRecord(
+                state.move_number(), player, False, time.perf_counter() - start, 0,
+                post.support_size, post.exact, post.effective_sample_size, False, skipped=True))
+            return bp
+        seats = post.trace.seats()
+        left = None if self.seconds is None else max(self.seconds - belief_seconds, 1e-3)
+        out = sparta_decision(state, seats, player, bp, post.hands, post.weights,
+                              rollouts=self.rollouts, seconds=left, threshold=self.threshold,
+                              batch=self.batch, prune=self.prune, prune_z=self.prune_z,
+                              rollout_epsilon=self.rollout_epsilon,
+                              seed=int(self.rng.integers(0, 2**31 - 1)),
+                              num_threads=self.num_threads)
+        self.last = out
+        self.decisions.append(DecisionRecord(
+            state.move_number(), player, True, time.perf_counter() - start, out.rollouts,
+            post.support_size, post.exact, post.effective_sample_size, out.move != bp,
+            belief_seconds=belief_seconds))
+        return out.move

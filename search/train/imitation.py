@@ -1,0 +1,224 @@
+"""A neural Hanabi blueprint trained by imitating a rule-based bot (SmartBot by default).
+
+1. Data: the bot plays self-play games on the native engine (``csrc.hanabi_bots.BotSeats``:
+   each move is ``decide`` then ``observe`` then ``apply``); every decision is stored as the
+   acting player's view (``envs.hanabi.tensor``: cards seen, HLE knowledge and SmartBot's public
+   convention knowledge), the legal mask and the bot's move uid (the same uids the engine
+   plays, so training and play share one action space).
+2. One training step: a minibatch of decisions, the masked policy logits of the MLP
+   (``agents.neural.policy.PolicyValueNet``), cross-entropy with the bot's move (Adam, learning
+   rate annealed to 10 % over the run); a held-out split reports move accuracy overall, per
+   move kind, and on "play a card the player knows is playable" decisions.
+3. Evaluation: the network plays self-play games, all games advanced together
+   (``csrc.hanabi_features.LockstepGames``: one network call per step for every live game),
+   acting by sampling or by argmax.
+The result is a *stochastic* full-support policy, the kind of blueprint MD search needs.
+
+Example (the shipped checkpoint; about 6 CPU minutes with one torch thread)::
+
+    python -m search.train.imitation --games 12000 --epochs 6 --out checkpoints/hanabi_smartbot_bc.pt
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import time
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from agents.neural.checkpoint import save
+from agents.neural.policy import PolicyValueNet, TorchPolicy, sample_actions
+from csrc.hanabi_bots import BotSeats, bot_kind
+from csrc.hanabi_features import LockstepGames, encode_view, legal_mask
+from envs.hanabi.game import HanabiGame
+from envs.hanabi.tensor import HanabiEncoding, hanabi_encoding_for
+
+# offsets of the own-slot "playable = yes" flags inside a row (see csrc.hanabi_features)
+SLOT_FEATURES, PLAYABLE_YES = 56, 46
+EYE_FEATURES, EYE_PLAYABLE_YES = 30, 25
+
+
+@dataclasses.dataclass
+class Demonstrations:
+    """Recorded decisions: inputs (float16 rows), legal masks, the bot's move uids."""
+
+    inputs: np.ndarray
+    masks: np.ndarray
+    actions: np.ndarray
+    scores: np.ndarray        # the bot's score in each game
+
+    def __len__(self) -> int:
+        return len(self.actions)
+
+
+def generate(encoding: HanabiEncoding, num_games: int, bot: str = "smart", seed: int = 0,
+             progress: bool = False) -> Demonstrations:
+    """Self-play ``num_games`` seeded games of ``bot`` and record every decision."""
+    if isinstance(num_games, bool) or not isinstance(num_games, int) or num_games <= 0:
+        raise ValueError(f"num_games must be a positive int, got {num_games!r}")
+    bot_kind(bot)                                     # ValueError on an unknown bot
+    game = encoding.game()
+    rows: list[np.ndarray] = []
+    ms, acts, scores = [], [], []
+    row = np.zeros(encoding.size, dtype=np.float32)
+    for g in tqdm(range(num_games), disable=not progress, desc=f"{bot} games"):
+        state = game.new_initial_state(seed=seed * 1_000_003 + g)
+        seats = BotSeats(bot, state)
+        tables = seats if bot == "smart" else BotSeats("smart", state)
+        while not state.is_terminal():
+            uid = int(seats.decide(state))
+            p = state.current_player()
+            encode_view(state, tables, p, row)
+            rows.append(row.astype(np.float16))
+            ms.append(legal_mask(state))
+            acts.append(uid)
+            seats.observe(state, uid)
+            if tables is not seats:
+                tables.observe(state, uid)
+            state.apply_action(uid)
+        scores.append(state.score())
+    return Demonstrations(np.stack(rows), np.stack(ms), np.asarray(acts, dtype=np.int64),
+                          np.asarray(scores, dtype=float))
+
+
+def decision_kinds(encoding: HanabiEncoding, data: Demonstrations) -> dict[str, np.ndarray]:
+    """Boolean masks over decisions: the bot's move kind, and 'known_playable_play' (the bot
+    plays a slot whose card the player knows is playable, from the convention tables or
+    eyesight)."""
+    H = encoding.hand_size
+    a = data.actions
+    kinds = {"discard": a < H, "play": (a >= H) & (a < 2 * H), "hint": a >= 2 * H}
+    lay = encoding.layout()
+    slot0 = lay["partner_cards"]
+    eye0 = slot0 + lay["slot_knowledge"]
+    slot = np.clip(a - H, 0, H - 1)
+    k_yes = data.inputs[np.arange(len(a)), slot0 + slot * SLOT_FEATURES + PLAYABLE_YES] > 0.5
+    e_yes = data.inputs[np.arange(len(a)), eye0 + slot * EYE_FEATURES + EYE_PLAYABLE_YES] > 0.5
+    kinds["known_playable_play"] = kinds["play"] & (k_yes | e_yes)
+    return kinds
+
+
+def train(encoding: HanabiEncoding, data: Demonstrations, hidden=(256, 256), epochs: int = 6,
+          lr: float = 1e-3, minibatch: int = 256, holdout: float = 0.05, seed: int = 0,
+          progress: bool = False) -> tuple[PolicyValueNet, dict[str, float]]:
+    """Behaviour cloning by masked cross-entropy; returns the net and accuracy figures."""
+    if not 0.0 <= holdout < 1.0 or epochs <= 0 or minibatch <= 0 or not lr > 0:
+        raise ValueError("need 0 <= holdout < 1 and positive epochs, minibatch and lr")
+    if data.inputs.shape[1] != encoding.size:
+        raise ValueError(f"demonstrations have {data.inputs.shape[1]} features, the encoding "
+                         f"has {encoding.size} (recorded with another encoding?)")
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    n = len(data)
+    order = rng.permutation(n)
+    n_val = int(n * holdout)
+    val, tr = order[:n_val], order[n_val:]
+    x = torch.from_numpy(data.inputs)
+    m = torch.from_numpy(data.masks)
+    a = torch.from_numpy(data.actions)
+    net = PolicyValueNet(encoding.size, encoding.num_actions, hidden)
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    steps = epochs * ((len(tr) + minibatch - 1) // minibatch)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: 1.0 - 0.9 * k / max(1, steps))
+    bar = tqdm(total=steps, disable=not progress, desc="imitation", mininterval=2.0)
+    for _ in range(epochs):
+        net.train()
+        perm = torch.from_numpy(rng.permutation(tr))
+        for lo in range(0, len(perm), minibatch):
+            idx = perm[lo:lo + minibatch]
+            logits, _ = net(x[idx].float(), m[idx])
+            loss = torch.nn.functional.cross_entropy(logits, a[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            bar.update(1)
+    bar.close()
+    net.eval()
+    kinds = decision_kinds(encoding, data)
+    stats: dict[str, float] = {}
+    with torch.inference_mode():
+        for name, idx in (("train", tr[:200_000]), ("holdout", val)):
+            if len(idx) == 0:
+                continue
+            t = torch.from_numpy(idx)
+            logits, _ = net(x[t].float(), m[t])
+            hit = (logits.argmax(-1) == a[t]).numpy()
+            stats[f"{name}_accuracy"] = float(hit.mean())
+            stats[f"{name}_loss"] = float(torch.nn.functional.cross_entropy(logits, a[t]))
+            if name == "holdout":
+                for kind, mask in kinds.items():
+                    sel = mask[idx]
+                    if sel.any():
+                        stats[f"holdout_accuracy_{kind}"] = float(hit[sel].mean())
+                        stats[f"holdout_share_{kind}"] = float(sel.mean())
+    return net.eval(), stats
+
+
+def self_play_scores(policy: TorchPolicy, num_games: int, seed: int = 0, greedy: bool = True,
+                     decks_seed: int | None = None) -> np.ndarray:
+    """HLE scores of ``policy`` in self-play, all games advanced in lockstep (one network call
+    per step). Game g is dealt from seed ``10_000_019 + decks_seed * 7919 + g`` (decks_seed
+    defaults to ``seed``); ``seed`` drives the sampling of moves."""
+    if num_games <= 0:
+        raise ValueError(f"num_games must be positive, got {num_games}")
+    game: HanabiGame = policy.encoding.game()
+    rng = np.random.default_rng(seed)
+    ds = seed if decks_seed is None else decks_seed
+    games = LockstepGames(num_games)
+    for g in range(num_games):
+        state = game.new_initial_state(seed=10_000_019 + ds * 7919 + g)
+        games.add(state, BotSeats("smart", state))
+    while True:
+        live = games.live()
+        if len(live) == 0:
+            break
+        probs = policy.probabilities(games.encode(live), games.legal_masks(live))
+        acts = np.argmax(probs, 1) if greedy else sample_actions(probs, rng.random(len(live)))
+        games.step(live, acts)
+    return games.scores().astype(float)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--players", type=int, default=2)
+    p.add_argument("--bot", default="smart")
+    p.add_argument("--games", type=int, default=4000)
+    p.add_argument("--epochs", type=int, default=6)
+    p.add_argument("--hidden", default="256,256")
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--minibatch", type=int, default=256)
+    p.add_argument("--eval-games", type=int, default=1000)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--out", required=True)
+    args = p.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    encoding = hanabi_encoding_for(HanabiGame(players=args.players))
+    start = time.perf_counter()
+    data = generate(encoding, args.games, args.bot, args.seed, progress=True)
+    hidden = tuple(int(h) for h in args.hidden.split(","))
+    net, stats = train(encoding, data, hidden, args.epochs, args.lr, args.minibatch,
+                       seed=args.seed, progress=True)
+    policy = TorchPolicy(net, encoding, seed=args.seed)
+    result = {"bot": args.bot, "players": args.players, "demonstration_games": args.games,
+              "decisions": len(data), "bot_mean_score": float(data.scores.mean()), **stats}
+    for greedy in (True, False):
+        s = self_play_scores(policy, args.eval_games, seed=args.seed + 1, greedy=greedy)
+        key = "greedy" if greedy else "sampled"
+        result[f"{key}_mean_score"] = float(s.mean())
+        result[f"{key}_stderr"] = float(s.std(ddof=1) / np.sqrt(len(s)))
+        result[f"{key}_bomb_rate"] = float(np.mean(s == 0))
+    result["seconds"] = time.perf_counter() - start
+    save(args.out, net, encoding, meta={"imitation": result, "command": "python -m "
+                                        "search.train.imitation " + " ".join(argv or [])})
+    print(json.dumps(result, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,68 @@
+"""PPO self-play for two-player zero-sum games (the baseline deep MMD is compared with).
+
+One gradient step on a minibatch of self-play decisions (collected by ``search.train.self_play``):
+  ratio  = π_θ(a|s) / π_old(a|s)
+  loss   = −E[min(ratio·A, clip(ratio, 1−ε, 1+ε)·A)] − c_ent·E[H(π_θ(·|s))] + c_v·E[(V−G)²]
+with advantages A normalised per collection round. Nothing anchors the policy, so in
+self-play its last iterate can cycle; that is the behaviour deep MMD is meant to fix.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+import torch
+
+from search.train.self_play import SelfPlayTrainer, TrainerConfig
+
+
+def masked_log_softmax(logits: torch.Tensor, masks: torch.Tensor) -> tuple[torch.Tensor,
+                                                                           torch.Tensor]:
+    """(log π, π) with exact zeros (and finite log-probs set to 0) on illegal actions."""
+    logp = torch.log_softmax(logits, dim=-1)
+    probs = torch.exp(logp)
+    return torch.where(masks, logp, torch.zeros_like(logp)), probs
+
+
+def entropy(logp: torch.Tensor, probs: torch.Tensor) -> torch.Tensor:
+    return -(probs * logp).sum(-1)
+
+
+@dataclasses.dataclass
+class PPOConfig(TrainerConfig):
+    clip: float = 0.2
+    entropy_coef: float = 0.01
+    normalize_advantages: bool = True
+
+    def check(self) -> None:
+        super().check()
+        if not 0.0 < self.clip < 1.0:
+            raise ValueError(f"clip must be in (0, 1), got {self.clip}")
+        if self.entropy_coef < 0:
+            raise ValueError(f"entropy_coef must be non-negative, got {self.entropy_coef}")
+
+
+class PPOTrainer(SelfPlayTrainer):
+    """Clipped-surrogate PPO with an entropy bonus, in self-play."""
+
+    algorithm = "ppo"
+
+    def __init__(self, game: Any, config: PPOConfig | None = None, seed: int = 0) -> None:
+        super().__init__(game, config or PPOConfig(), seed)
+
+    def prepare_advantages(self, advantages: np.ndarray) -> np.ndarray:
+        if self.config.normalize_advantages and len(advantages) > 1:
+            return (advantages - advantages.mean()) / (advantages.std() + 1e-8)
+        return advantages
+
+    def loss(self, logits, old_log_probs, actions, advantages, masks):
+        logp, probs = masked_log_softmax(logits, masks)
+        idx = actions[:, None]
+        ratio = torch.exp(logp.gather(1, idx).squeeze(1) - old_log_probs.gather(1, idx).squeeze(1))
+        clip = self.config.clip
+        surrogate = torch.minimum(ratio * advantages,
+                                  torch.clamp(ratio, 1 - clip, 1 + clip) * advantages).mean()
+        ent = entropy(logp, probs).mean()
+        loss = -surrogate - self.config.entropy_coef * ent
+        return loss, {"surrogate": surrogate.item(), "entropy": ent.item()}

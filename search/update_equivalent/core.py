@@ -1,0 +1,109 @@
+"""Update-equivalent decision-time search (Algorithm 1 of Sokota et al., ICLR 2024).
+
+One decision at information state s_i of the player i to move:
+  1. beliefs: histories h ~ P_π(h | s_i), the posterior under the blueprint π (either the whole
+     support with exact weights, or G samples with equal weights);
+  2. values: q(a) = mean over those histories of the return of "play a, then everyone plays π";
+  3. update: π'(·|s_i) = U(π(·|s_i), q) with the learner's local update U (MD, MMD, greedy);
+  4. act: sample from π' (or take its argmax).
+If every player searches at every decision against the same π, the joint policy played is the
+learner's next iterate U(π) — no public belief state is needed, only the acting player's own
+posterior and rollouts under π.
+
+This module knows nothing about a concrete game: beliefs, action values and the local update
+are passed in through small protocols.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Any, Literal, Protocol
+
+import numpy as np
+
+from search.update_equivalent.history_sampler import Blueprint, Posterior, ZeroPosterior
+from search.update_equivalent.action_values import ActionValues
+from search.update_equivalent.local_updates import LocalUpdate
+
+
+class Beliefs(Protocol):
+    def posterior(self, state: Any, player: int, rng: np.random.Generator) -> Posterior:
+        ...
+
+
+@dataclasses.dataclass
+class SearchResult:
+    """Everything one search produced, for logging and evaluation."""
+
+    actions: list[int]
+    blueprint_policy: np.ndarray
+    q: np.ndarray
+    policy: np.ndarray
+    support_size: int
+    histories_used: int
+    exact_beliefs: bool
+    seconds: float
+
+    def as_dict(self) -> dict[int, float]:
+        return {a: float(p) for a, p in zip(self.actions, self.policy)}
+
+
+class UpdateEquivalentSearch:
+    """Algorithm 1 with pluggable beliefs, action values and local update.
+
+    ``num_histories=None`` uses the full posterior support with its weights (exact mode when the
+    beliefs are exact and the values are ``ExactActionValues``); an integer G draws G histories.
+    """
+
+    def __init__(self, blueprint: Blueprint, update: LocalUpdate, beliefs: Beliefs,
+                 values: ActionValues, *, num_histories: int | None = 10,
+                 act_mode: Literal["sample", "argmax"] = "sample", seed: int | None = 0) -> None:
+        if num_histories is not None and num_histories <= 0:
+            raise ValueError(f"num_histories must be positive (or None for the full support), "
+                             f"got {num_histories}")
+        if act_mode not in ("sample", "argmax"):
+            raise ValueError(f"act_mode must be 'sample' or 'argmax', got {act_mode!r}")
+        self.blueprint = blueprint
+        self.update = update
+        self.beliefs = beliefs
+        self.values = values
+        self.num_histories = num_histories
+        self.act_mode = act_mode
+        self.rng = np.random.default_rng(seed)
+        self.last_result: SearchResult | None = None
+
+    def search(self, state: Any) -> SearchResult:
+        start = time.perf_counter()
+        player = state.current_player()
+        prior = self.blueprint.action_probabilities(state)
+        actions = sorted(prior)
+        p = np.array([prior[a] for a in actions], dtype=float)
+        try:
+            posterior = self.beliefs.posterior(state, player, self.rng)
+        except ZeroPosterior:
+            # The blueprint says this information state cannot happen: there is no posterior to
+            # search over, so the learner's update is undefined here; keep the blueprint.
+            self.last_result = SearchResult(actions, p, np.zeros_like(p), p, 0, 0, True,
+                                            time.perf_counter() - start)
+            return self.last_result
+        if self.num_histories is None:
+            states, weights = posterior.states, posterior.weights
+        else:
+            idx = posterior.sample_indices(self.num_histories, self.rng)
+            states = [posterior.states[i] for i in idx]
+            weights = np.full(len(idx), 1.0 / len(idx))
+        q = self.values.action_values(states, weights, actions, player, self.rng)
+        policy = self.update.update(p, q)
+        self.last_result = SearchResult(actions, p, q, policy, posterior.support_size,
+                                        len(states), posterior.exact,
+                                        time.perf_counter() - start)
+        return self.last_result
+
+    def action_probabilities(self, state: Any) -> dict[int, float]:
+        return self.search(state).as_dict()
+
+    def act(self, state: Any) -> int:
+        result = self.search(state)
+        if self.act_mode == "argmax":
+            return result.actions[int(np.argmax(result.policy))]
+        return result.actions[int(self.rng.choice(len(result.actions), p=result.policy))]
