@@ -7,8 +7,10 @@ legal a); a deterministic rule-based bot has none. One step of the wrapper at a 
 2. mix it with the uniform distribution: p'(a) = (1 - epsilon) * p(a) + epsilon / |legal|.
 
 ``act`` samples from p' with the wrapper's own seeded generator. For the native Hanabi bots the
-rollout kernel implements the same mixture natively (``csrc.hanabi_rollout`` ``epsilon=``); the
-``epsilon`` and ``policy`` attributes let search code find it.
+rollout kernel implements the same mixture natively (``csrc.hanabi_rollout`` ``epsilon=``):
+``MixedBotPolicy``, the mixture around a pure rule-based bot, is an
+``agents.protocol.RuleBasedBlueprint`` (bot name, epsilon, bot move) that search reads it from.
+``full_support(policy, ...)`` builds whichever of the two fits the inner policy.
 """
 from __future__ import annotations
 
@@ -18,7 +20,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["FullSupportPolicy", "full_support_bot"]
+from agents.protocol import RuleBasedBlueprint
+
+__all__ = ["FullSupportPolicy", "MixedBotPolicy", "full_support", "full_support_bot"]
 
 
 def _check_epsilon(epsilon: object) -> float:
@@ -101,8 +105,42 @@ class FullSupportPolicy:
         return int(actions[self._rng.choice(len(actions), p=p / p.sum())])
 
 
+class MixedBotPolicy(FullSupportPolicy):
+    """``(1 - epsilon) * bot + epsilon * uniform`` around a pure rule-based bot: a
+    ``RuleBasedBlueprint`` whose ``bot_epsilon`` is ``epsilon``."""
+
+    def __init__(self, bot: RuleBasedBlueprint, epsilon: float = 0.05,
+                 seed: int | None = 0) -> None:
+        if not isinstance(bot, RuleBasedBlueprint) or bot.bot_epsilon != 0.0:
+            raise TypeError(f"MixedBotPolicy needs a pure rule-based bot (RuleBasedBlueprint with "
+                            f"epsilon 0), got {bot!r}")
+        super().__init__(bot, epsilon=epsilon, seed=seed)
+        self._bot = bot
+
+    @property
+    def bot(self) -> str:
+        return self._bot.bot
+
+    @property
+    def bot_epsilon(self) -> float:
+        return self.epsilon
+
+    def bot_move(self, state: Any) -> int:
+        """The inner bot's move (the mixture's most likely move)."""
+        return self._bot.bot_move(state)
+
+
+def full_support(policy: Any, epsilon: float = 0.05, temperature: float | None = None,
+                 seed: int | None = 0) -> FullSupportPolicy:
+    """The epsilon-mixture of ``policy``: a ``MixedBotPolicy`` when it is a pure rule-based bot
+    (and no temperature is given), else a ``FullSupportPolicy``."""
+    if temperature is None and isinstance(policy, RuleBasedBlueprint) and policy.bot_epsilon == 0:
+        return MixedBotPolicy(policy, epsilon=epsilon, seed=seed)
+    return FullSupportPolicy(policy, epsilon=epsilon, temperature=temperature, seed=seed)
+
+
 def full_support_bot(bot: str = "smart", epsilon: float = 0.05,
-                     seed: int | None = 0) -> FullSupportPolicy:
+                     seed: int | None = 0) -> MixedBotPolicy:
     """An epsilon-mixed rule-based Hanabi bot (a full-support blueprint for MD search)."""
     from agents.hanabi.bots import HanabiBotAgent
-    return FullSupportPolicy(HanabiBotAgent(bot, seed=seed), epsilon=epsilon, seed=seed)
+    return MixedBotPolicy(HanabiBotAgent(bot, seed=seed), epsilon=epsilon, seed=seed)

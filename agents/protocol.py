@@ -1,4 +1,4 @@
-"""The two verbs every agent and blueprint in this suite speaks.
+"""The interface of the agents layer: the verbs every agent speaks and the capabilities search uses.
 
 - ``action_probabilities(state) -> dict[action, probability]``: the policy at ``state`` for the
   player to move (same name and meaning as OpenSpiel's ``Policy.action_probabilities``).
@@ -8,12 +8,31 @@ A *blueprint* only needs ``action_probabilities``; an *agent* has both. ``state`
 game layer hands out: a ``pyspiel.State`` for OpenSpiel games or an ``envs.hanabi.game.HanabiState`` for
 the native Hanabi engine. Agents receive their randomness as a ``seed`` at construction, so a
 tournament reproduces a game by rebuilding its agents with the same seeds.
+
+``search/`` depends on the agents layer only through this module, so the blueprints it needs
+more from than the two verbs are described here as capabilities (``runtime_checkable``
+protocols, checked with ``isinstance``):
+
+- ``RuleBasedBlueprint``: a rule-based Hanabi bot, possibly epsilon-mixed with uniform (bot
+  name, mixing epsilon, the bot's own move); implemented by ``agents.hanabi.bots.HanabiBotAgent``
+  and ``agents.full_support.MixedBotPolicy``.
+- ``NetworkBlueprint``: a neural blueprint with batched probabilities over encoded inputs;
+  implemented by ``agents.neural.policy.TorchPolicy``.
+- ``UniformBlueprint``: a policy that can say it is uniform over the legal actions at every
+  state (so search may use native uniform kernels); ``UniformPolicy`` is the smallest one, the
+  default blueprint of the OpenSpiel searches, and ``agents.uniform.UniformAgent`` extends it.
+
+Two small pieces both layers share also live here: ``UniformPolicy`` and ``sample_actions``
+(inverse-CDF sampling of batched action distributions with given uniforms).
 """
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, Sequence, runtime_checkable
+
+import numpy as np
 
 ActionProbabilities = dict[int, float]
+PolicyTable = dict[str, dict[int, float]]      # information state -> {action: probability}
 
 
 @runtime_checkable
@@ -30,3 +49,105 @@ class Agent(Policy, Protocol):
 
     def act(self, state: Any) -> int:
         ...
+
+
+# ----------------------------------------------------------------------------------------------
+# Capabilities of blueprints that search uses
+
+
+@runtime_checkable
+class RuleBasedBlueprint(Agent, Protocol):
+    """A rule-based Hanabi bot as a blueprint: ``(1 - bot_epsilon) * bot + bot_epsilon * uniform``.
+
+    ``bot``: the bot's name ("simple", "holmes", "smart" or "value"), which the native rollout
+    and belief kernels take; ``bot_epsilon``: the uniform mixing weight (0 for the pure,
+    deterministic bot); ``bot_move(state)``: the bot's own move (the blueprint's most likely).
+    """
+
+    @property
+    def bot(self) -> str: ...
+
+    @property
+    def bot_epsilon(self) -> float: ...
+
+    def bot_move(self, state: Any) -> int: ...
+
+
+class Encoding(Protocol):
+    """What a network blueprint's encoder provides (``TensorEncoding``, ``HanabiEncoding``)."""
+
+    game_string: str
+    num_actions: int
+
+    @property
+    def size(self) -> int: ...
+
+    def encode_batch(self, states: Sequence[Any]) -> np.ndarray: ...
+
+    def legal_mask(self, state: Any) -> np.ndarray: ...
+
+    def as_dict(self) -> dict[str, Any]: ...
+
+
+@runtime_checkable
+class NetworkBlueprint(Policy, Protocol):
+    """A neural blueprint: ``probabilities(inputs, masks)`` gives the (k, A) action probabilities
+    of k encoded inputs (zero on masked actions), ``encoding`` encodes states of the game named
+    by ``game_string``, ``temperature`` is the one the probabilities are taken at."""
+
+    encoding: Encoding
+    temperature: float
+
+    @property
+    def game_string(self) -> str: ...
+
+    def probabilities(self, inputs: np.ndarray, masks: np.ndarray) -> np.ndarray: ...
+
+
+@runtime_checkable
+class UniformBlueprint(Policy, Protocol):
+    """A policy that can tell whether it is uniform over the legal actions at every state."""
+
+    def uniform_over_legal_actions(self) -> bool:
+        """True only if ``action_probabilities`` is 1 / |legal| at every state."""
+        ...
+
+
+def is_uniform(policy: object) -> bool:
+    """Whether ``policy`` declares itself uniform (``UniformBlueprint``) and is."""
+    return isinstance(policy, UniformBlueprint) and policy.uniform_over_legal_actions()
+
+
+class UniformPolicy:
+    """Uniform over ``state.legal_actions()`` (no randomness of its own: it never acts).
+
+    A subclass that overrides ``action_probabilities`` is no longer declared uniform.
+    """
+
+    def action_probabilities(self, state: Any) -> ActionProbabilities:
+        actions = state.legal_actions()
+        p = 1.0 / len(actions)
+        return {a: p for a in actions}
+
+    def uniform_over_legal_actions(self) -> bool:
+        return type(self).action_probabilities is UniformPolicy.action_probabilities
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+# ----------------------------------------------------------------------------------------------
+# Sampling shared by agents and search
+
+
+def sample_actions(probs: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+    """Inverse-CDF sampling of one action per row of ``probs`` (k, A) from ``uniforms`` (k,).
+
+    Only actions with positive probability can be returned (rounding is clamped to the last
+    positive entry), so the same uniforms give the same action for identical rows (common
+    random numbers).
+    """
+    cdf = np.cumsum(probs, axis=1)
+    actions = (cdf <= uniforms[:, None] * cdf[:, -1:]).sum(axis=1)
+    last_positive = probs.shape[1] - 1 - np.argmax(probs[:, ::-1] > 0, axis=1)
+    return np.minimum(actions, last_positive)

@@ -208,11 +208,3 @@ def make_game(game_string: str) -> GameHandle:
         return NativeHanabiGame(game_string, native)
     return OpenSpielGame(game_string)
 
-
-def native_hanabi_available() -> bool:
-    """True when the native Hanabi engine can be imported."""
-    try:
-        import envs.hanabi.game  # noqa: F401
-    except ImportError:
-        return False
-    return True

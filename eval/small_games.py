@@ -78,8 +78,8 @@ def iterate(game: pyspiel.Game, update_kind: str, schedule: Schedule, iterations
         gap = float("nan")
         if check_global:
             reference = global_update(game, blueprint, update)
-            gap = max(abs(searched.table[k][a] - reference.table[k][a])
-                      for k in reference.table for a in reference.table[k])
+            gap = max(abs(searched.table[k][a] - reference[k][a])
+                      for k in reference for a in reference[k])
         blueprint = searched
         if t % every == 0 or t == iterations:
             name, value = evaluate(game, blueprint)

@@ -44,7 +44,8 @@ def _same_deal(cached: HanabiState, state: HanabiState) -> bool:
 
 
 class HanabiBotAgent:
-    """A rule-based bot (``bot`` = "simple", "holmes", "smart" or "value") playing any seat.
+    """A rule-based bot (``bot`` = "simple", "holmes", "smart" or "value") playing any seat; a
+    ``RuleBasedBlueprint`` (``agents.protocol``) with epsilon 0.
 
     One agent object can play every seat of a game (its tables hold one bot per seat) or just
     one; it follows whichever game it is shown. ``seed`` is accepted for the Agent protocol;
@@ -60,6 +61,15 @@ class HanabiBotAgent:
     def bot(self) -> str:
         """The bot's name: "simple", "holmes", "smart" or "value"."""
         return BOT_NAMES[self._kind]
+
+    @property
+    def bot_epsilon(self) -> float:
+        """0: the pure bot (``agents.protocol.RuleBasedBlueprint``)."""
+        return 0.0
+
+    def bot_move(self, state: Any) -> int:
+        """The bot's move (= ``act``; ``agents.protocol.RuleBasedBlueprint``)."""
+        return self.act(state)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(bot={self.bot!r})"

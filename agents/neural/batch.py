@@ -19,7 +19,8 @@ from typing import Any, Protocol
 import numpy as np
 import pyspiel
 
-from agents.neural.policy import TorchPolicy, sample_actions
+from agents.neural.policy import TorchPolicy
+from agents.protocol import sample_actions
 from envs.openspiel_games import as_game
 from envs.vector_env import GameBatch, make_batch, policy_inputs
 

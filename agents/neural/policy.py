@@ -13,29 +13,15 @@ has a value head (expected return of the player to move), used by the self-play 
 from __future__ import annotations
 
 import math
-from typing import Any, Protocol, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import torch
 from torch import nn
 
+from agents.protocol import Encoding
+
 ARCHITECTURE_KEYS = ("input_size", "num_actions", "hidden")
-
-
-class Encoding(Protocol):
-    """What ``TorchPolicy`` needs from an encoder (``TensorEncoding``, ``HanabiEncoding``)."""
-
-    game_string: str
-    num_actions: int
-
-    @property
-    def size(self) -> int: ...
-
-    def encode_batch(self, states: Sequence[Any]) -> np.ndarray: ...
-
-    def legal_mask(self, state: Any) -> np.ndarray: ...
-
-    def as_dict(self) -> dict[str, Any]: ...
 
 
 class PolicyValueNet(nn.Module):
@@ -86,7 +72,8 @@ def masked_probabilities(net: PolicyValueNet, inputs: np.ndarray, masks: np.ndar
 
 
 class TorchPolicy:
-    """A ``PolicyValueNet`` as a blueprint/agent for the states of one game.
+    """A ``PolicyValueNet`` as a blueprint/agent for the states of one game (implements
+    ``agents.protocol.NetworkBlueprint``).
 
     ``temperature`` divides the logits (1 = the trained policy, small = nearly greedy).
     """
@@ -131,16 +118,3 @@ class TorchPolicy:
     def __repr__(self) -> str:
         return (f"TorchPolicy({self.encoding.game_string}, hidden={self.net.architecture['hidden']},"
                 f" temperature={self.temperature})")
-
-
-def sample_actions(probs: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
-    """Inverse-CDF sampling of one action per row of ``probs`` (k, A) from ``uniforms`` (k,).
-
-    Only actions with positive probability can be returned (rounding is clamped to the last
-    positive entry), so the same uniforms give the same action for identical rows (common
-    random numbers).
-    """
-    cdf = np.cumsum(probs, axis=1)
-    actions = (cdf <= uniforms[:, None] * cdf[:, -1:]).sum(axis=1)
-    last_positive = probs.shape[1] - 1 - np.argmax(probs[:, ::-1] > 0, axis=1)
-    return np.minimum(actions, last_positive)

@@ -19,6 +19,7 @@ import time
 import numpy as np
 
 from agents.full_support import full_support_bot
+from agents.hanabi.bots import HanabiBotAgent
 from csrc.hanabi_bots import BotSeats
 from csrc.hanabi_rollout import rollout_action_values
 from envs.hanabi.game import HanabiGame
@@ -47,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         beliefs = HanabiBeliefs("smart", args.epsilon)
         md = HanabiMDSearch(full_support_bot("smart", args.epsilon), args.eta,
                             rollouts=args.md_rollouts, seed=g)
-        sp = SpartaSearch("smart", rollouts=args.sparta_rollouts, searchers=None, seed=g)
+        sp = SpartaSearch(HanabiBotAgent("smart"), rollouts=args.sparta_rollouts, searchers=None,
+                          seed=g)
         k = 0
         while not state.is_terminal():
             p = state.current_player()

@@ -16,7 +16,6 @@ import sys
 import tempfile
 import time
 
-from envs.games import native_hanabi_available
 from eval.tournament.backends import default_workers
 from eval.tournament.config import Section, TournamentConfig
 from eval.tournament.run import run_tournament
@@ -26,10 +25,9 @@ TIMING = ("move_seconds", "seconds")
 
 def bench_config(games: int) -> TournamentConfig:
     sections = [Section("kuhn_poker", ("uniform", "cfr(iters=500)", "mmd(exact=true)",
-                                       "mcts(simulations=100)"), "round-robin", games)]
-    if native_hanabi_available():
-        sections.append(Section("hanabi(players=2)", ("smartbot", "holmesbot", "simplebot",
-                                                      "hle-simple"), "cross-play", games))
+                                       "mcts(simulations=100)"), "round-robin", games),
+                Section("hanabi(players=2)", ("smartbot", "holmesbot", "simplebot",
+                                              "hle-simple"), "cross-play", games)]
     return TournamentConfig(tuple(sections), seed=0)
 
 

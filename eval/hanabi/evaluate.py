@@ -15,7 +15,7 @@ difference to the blueprint (the first plain bot among the agents) with its s.e.
 Markdown, written to ``report.md``, plus ``scores.png``. ``--eta-sweep`` evaluates MD search
 (``--md`` template with ``{eta}``) for several step sizes and plots score against eta.
 
-Agents are specs of ``eval.specs.registry`` (the suite's one grammar and registry; ``python -m
+Agents are specs of ``eval.specs`` (the suite's one grammar and registry; ``python -m
 eval.tournament --list-agents`` lists every parameter): ``smart``/``holmes``/``simple``/``value``
 (the rule-based blueprints), ``md(eta=...,rollouts=...)``, ``sparta(rollouts=...)``,
 ``sparta-joint(rollouts=...,max_range=...)``. Rows are keyed by the spec string as written.
@@ -42,7 +42,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from eval.specs.registry import SpecError, build_agent, hanabi_bot, resolve
+from eval.specs import SpecError, build_agent, hanabi_bot, resolve
 
 FIELDS = ["agent", "players", "game", "deck_seed", "score", "points", "perfect", "moves",
           "searched", "skipped", "deviations", "fallbacks", "rollouts", "search_seconds",

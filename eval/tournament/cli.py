@@ -25,8 +25,8 @@ import json
 import os
 import sys
 
-from eval.specs.registry import describe_agents
-from envs.games import make_game, native_hanabi_available
+from eval.specs import describe_agents
+from envs.games import make_game
 from eval.tournament.backends import BACKENDS
 from eval.tournament.config import FORMATS, ConfigError, Section, TournamentConfig
 from eval.tournament.ratings import RatingError
@@ -42,17 +42,9 @@ DEFAULT_HANABI_AGENTS = ("smartbot", "holmesbot", "valuebot", "simplebot", "hle-
 
 def default_config(seed: int = 0) -> TournamentConfig:
     """The demo: a seat-swapped Kuhn poker round robin, plus 2p Hanabi self-play and cross-play
-    of the rule-based bots when the native engine and bots are installed."""
-    sections = [DEFAULT_KUHN]
-    if native_hanabi_available():
-        from eval.specs.registry import resolve
-        available = []
-        for spec in DEFAULT_HANABI_AGENTS:
-            entry = resolve(spec).entry
-            if entry.available:
-                available.append(spec)
-        if available:
-            sections.append(Section("hanabi(players=2)", tuple(available), "cross-play", 100))
+    of the rule-based bots and the HLE SimpleAgent."""
+    sections = [DEFAULT_KUHN,
+                Section("hanabi(players=2)", DEFAULT_HANABI_AGENTS, "cross-play", 100)]
     return TournamentConfig(tuple(sections), seed=seed)
 
 

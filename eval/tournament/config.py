@@ -12,7 +12,7 @@ import hashlib
 import json
 from typing import Any
 
-from eval.specs.registry import SpecError, canonical_spec, check_spec
+from eval.specs import SpecError, canonical_spec, check_spec
 from envs.games import make_game
 
 FORMATS = ("auto", "round-robin", "gauntlet", "self-play", "cross-play")

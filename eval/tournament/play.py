@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from eval.specs.registry import build_agent
+from eval.specs import build_agent
 from envs.games import make_game
 from eval.tournament.schedule import GameTask
 

@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from agents.protocol import RuleBasedBlueprint
 from csrc.hanabi_belief import (GameTrace, LikelihoodCache, enumerate_hands, log_count_prior,
                                 sample_hands)
 from envs.hanabi.game import HanabiState
@@ -50,21 +51,13 @@ __all__ = ["HanabiBeliefs", "HanabiPosterior", "HypotheticalStates", "blueprint_
 
 
 def bot_blueprint_parts(blueprint: Any) -> tuple[str, float]:
-    """(bot name, epsilon) of a rule-based Hanabi blueprint: a ``HanabiBotAgent`` (epsilon 0) or
-    a ``FullSupportPolicy`` around one (its epsilon). TypeError for anything else."""
-    from agents.full_support import FullSupportPolicy
-    from agents.hanabi.bots import HanabiBotAgent
-    if isinstance(blueprint, HanabiBotAgent):
-        return blueprint.bot, 0.0
-    if isinstance(blueprint, FullSupportPolicy) and isinstance(blueprint.policy, HanabiBotAgent):
-        if blueprint.temperature is not None:
-            raise ValueError("a Boltzmann-mode FullSupportPolicy is not supported for Hanabi "
-                             "search (the native rollouts and beliefs use epsilon mixing); use "
-                             "full_support_bot(bot, epsilon)")
-        return blueprint.policy.bot, float(blueprint.epsilon)
-    raise TypeError("Hanabi search needs a rule-based bot blueprint (agents.hanabi.bots."
-                    "HanabiBotAgent or agents.full_support.full_support_bot(...)), got "
-                    f"{type(blueprint).__name__}")
+    """(bot name, epsilon) of a rule-based Hanabi blueprint (``agents.protocol.RuleBasedBlueprint``:
+    a pure bot has epsilon 0). TypeError for anything else."""
+    if isinstance(blueprint, RuleBasedBlueprint):
+        return blueprint.bot, float(blueprint.bot_epsilon)
+    raise TypeError("Hanabi search needs a rule-based bot blueprint (agents.protocol."
+                    "RuleBasedBlueprint, e.g. agents.hanabi.bots.HanabiBotAgent or "
+                    f"agents.full_support.full_support_bot(...)), got {type(blueprint).__name__}")
 
 
 def blueprint_parts(blueprint: Any) -> tuple[str, float]:

@@ -310,7 +310,7 @@ class HanabiMDSearch(SearchingSeats):
 
     def bot_move(self, state: HanabiState) -> int:
         """The deterministic bot's move (the blueprint's most likely move)."""
-        return int(self.blueprint.policy.act(state))
+        return int(self.blueprint.bot_move(state))
 
     # ---- Agent protocol ------------------------------------------------------------------
     def action_probabilities(self, state: HanabiState) -> dict[int, float]:

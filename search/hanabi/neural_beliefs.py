@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.neural.policy import TorchPolicy
+from agents.protocol import NetworkBlueprint
 from csrc.hanabi_belief import log_count_prior
 from csrc.hanabi_features import encode_view
 from envs.hanabi.game import HanabiState
@@ -38,10 +38,11 @@ class NeuralHanabiBeliefs:
     ``last_posterior`` and ``trace`` follow ``HanabiBeliefs`` so search code can use either.
     """
 
-    def __init__(self, policy: TorchPolicy, proposal_epsilon: float = 0.1, *,
+    def __init__(self, policy: NetworkBlueprint, proposal_epsilon: float = 0.1, *,
                  max_hands: int = 256, max_exact: int = 5000, num_samples: int = 2000) -> None:
-        if not isinstance(policy, TorchPolicy):
-            raise TypeError(f"policy must be a TorchPolicy, got {type(policy).__name__}")
+        if not isinstance(policy, NetworkBlueprint):
+            raise TypeError(f"policy must be a NetworkBlueprint (e.g. a TorchPolicy), got "
+                            f"{type(policy).__name__}")
         if not 0.0 < float(proposal_epsilon) <= 1.0:
             raise ValueError(f"proposal_epsilon must be in (0, 1], got {proposal_epsilon!r}")
         if isinstance(max_hands, bool) or not isinstance(max_hands, int) or max_hands < 1:

@@ -29,7 +29,7 @@ from typing import Any, Iterable, Literal, Sequence
 
 import numpy as np
 
-from agents.neural.policy import TorchPolicy
+from agents.protocol import NetworkBlueprint
 from envs.hanabi.game import HanabiState
 from envs.hanabi.tensor import seats_for
 from search.hanabi.neural_rollouts import NeuralRollouts
@@ -87,14 +87,15 @@ class HanabiNeuralMDSearch(SearchingSeats):
     (module docstring); ``max_hands``: hands reweighted by the neural belief. ``batched=False`` steps rollouts one by one (benchmarks only).
     """
 
-    def __init__(self, policy: TorchPolicy, eta: float, *, rollouts: int = 400,
+    def __init__(self, policy: NetworkBlueprint, eta: float, *, rollouts: int = 400,
                  num_histories: int = 32, searchers: Iterable[int] | str | None = None,
                  act_mode: Literal["argmax", "sample"] = "argmax", belief_epsilon: float = 0.1,
                  beliefs: Literal["neural", "smart"] = "neural", max_hands: int = 256,
                  max_exact: int = 5000, num_samples: int = 2000, batched: bool = True,
                  seed: int | None = 0) -> None:
-        if not isinstance(policy, TorchPolicy):
-            raise TypeError(f"policy must be a TorchPolicy, got {type(policy).__name__}")
+        if not isinstance(policy, NetworkBlueprint):
+            raise TypeError(f"policy must be a NetworkBlueprint (e.g. a TorchPolicy), got "
+                            f"{type(policy).__name__}")
         check_budget(rollouts, None, "neural MD search")
         if isinstance(num_histories, bool) or not isinstance(num_histories, Integral) \
                 or num_histories < 1:

@@ -20,7 +20,7 @@ from typing import Sequence
 
 import numpy as np
 
-from agents.neural.policy import TorchPolicy, sample_actions
+from agents.protocol import NetworkBlueprint, sample_actions
 from csrc.hanabi_bots import BotSeats
 from csrc.hanabi_features import LockstepGames
 from envs.hanabi.game import HanabiState
@@ -43,10 +43,12 @@ class NeuralRollouts:
     work done so far.
     """
 
-    def __init__(self, policy: TorchPolicy, scoring: str = "hle", batched: bool = True) -> None:
-        if not isinstance(policy, TorchPolicy) or \
+    def __init__(self, policy: NetworkBlueprint, scoring: str = "hle",
+                 batched: bool = True) -> None:
+        if not isinstance(policy, NetworkBlueprint) or \
                 not policy.encoding.game_string.startswith("hanabi_native"):
-            raise TypeError("NeuralRollouts needs a TorchPolicy over the native Hanabi encoding "
+            raise TypeError("NeuralRollouts needs a NetworkBlueprint (e.g. a TorchPolicy) over the "
+                            "native Hanabi encoding "
                             f"(envs.hanabi.tensor), got {policy!r}")
         if scoring not in SCORINGS:
             raise ValueError(f"scoring must be one of {SCORINGS}, got {scoring!r}")

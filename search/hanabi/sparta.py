@@ -25,7 +25,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from agents.hanabi.bots import HanabiBotAgent
+from agents.protocol import RuleBasedBlueprint
 from csrc.hanabi_rollout import rollout_action_values
 from envs.hanabi.game import HanabiState
 from search.update_equivalent.history_sampler import ZeroPosterior
@@ -124,23 +124,21 @@ def sparta_decision(state: HanabiState, seats: Any, player: int, bp_move: int,
 class SpartaSearch(SearchingSeats):
     """Single-agent SPARTA (module docstring); implements the Agent protocol.
 
-    ``blueprint``: a ``HanabiBotAgent``, a ``full_support_bot(...)`` (its bot move is the
-    blueprint move and its epsilon the belief's) or a bot name. ``rollouts`` (default 10,000)
+    ``blueprint``: a ``RuleBasedBlueprint``, e.g. a ``HanabiBotAgent`` or ``full_support_bot(...)``
+    (its bot move is the blueprint move, its epsilon the belief's). ``rollouts`` (default 10,000)
     and/or ``seconds``: per-decision budget (> 0). ``threshold``: deviation margin (0.05).
     ``searchers``: the searching seats (default seat 0 only; partners play the blueprint).
     ``belief_epsilon``: epsilon of the belief's partner model when the blueprint has none.
     ``rollout_epsilon``: bot mixing inside rollouts (0: the deterministic bot, as SPARTA).
     """
 
-    def __init__(self, blueprint: Any = "smart", *, rollouts: int | None = 10_000,
+    def __init__(self, blueprint: RuleBasedBlueprint, *, rollouts: int | None = 10_000,
                  seconds: float | None = None, threshold: float = 0.05, batch: int = 16,
                  prune: bool = True, prune_z: float = 2.5,
                  searchers: Iterable[int] | str | None = (0,), belief_epsilon: float = 0.01,
                  rollout_epsilon: float = 0.0, max_exact: int = 5000, num_samples: int = 2000,
                  skip_sure_plays: float | None = None, num_threads: int = 1,
                  seed: int | None = 0) -> None:
-        if isinstance(blueprint, str):
-            blueprint = HanabiBotAgent(blueprint)
         bot, eps = bot_blueprint_parts(blueprint)
         self.rollouts, self.seconds = check_budget(rollouts, seconds, "SPARTA")
         self.skip_sure_plays = check_skip(skip_sure_plays)
@@ -155,7 +153,7 @@ class SpartaSearch(SearchingSeats):
         if isinstance(batch, bool) or not isinstance(batch, Integral) or batch < 1:
             raise ValueError(f"batch must be an int >= 1, got {batch!r}")
         self.bot = bot
-        self.agent = blueprint if isinstance(blueprint, HanabiBotAgent) else blueprint.policy
+        self.agent: RuleBasedBlueprint = blueprint
         self.threshold = float(threshold)
         self.batch = int(batch)
         self.prune = bool(prune)
@@ -186,7 +184,7 @@ class SpartaSearch(SearchingSeats):
                             f"{type(state).__name__}")
         start = time.perf_counter()
         player = state.current_player()
-        bp = int(self.agent.act(state))
+        bp = int(self.agent.bot_move(state))
         legal = state.legal_actions()
         if not self.searches(player) or len(legal) == 1:
             self.decisions.append(DecisionRecord(state.move_number(), player, False,

@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from agents.hanabi.bots import HanabiBotAgent
+from agents.protocol import RuleBasedBlueprint
 from csrc.hanabi_belief import GameTrace, LikelihoodCache, enumerate_hands, log_count_prior
 from envs.hanabi.game import HanabiState
 from search.hanabi.beliefs import bot_blueprint_parts
@@ -99,15 +99,13 @@ class JointSpartaSearch:
     ``max_exact``: largest hint-consistent range that is enumerated.
     """
 
-    def __init__(self, blueprint: Any = "smart", *, rollouts: int = 10_000,
+    def __init__(self, blueprint: RuleBasedBlueprint, *, rollouts: int = 10_000,
                  seconds: float | None = None, threshold: float = 0.05, batch: int = 16,
                  prune_z: float = 2.5, max_range: int = 200, max_exact: int = 20_000,
                  rollout_epsilon: float = 0.0, num_threads: int = 1,
                  seed: int | None = 0) -> None:
-        if isinstance(blueprint, str):
-            blueprint = HanabiBotAgent(blueprint)
         self.bot, _ = bot_blueprint_parts(blueprint)
-        self.agent = blueprint if isinstance(blueprint, HanabiBotAgent) else blueprint.policy
+        self.agent: RuleBasedBlueprint = blueprint
         if seconds is not None:
             raise ValueError("joint SPARTA replicates searches exactly, so it needs a rollout "
                              "budget; seconds per decision is not supported")
@@ -247,7 +245,7 @@ class JointSpartaSearch:
         T = tr.length
         player = state.current_player()
         partner = 1 - player
-        bp = int(self.agent.act(state))
+        bp = int(self.agent.bot_move(state))
         legal = state.legal_actions()
         rng_hands, used = self._range(mem, player)
         fallback = rng_hands is None

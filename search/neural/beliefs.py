@@ -25,7 +25,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from agents.neural.policy import TorchPolicy
+from agents.protocol import NetworkBlueprint
 from search.update_equivalent.history_sampler import HistorySampler, Posterior, ZeroPosterior
 from envs.openspiel_games import as_game
 from envs.vector_env import policy_inputs
@@ -62,7 +62,7 @@ def _systematic(weights: np.ndarray, n: int, rng: np.random.Generator) -> np.nda
     return np.minimum(np.searchsorted(cdf, points, side="right"), len(weights) - 1)
 
 
-def batched_posteriors(policy: TorchPolicy, truths: PhantomBatch, players: np.ndarray,
+def batched_posteriors(policy: NetworkBlueprint, truths: PhantomBatch, players: np.ndarray,
                        rng: np.random.Generator, max_frontier: int = 20_000) -> RootPosteriors:
     """Posteriors of ``players[r]`` at row r of ``truths`` for every row r (module docstring)."""
     n_roots = truths.n
@@ -149,7 +149,7 @@ def batched_posteriors(policy: TorchPolicy, truths: PhantomBatch, players: np.nd
 class BatchedBeliefs:
     """``Beliefs`` (``search.update_equivalent.core``) for a ``TorchPolicy`` blueprint."""
 
-    def __init__(self, policy: TorchPolicy, max_frontier: int = 20_000,
+    def __init__(self, policy: NetworkBlueprint, max_frontier: int = 20_000,
                  fallback_max_nodes: int = 20_000, fallback_particles: int = 100) -> None:
         if not isinstance(max_frontier, (int, np.integer)) or max_frontier <= 0:
             raise ValueError(f"max_frontier must be a positive int, got {max_frontier!r}")

@@ -21,7 +21,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from agents.neural.policy import TorchPolicy, sample_actions
+from agents.protocol import NetworkBlueprint, sample_actions
 from envs.openspiel_games import as_game
 from envs.vector_env import GameBatch, batch_from_histories, policy_inputs
 from envs.phantom import batch as vector_phantom
@@ -47,7 +47,7 @@ def root_batch(game: Any, states: Sequence[Any]) -> GameBatch:
     return batch_from_histories(game, [list(s.history()) for s in states])
 
 
-def rollout_returns_batched(policy: TorchPolicy, roots: GameBatch, actions: np.ndarray,
+def rollout_returns_batched(policy: NetworkBlueprint, roots: GameBatch, actions: np.ndarray,
                             players: np.ndarray, rollouts: int, uniforms: np.ndarray
                             ) -> np.ndarray:
     """Mean return to ``players[h]`` of "apply actions[h, k], then the policy" per root h.
@@ -90,13 +90,13 @@ def max_continuation(game: Any) -> int:
 class BatchedRolloutActionValues:
     """``ActionValues`` by lockstep neural rollouts (see module docstring)."""
 
-    def __init__(self, policy: TorchPolicy, rollouts: int = 1,
+    def __init__(self, policy: NetworkBlueprint, rollouts: int = 1,
                  common_random_numbers: bool = True) -> None:
         if not isinstance(rollouts, (int, np.integer)) or rollouts <= 0:
             raise ValueError(f"rollouts per action must be a positive int, got {rollouts!r}")
-        if not isinstance(policy, TorchPolicy):
-            raise TypeError(f"BatchedRolloutActionValues needs a TorchPolicy, got "
-                            f"{type(policy).__name__}")
+        if not isinstance(policy, NetworkBlueprint):
+            raise TypeError("BatchedRolloutActionValues needs a NetworkBlueprint (e.g. a "
+                            f"TorchPolicy), got {type(policy).__name__}")
         self.policy = policy
         self.rollouts = int(rollouts)
         self.common_random_numbers = bool(common_random_numbers)

@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from agents.neural.policy import TorchPolicy
+from agents.protocol import NetworkBlueprint
 from envs.openspiel_games import as_game, require_two_player_zero_sum
 from envs.vector_env import policy_inputs
 from envs.phantom.batch import PhantomBatch, supports
@@ -48,7 +48,7 @@ class BatchSearchResult:
 class NeuralSearch:
     """Update-equivalent search on a ``TorchPolicy`` blueprint (see module docstring)."""
 
-    def __init__(self, policy: TorchPolicy, update: LocalUpdate, *, num_histories: int = 16,
+    def __init__(self, policy: NetworkBlueprint, update: LocalUpdate, *, num_histories: int = 16,
                  rollouts: int = 2, max_frontier: int = 20_000,
                  act_mode: Literal["sample", "argmax"] = "sample", seed: int | None = 0) -> None:
         game = as_game(policy.game_string)
@@ -140,14 +140,14 @@ class NeuralSearch:
         return self._choose(result.actions[0], result.policy[0])
 
 
-def neural_mmd(policy: TorchPolicy, eta: float = 10.0, alpha: float = 0.01, **kwargs: Any
+def neural_mmd(policy: NetworkBlueprint, eta: float = 10.0, alpha: float = 0.01, **kwargs: Any
                ) -> NeuralSearch:
     """MMD search (uniform magnet) on a neural blueprint, batched (phantom games)."""
     require_two_player_zero_sum(as_game(policy.game_string), "MMD search")
     return NeuralSearch(policy, MagneticMirrorDescent(eta, alpha), **kwargs)
 
 
-def neural_mmd_search(policy: TorchPolicy, eta: float = 10.0, alpha: float = 0.01, *,
+def neural_mmd_search(policy: NetworkBlueprint, eta: float = 10.0, alpha: float = 0.01, *,
                       num_histories: int = 16, rollouts: int = 2, max_frontier: int = 20_000,
                       act_mode: Literal["sample", "argmax"] = "sample", seed: int | None = 0
                       ) -> UpdateEquivalentSearch:

@@ -30,7 +30,8 @@ import torch
 from tqdm import tqdm
 
 from agents.neural.checkpoint import save
-from agents.neural.policy import PolicyValueNet, TorchPolicy, sample_actions
+from agents.neural.policy import PolicyValueNet, TorchPolicy
+from agents.protocol import sample_actions
 from csrc.hanabi_bots import BotSeats, bot_kind
 from csrc.hanabi_features import LockstepGames, encode_view, legal_mask
 from envs.hanabi.game import HanabiGame

@@ -23,7 +23,8 @@ import torch
 
 from agents.neural.batch import NetActor, UniformActor, play_match
 from agents.neural.checkpoint import save as save_checkpoint
-from agents.neural.policy import PolicyValueNet, TorchPolicy, sample_actions
+from agents.neural.policy import PolicyValueNet, TorchPolicy
+from agents.protocol import sample_actions
 from envs.openspiel_games import as_game, require_two_player_zero_sum
 from envs.tensor_obs import encoding_for
 from envs.vector_env import make_batch, policy_inputs

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pyspiel
 
-from agents.tabular import TabularAgent
+from agents.protocol import PolicyTable
 from search.update_equivalent.local_updates import LocalUpdate
 
 
@@ -59,9 +59,10 @@ def conditional_action_values(game: pyspiel.Game, blueprint: Any
     return prior, q
 
 
-def global_update(game: pyspiel.Game, blueprint: Any, update: LocalUpdate,
-                  seed: int | None = 0) -> TabularAgent:
-    """The learner's next iterate U(π); information states π never reaches keep π's policy."""
+def global_update(game: pyspiel.Game, blueprint: Any, update: LocalUpdate) -> PolicyTable:
+    """The learner's next iterate U(π) as a table {information state: {action: probability}}
+    (``agents.tabular.TabularAgent(table)`` plays it); information states π never reaches keep
+    π's policy."""
     prior, q = conditional_action_values(game, blueprint)
     table = dict(prior)
     for key, values in q.items():
@@ -69,4 +70,4 @@ def global_update(game: pyspiel.Game, blueprint: Any, update: LocalUpdate,
         p = np.array([prior[key][a] for a in actions])
         new = update.update(p, np.array([values[a] for a in actions]))
         table[key] = dict(zip(actions, new.tolist()))
-    return TabularAgent(table, seed)
+    return table

@@ -7,7 +7,7 @@ from typing import Literal
 
 import pyspiel
 
-from agents.uniform import UniformAgent
+from agents.protocol import UniformPolicy, is_uniform
 from search.update_equivalent.history_sampler import Blueprint, HistorySampler
 from envs.openspiel_games import as_game, require_sequential_imperfect_information
 from search.update_equivalent.action_values import ExactActionValues, RolloutActionValues
@@ -37,20 +37,22 @@ def build_search(game: "str | pyspiel.Game", update: LocalUpdate, blueprint: Blu
                  act_mode: Literal["sample", "argmax"] = "sample", exact: bool = False,
                  seed: int | None = 0, max_nodes: int = 20_000, num_particles: int = 100,
                  algorithm: str = "update-equivalent search") -> UpdateEquivalentSearch:
-    """Algorithm 1 on an OpenSpiel game (see search.update_equivalent.core)."""
+    """Algorithm 1 on an OpenSpiel game (see search.update_equivalent.core). ``blueprint``
+    defaults to the uniform policy; a blueprint that declares itself uniform
+    (``agents.protocol.UniformBlueprint``) gets the native twin of the phantom games."""
     game = as_game(game)
     require_sequential_imperfect_information(game, algorithm)
     if num_histories <= 0:
         raise ValueError(f"num_histories must be positive, got {num_histories}")
     if rollouts <= 0:
         raise ValueError(f"rollouts must be positive, got {rollouts}")
-    blueprint = blueprint if blueprint is not None else UniformAgent(seed)
+    blueprint = blueprint if blueprint is not None else UniformPolicy()
     if exact:
         beliefs: HistorySampler = ExactBeliefs(blueprint, max_nodes=max_nodes)
         values = ExactActionValues(blueprint)
         return UpdateEquivalentSearch(blueprint, update, beliefs, values, num_histories=None,
                                       act_mode=act_mode, seed=seed)
-    native = _native_phantom(game) if type(blueprint) is UniformAgent else None
+    native = _native_phantom(game) if is_uniform(blueprint) else None
     if native is not None:
         # Native twin of the same posterior and rollouts (search.update_equivalent.phantom).
         fast_beliefs = native.NativeUniformBeliefs(max_nodes, num_particles)

@@ -5,12 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
-
-from envs.games import native_hanabi_available
-
-pytestmark = pytest.mark.skipif(not native_hanabi_available(),
-                                reason="native Hanabi engine not built")
-rl_env = pytest.importorskip("hanabi_learning_environment.rl_env")
+from hanabi_learning_environment import rl_env
 
 KEYS = ("current_player", "current_player_offset", "life_tokens", "information_tokens",
         "num_players", "deck_size", "fireworks", "legal_moves", "legal_moves_as_int",

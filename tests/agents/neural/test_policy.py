@@ -10,7 +10,8 @@ import torch
 
 from agents.neural.batch import NetActor, UniformActor, play_match
 from agents.neural.checkpoint import CheckpointError, load_policy, read, save
-from agents.neural.policy import PolicyValueNet, TorchPolicy, sample_actions
+from agents.neural.policy import PolicyValueNet, TorchPolicy
+from agents.protocol import sample_actions
 from envs.openspiel_games import GameError, load_game
 from envs.tensor_obs import encoding_for, with_player
 from envs.vector_env import PyspielBatch, make_batch, policy_inputs

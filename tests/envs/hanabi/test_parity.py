@@ -7,7 +7,9 @@ here as many games run as fit in about a minute in total.
 from __future__ import annotations
 
 import numpy as np
+import pyspiel
 import pytest
+from hanabi_learning_environment import pyhanabi
 
 from envs.hanabi.game import HanabiGame, card_id
 from envs.hanabi.convert import (ParityError, check_parity_hle, from_hle, from_openspiel,
@@ -15,8 +17,6 @@ from envs.hanabi.convert import (ParityError, check_parity_hle, from_hle, from_o
                                  mixed_random_move, new_hle_state, openspiel_game, run_parity, to_hle,
                                  to_openspiel)
 
-pyhanabi = pytest.importorskip("hanabi_learning_environment.pyhanabi")
-pyspiel = pytest.importorskip("pyspiel")
 
 HLE_GAMES = 150        # per player count (~30-60 ms each)
 OPENSPIEL_GAMES = 300  # per player count (~5-10 ms each)

@@ -312,10 +312,18 @@ def test_build_search_selects_native_path_only_when_valid() -> None:
     assert custom.values.rollouts == 3 and not custom.values.common_random_numbers
     assert custom.beliefs.max_nodes == 500 and custom.beliefs.num_particles == 7
 
-    class NotUniform(UniformAgent):
-        pass
+    class NotUniform(UniformAgent):         # overrides the policy: no longer declared uniform
+        def action_probabilities(self, state):
+            return super().action_probabilities(state)
 
-    assert isinstance(mmd_search("phantom_ttt", blueprint=NotUniform()).beliefs, HistorySampler)
+    class Undeclared:                       # uniform, but does not say so (no UniformBlueprint)
+        def action_probabilities(self, state):
+            return UniformAgent().action_probabilities(state)
+
+    for blueprint in (NotUniform(), Undeclared()):
+        assert isinstance(mmd_search("phantom_ttt", blueprint=blueprint).beliefs, HistorySampler)
+    assert isinstance(mmd_search("phantom_ttt", blueprint=UniformAgent(5)).beliefs,
+                      ps.NativeUniformBeliefs)
     exact = mmd_search("dark_hex(board_size=2,gameversion=adh)", exact=True)
     assert isinstance(exact.values, ExactActionValues)
     assert isinstance(mmd_search("kuhn_poker").beliefs, HistorySampler)

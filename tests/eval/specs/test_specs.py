@@ -7,13 +7,10 @@ import re
 import numpy as np
 import pytest
 
-from eval.specs.registry import (AgentEntry, Param, SpecError, build_agent, canonical_spec, check_spec,
+from eval.specs import (AgentEntry, Param, SpecError, build_agent, canonical_spec, check_spec,
                           describe_agents, hanabi_bot, parse_spec, register, resolve, save_table,
                           REGISTRY)
-from envs.games import make_game, native_hanabi_available
-
-needs_hanabi = pytest.mark.skipif(not native_hanabi_available(),
-                                  reason="native Hanabi engine not built")
+from envs.games import make_game
 
 
 def test_parse_examples_from_the_issue():
@@ -154,7 +151,6 @@ def test_tabular_errors_name_the_file(tmp_path):
         build_agent(f"tabular:{bad}", "kuhn_poker", 0)
 
 
-@needs_hanabi
 @pytest.mark.parametrize("spec", ["smartbot", "holmesbot", "simplebot", "valuebot", "smart",
                                   "value", "hle-simple",
                                   "hle-random", "convention(bot=holmes,epsilon=0.1)",
@@ -205,7 +201,6 @@ def test_plain_bots_are_the_blueprints():
     assert hanabi_bot("not a spec((") is None
 
 
-@needs_hanabi
 def test_md_spec_builds_hanabi_md_search_with_eval_defaults():
     game = make_game(HANABI2)
     agent = build_agent(f"md(eta=6,rollouts=40,rollout_epsilon=0,{TINY})", game, 3)
@@ -229,7 +224,6 @@ def test_md_spec_builds_hanabi_md_search_with_eval_defaults():
     assert (over.bot, over.epsilon, over.search.num_histories) == ("simple", 0.2, 8)
 
 
-@needs_hanabi
 def test_sparta_specs_build_with_eval_defaults():
     game = make_game(HANABI2)
     agent = build_agent(f"sparta(rollouts=64,batch=4,skip=0.99,{TINY})", game, 5)
@@ -254,7 +248,6 @@ def test_sparta_specs_build_with_eval_defaults():
     assert joint.act(state) in state.legal_actions()
 
 
-@needs_hanabi
 @pytest.mark.parametrize("spec", ["md(eta=3,rollouts=30,max_exact=300,samples=100)",
                                   "sparta(rollouts=30,max_exact=300,samples=100)",
                                   "sparta-joint(rollouts=30)"])
@@ -287,7 +280,6 @@ def test_bad_hanabi_search_specs_name_the_problem(text, message):
         resolve(text)
 
 
-@needs_hanabi
 @pytest.mark.parametrize("spec, game, message", [
     ("md(skip=0.99)", "tiny_hanabi", "parameter 'skip' is for native Hanabi only"),
     ("md(searchers=0)", "tiny_hanabi", "parameter 'searchers' is for native Hanabi only"),
@@ -322,14 +314,8 @@ def test_registering_a_new_agent_is_one_entry():
         assert build_agent("test-agent(k=4)", "kuhn_poker", 0).k == 4
         with pytest.raises(SpecError, match="must be at least 1"):
             resolve("test-agent(k=0)")
-        register(AgentEntry("test-missing", "needs a module", "any game", build,
-                            modules=("no_such_module_xyz",)))
-        with pytest.raises(SpecError, match="not available: module"):
-            build_agent("test-missing", "kuhn_poker", 0)
-        assert "not available" in describe_agents()
     finally:
         REGISTRY.pop("test-agent", None)
-        REGISTRY.pop("test-missing", None)
 
 
 def test_describe_agents_documents_every_agent():
@@ -341,11 +327,11 @@ def test_describe_agents_documents_every_agent():
     assert "eta: float = 50.0" in text
     kuhn = describe_agents(make_game("kuhn_poker"))
     head = next(line for line in kuhn.splitlines() if line.startswith("smartbot"))
-    assert "[not for kuhn_poker]" in head or not native_hanabi_available()
+    assert "[not for kuhn_poker]" in head
 
 
 def test_torch_checkpoint_spec(tmp_path):
-    torch = pytest.importorskip("torch")
+    import torch
     from agents.neural.checkpoint import save
     from agents.neural.policy import PolicyValueNet
     from envs.tensor_obs import encoding_for

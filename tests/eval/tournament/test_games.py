@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from envs.games import COMMON_PAYOFF, GENERAL_SUM, ZERO_SUM, make_game, native_hanabi_available
+from envs.games import COMMON_PAYOFF, GENERAL_SUM, ZERO_SUM, make_game
 from envs.openspiel_games import GameError
 from eval.tournament.config import Section, TournamentConfig
 from eval.tournament.run import run_tournament
@@ -26,7 +26,6 @@ def test_openspiel_games(game_string, engine, players, utility, max_score):
     assert game.is_two_player_zero_sum == (players == 2 and utility == ZERO_SUM)
 
 
-@pytest.mark.skipif(not native_hanabi_available(), reason="native Hanabi engine not built")
 def test_native_hanabi():
     game = make_game("hanabi(players=3,colors=4)")
     assert (game.engine, game.num_players, game.utility) == ("native-hanabi", 3, COMMON_PAYOFF)
@@ -64,7 +63,6 @@ def test_bad_game_strings(game_string, message):
         make_game(game_string)
 
 
-@pytest.mark.skipif(not native_hanabi_available(), reason="native Hanabi engine not built")
 def test_bad_native_parameters_are_game_errors():
     with pytest.raises(GameError, match="cannot build"):
         make_game("hanabi(players=9)")

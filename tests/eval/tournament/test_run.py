@@ -6,7 +6,6 @@ import os
 
 import pytest
 
-from envs.games import native_hanabi_available
 from eval.tournament import cli as tournament
 from eval.tournament.config import ConfigError, Section, TournamentConfig, validate
 from eval.tournament.run import run_tournament
@@ -28,8 +27,7 @@ def small_config() -> TournamentConfig:
     sections = [Section("kuhn_poker", ("uniform", "cfr(iters=30)", "mmd(exact=true)"),
                         "round-robin", 3),
                 Section("tiny_hanabi", ("uniform", "md(eta=2.0,exact=true)"), "cross-play", 3)]
-    if native_hanabi_available():
-        sections.append(Section("hanabi(players=2)", ("smartbot", "hle-simple"), "auto", 2))
+    sections.append(Section("hanabi(players=2)", ("smartbot", "hle-simple"), "auto", 2))
     return TournamentConfig(tuple(sections), seed=7)
 
 
@@ -156,12 +154,11 @@ def test_default_configuration_is_small_and_valid():
     config = validate(tournament.default_config())
     assert config.sections[0].game == "kuhn_poker"
     assert len(schedule(config)) < 8000              # about half a minute on 2 cores
-    if native_hanabi_available():
-        assert any(s.game.startswith("hanabi") for s in config.sections)
+    assert any(s.game.startswith("hanabi") for s in config.sections)
 
 
 def test_a_misbehaving_agent_stops_the_run_with_a_clear_error(tmp_path):
-    from eval.specs.registry import REGISTRY, AgentEntry, register
+    from eval.specs import REGISTRY, AgentEntry, register
     from eval.tournament.play import GameFailure
     from eval.tournament.store import read_records
 

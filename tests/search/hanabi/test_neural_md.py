@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from agents.neural.policy import PolicyValueNet, TorchPolicy, sample_actions
+from agents.neural.policy import PolicyValueNet, TorchPolicy
+from agents.protocol import sample_actions
 from csrc.hanabi_bots import BotSeats
 from envs.hanabi.game import HanabiGame
 from envs.hanabi.tensor import hanabi_encoding_for

@@ -10,7 +10,7 @@ from agents.full_support import full_support_bot
 from agents.hanabi.bots import HanabiBotAgent
 from csrc.hanabi_bots import BotSeats
 from envs.hanabi.game import HanabiGame
-from eval.specs.registry import SpecError, build_agent, parse_spec
+from eval.specs import SpecError, build_agent, parse_spec
 from search.hanabi.md import HanabiMDSearch, HanabiRolloutValues
 from search.hanabi.sparta import SpartaSearch, sparta_decision
 from search.hanabi.sparta_joint import JointSpartaSearch
@@ -58,7 +58,7 @@ def test_budgets_must_be_positive(kw):
     with pytest.raises(ValueError, match="rollouts|seconds|budget"):
         HanabiMDSearch(full_support_bot("smart", 0.01), eta=1.0, **kw)
     with pytest.raises(ValueError, match="rollouts|seconds|budget"):
-        SpartaSearch("smart", **kw)
+        SpartaSearch(HanabiBotAgent("smart"), **kw)
 
 
 def test_other_bad_parameters():
@@ -70,11 +70,11 @@ def test_other_bad_parameters():
     with pytest.raises(ValueError, match="searchers"):
         HanabiMDSearch(bp, eta=1.0, searchers=[9])
     with pytest.raises(ValueError, match="threshold"):
-        SpartaSearch("smart", threshold=-0.1)
+        SpartaSearch(HanabiBotAgent("smart"), threshold=-0.1)
     with pytest.raises(ValueError, match="rollouts"):
-        JointSpartaSearch("smart", rollouts=0)
+        JointSpartaSearch(HanabiBotAgent("smart"), rollouts=0)
     with pytest.raises(ValueError, match="seconds"):
-        JointSpartaSearch("smart", seconds=1.0)
+        JointSpartaSearch(HanabiBotAgent("smart"), seconds=1.0)
     with pytest.raises(SpecError, match="unknown agent 'mctx'"):
         build_agent("mctx", "hanabi(players=2)", 0)
     with pytest.raises(SpecError, match="agent 'md' has no parameter 'foo'"):
@@ -82,7 +82,7 @@ def test_other_bad_parameters():
     with pytest.raises(SpecError, match="expected '='"):
         parse_spec("md(eta)")
     with pytest.raises(ValueError, match="2 players"):
-        JointSpartaSearch("smart", rollouts=10).act(advance(3, 0, 0))
+        JointSpartaSearch(HanabiBotAgent("smart"), rollouts=10).act(advance(3, 0, 0))
 
 
 # ---- MD search ---------------------------------------------------------------------------
@@ -141,14 +141,14 @@ def test_first_seat_searchers_fix_the_seat_of_the_first_decision():
     assert first.current_player() == 1
     for agent in (HanabiMDSearch(full_support_bot("smart", 0.01), eta=2.0, rollouts=40,
                                  searchers="first", seed=0, **SMALL_BELIEF),
-                  SpartaSearch("smart", rollouts=40, searchers="first", seed=0)):
+                  SpartaSearch(HanabiBotAgent("smart"), rollouts=40, searchers="first", seed=0)):
         assert "first" in repr(agent)
         agent.act(first)
         assert agent.searchers == frozenset({1}) and agent.decisions[-1].searched
         agent.act(advance(2, 5, 30))                # player 0 to move: plays the blueprint
         assert not agent.decisions[-1].searched
     with pytest.raises(ValueError, match="searchers"):
-        SpartaSearch("smart", rollouts=40, searchers="last")
+        SpartaSearch(HanabiBotAgent("smart"), rollouts=40, searchers="last")
 
 
 def test_rollout_values_are_reproducible_with_common_random_numbers():
@@ -169,7 +169,7 @@ def test_rollout_values_are_reproducible_with_common_random_numbers():
 # ---- SPARTA ------------------------------------------------------------------------------
 
 def test_sparta_with_a_huge_threshold_never_deviates():
-    agent = SpartaSearch("smart", rollouts=120, threshold=100.0, batch=4, seed=0,
+    agent = SpartaSearch(HanabiBotAgent("smart"), rollouts=120, threshold=100.0, batch=4, seed=0,
                          **SMALL_BELIEF)
     state = play(agent, 2, 42)
     assert state.history() == blueprint_history(2, 42)
@@ -178,7 +178,7 @@ def test_sparta_with_a_huge_threshold_never_deviates():
 
 def test_sparta_budget_pruning_and_determinism():
     state = advance(2, 9, 28)
-    beliefs_agent = SpartaSearch("smart", rollouts=100, seed=0, **SMALL_BELIEF)
+    beliefs_agent = SpartaSearch(HanabiBotAgent("smart"), rollouts=100, seed=0, **SMALL_BELIEF)
     post = beliefs_agent.beliefs.posterior(state, state.current_player(),
                                            np.random.default_rng(0))
     seats = post.trace.seats()
@@ -198,7 +198,7 @@ def test_sparta_budget_pruning_and_determinism():
 
 @pytest.mark.parametrize("players", [3, 4])
 def test_sparta_plays_3_and_4_player_games(players):
-    agent = SpartaSearch("smart", rollouts=80, batch=4, seed=1, **SMALL_BELIEF)
+    agent = SpartaSearch(HanabiBotAgent("smart"), rollouts=80, batch=4, seed=1, **SMALL_BELIEF)
     state = play(agent, players, 11)
     assert state.is_terminal()
     assert {r.player for r in agent.decisions if r.searched} == {0}
@@ -207,8 +207,8 @@ def test_sparta_plays_3_and_4_player_games(players):
 # ---- joint SPARTA ------------------------------------------------------------------------
 
 def test_joint_sparta_ranges_always_contain_the_true_hand():
-    agent = JointSpartaSearch("smart", rollouts=48, batch=4, max_range=12, max_exact=3000,
-                              seed=0)
+    agent = JointSpartaSearch(HanabiBotAgent("smart"), rollouts=48, batch=4, max_range=12,
+                              max_exact=3000, seed=0)
     state = HanabiGame(players=2).new_initial_state(seed=3)
     hands_at = {}
     while not state.is_terminal():
@@ -256,9 +256,10 @@ def test_md_sample_mode_and_action_probabilities():
 
 def test_joint_sparta_objects_per_seat_share_the_public_record():
     kw = dict(rollouts=32, batch=4, max_range=8, max_exact=2000, seed=0)
-    one = JointSpartaSearch("smart", **kw)
+    one = JointSpartaSearch(HanabiBotAgent("smart"), **kw)
     reference = play(one, 2, 6).history()
-    seats = [JointSpartaSearch("smart", **kw), JointSpartaSearch("smart", **kw)]
+    seats = [JointSpartaSearch(HanabiBotAgent("smart"), **kw),
+             JointSpartaSearch(HanabiBotAgent("smart"), **kw)]
     state = HanabiGame(players=2).new_initial_state(seed=6)
     while not state.is_terminal():
         state.apply_action(seats[state.current_player()].act(state))

@@ -24,9 +24,9 @@ def test_search_at_every_infostate_equals_global_update(game_string, update):
     reference = global_update(game, blueprint, update)
     search = build_search(game, update, blueprint, exact=True, max_nodes=10**7)
     searched = tabulate(game, search)
-    assert set(searched.table) == set(reference.table)
-    diffs = [abs(searched.table[k][a] - reference.table[k][a])
-             for k in reference.table for a in reference.table[k]]
+    assert set(searched.table) == set(reference)
+    diffs = [abs(searched.table[k][a] - reference[k][a])
+             for k in reference for a in reference[k]]
     assert max(diffs) < 1e-9
     # The update really moved the policy (the comparison is not trivially blueprint == blueprint).
     moved = max(abs(searched.table[k][a] - blueprint.table[k][a])
@@ -50,6 +50,6 @@ def test_posterior_weights_matter():
 
     search.beliefs.posterior = unweighted  # type: ignore[method-assign]
     searched = tabulate(game, search)
-    diffs = [abs(searched.table[k][a] - reference.table[k][a])
-             for k in reference.table for a in reference.table[k]]
+    diffs = [abs(searched.table[k][a] - reference[k][a])
+             for k in reference for a in reference[k]]
     assert max(diffs) > 1e-3
