@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from envs.hanabi.game import HanabiGame
 from envs.openspiel_games import GameError, load_game
 
 COMMON_PAYOFF = "common-payoff"
@@ -128,11 +129,6 @@ class NativeHanabiGame(_HandleBase):
     utility = COMMON_PAYOFF
 
     def __init__(self, game_string: str, params: dict[str, int]) -> None:
-        try:
-            from envs.hanabi.game import HanabiGame
-        except ImportError as err:
-            raise GameError(f"the native Hanabi engine (envs.hanabi.game) is not available: {err}; "
-                            f"use 'openspiel:{game_string}' for OpenSpiel's Hanabi") from None
         kwargs = {_NATIVE_HANABI_PARAMS[k]: v for k, v in params.items()}
         try:
             self.raw = HanabiGame(**kwargs)

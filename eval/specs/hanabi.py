@@ -50,10 +50,10 @@ def _seats(searchers: str) -> tuple[int, ...] | None:
 
 
 def _hanabi_blueprint(agent: str, blueprint: Agent | None, bot: str, seed: int,
-                      epsilon: float | None = None, **mixing: Any) -> Agent:
+                      epsilon: float | None = None) -> Agent:
     """The blueprint of a native Hanabi search: ``@X`` if given, else the bot named by ``bot``
-    (mixed with uniform when ``epsilon`` is given). ``mixing`` holds further parameters that only
-    apply to ``bot``; with ``@X`` they, ``bot`` and ``epsilon`` must stay at their defaults."""
+    (mixed with uniform when ``epsilon`` is given); with ``@X``, ``bot`` and ``epsilon`` must
+    stay at their defaults."""
     if blueprint is None:
         try:
             return HanabiBotAgent(bot, seed=seed) if epsilon is None \
@@ -61,7 +61,7 @@ def _hanabi_blueprint(agent: str, blueprint: Agent | None, bot: str, seed: int,
         except (ValueError, TypeError) as err:
             raise SpecError(f"{agent}: {err}") from None
     extra = {} if epsilon is None else {"epsilon": epsilon}
-    _only_defaults(agent, "the bot= blueprint (not with @blueprint)", bot=bot, **extra, **mixing)
+    _only_defaults(agent, "the bot= blueprint (not with @blueprint)", bot=bot, **extra)
     return blueprint
 
 
