@@ -8,8 +8,8 @@ against its declared type and range (``Param``), check the agent is defined for 
 
 The entries themselves are registered by ``eval.specs.openspiel`` (agents of OpenSpiel games)
 and ``eval.specs.hanabi`` (native Hanabi agents), which ``import eval.specs`` loads; the game
-predicates they share (``openspiel``, ``native_hanabi``, ...) and the helpers of parameters whose
-meaning depends on the game (``AUTO``, ``only_defaults``) are here.
+predicates they share (``openspiel_game``, ``native_hanabi_game``, ``infostate_game``, ...) are
+at the end of this module.
 """
 from __future__ import annotations
 
