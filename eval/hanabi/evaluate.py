@@ -3,7 +3,7 @@ their rule-based blueprint, on the native engine.
 
 One step is one game: deal deck ``seed + g`` and let one agent object play every seat to the
 end; its per-decision records (search time, rollouts, belief support, deviations, fallbacks)
-are summarised into one record, appended to the results store (``eval.results.store``) and
+are summarised into one record, appended to the results store (``eval.runs.store``) and
 fsynced at once. Every agent plays the same decks, so differences are paired (by deck seed).
 Games run in ``--workers`` processes that die with this one (each single-threaded by default; on
 a shared 2-core machine this beats OpenMP inside one process).
@@ -48,8 +48,8 @@ from typing import Any, Iterable
 
 from eval.hanabi.report import (LEGACY_FILE, is_blueprint, markdown, merge, plot_scores,
                                 plot_sweep, read_legacy_csv, read_source, record_key, summarize)
-from eval.results.processes import Interrupted, WorkerPool, resume_message, stop_on_signals
-from eval.results.store import (CONFIG_FILE, GAMES_FILE, RunStore, StoreError, load_config,
+from eval.runs.processes import Interrupted, WorkerPool, resume_message, stop_on_signals
+from eval.runs.store import (CONFIG_FILE, GAMES_FILE, RunStore, StoreError, load_config,
                                 read_records)
 from eval.specs.registry import SpecError, build_agent, resolve
 

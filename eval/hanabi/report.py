@@ -17,7 +17,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from eval.results.store import GAMES_FILE, StoreError, read_records
+from eval.runs.store import GAMES_FILE, StoreError, read_records
 from eval.specs.registry import hanabi_bot
 
 LEGACY_FILE = "games.csv"

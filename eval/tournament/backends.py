@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from typing import Any, Iterator, Protocol
 
-from eval.results.processes import WorkerPool
+from eval.runs.processes import WorkerPool
 from eval.tournament.play import play_games
 from eval.tournament.schedule import GameTask
 
@@ -62,7 +62,7 @@ class SerialBackend:
 
 
 class ProcessPoolBackend:
-    """A pool of ``workers`` processes (``eval.results.processes.WorkerPool``: they die with
+    """A pool of ``workers`` processes (``eval.runs.processes.WorkerPool``: they die with
     this process on any signal); at most ``2 * workers`` batches are in flight."""
 
     name = "local"

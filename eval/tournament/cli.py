@@ -33,7 +33,7 @@ from eval.tournament.config import FORMATS, ConfigError, Section, TournamentConf
 from eval.tournament.ratings import RatingError
 from eval.tournament.play import GameFailure
 from eval.tournament.run import run_tournament
-from eval.results.processes import resume_message, stop_on_signals
+from eval.runs.processes import resume_message, stop_on_signals
 from eval.tournament.store import StoreError, stored_config
 
 DEFAULT_KUHN = Section("kuhn_poker", ("uniform", "cfr(solver=cfr+,iters=1000)",

@@ -16,7 +16,7 @@ import time
 from typing import Any, TextIO
 
 from envs.games import make_game
-from eval.results.processes import Interrupted
+from eval.runs.processes import Interrupted
 from eval.tournament.backends import make_backend
 from eval.tournament.config import TournamentConfig, validate
 from eval.tournament.report import markdown_report, write_outputs

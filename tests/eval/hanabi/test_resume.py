@@ -12,7 +12,7 @@ import time
 
 from eval.hanabi.evaluate import main
 from eval.hanabi.report import summarize
-from eval.results.store import read_records
+from eval.runs.store import read_records
 from tests.eval.procs import alive, children, survivors, wait_for_children
 from tests.paths import REPO
 
