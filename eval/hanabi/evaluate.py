@@ -3,22 +3,30 @@ their rule-based blueprint, on the native engine.
 
 One step is one game: deal deck ``seed + g`` and let one agent object play every seat to the
 end; its per-decision records (search time, rollouts, belief support, deviations, fallbacks)
-are summarised into one CSV row, appended and flushed at once (``--resume`` skips the
-(agent, game) pairs already in the CSV). Every agent plays the same decks, so differences are
-paired. Games run in ``--workers`` processes (each single-threaded by default; on a shared
-2-core machine this beats OpenMP inside one process).
+are summarised into one record, appended to the results store (``eval.runs.store``) and
+fsynced at once. Every agent plays the same decks, so differences are paired (by deck seed).
+Games run in ``--workers`` processes that die with this one (each single-threaded by default; on
+a shared 2-core machine this beats OpenMP inside one process).
 
-The report: per agent, mean score ± s.e., perfect-game %, mean and 95th-percentile search time
-per move of a searching seat (including moves where it skipped the search), rollouts per such
-move, mean belief support, fallback %, and the paired
-difference to the blueprint (the first plain bot among the agents) with its s.e.; printed as
-Markdown, written to ``report.md``, plus ``scores.png``. ``--eta-sweep`` evaluates MD search
-(``--md`` template with ``{eta}``) for several step sizes and plots score against eta.
+Results directory (``--out``): ``config.json`` (players, seed, games, agents; the fingerprint is
+that of the deck sequence: players and seed), ``games.jsonl`` (one record per (agent, deck
+seed)), ``lock`` (held by the one writing run; a second is refused), ``report.md``,
+``scores.png`` (and ``eta_sweep.png``). ``--resume --out DIR`` continues from the stored
+configuration alone: a torn last record is dropped and replayed, a different ``--players`` or
+``--seed`` is refused, a larger ``--games`` or more ``--agents`` extend the run on the same decks.
+SIGTERM/SIGINT stop the run and print the command that resumes it.
 
-Agents are specs of ``eval.specs`` (the suite's one grammar and registry; ``python -m
-eval.tournament --list-agents`` lists every parameter): ``smart``/``holmes``/``simple``/``value``
-(the rule-based blueprints), ``md(eta=...,rollouts=...)``, ``sparta(rollouts=...)``,
-``sparta-joint(rollouts=...,max_range=...)``. Rows are keyed by the spec string as written.
+The report (see ``eval.hanabi.report``): per agent, mean score ± s.e., perfect-game %, search
+time per move of a searching seat, rollouts, belief support, fallback %, and the paired
+difference to the blueprint (the first plain bot among the agents). ``--report-only`` reports
+every agent in the store (or only ``--agents`` when given) plus ``--extra-csv`` sources (result
+directories, ``games.jsonl`` files or the ``games.csv`` of earlier versions), playing nothing.
+``--eta-sweep`` evaluates MD search (``--md`` template with ``{eta}``) for several step sizes.
+
+Agents are specs of ``eval.specs`` (``python -m eval.tournament --list-agents``):
+``smart``/``holmes``/``simple``/``value`` (the rule-based blueprints), ``md(eta=...,rollouts=...)``,
+``sparta(rollouts=...)``, ``sparta-joint(rollouts=...,max_range=...)``. Records are keyed by the
+spec string as written.
 
 Usage::
 
@@ -26,27 +34,31 @@ Usage::
         --agents smart "md(eta=3,rollouts=300)" "sparta(rollouts=3000)"
     python -m eval.hanabi --games 300 --out results/hanabi_eval/sweep \\
         --eta-sweep 1 2 4 8 16 --md "md(eta={eta},rollouts=300)"
-    python -m eval.hanabi ... --resume        # continue an interrupted run
+    python -m eval.hanabi --resume --out results/hanabi_eval/main   # continue an interrupted run
 """
 from __future__ import annotations
 
 import argparse
-import csv
-import math
-import multiprocessing as mp
+import hashlib
+import json
 import os
-import signal
 import sys
 import time
 from typing import Any, Iterable
 
-import numpy as np
+from eval.hanabi.report import (LEGACY_FILE, is_blueprint, markdown, merge, plot_scores,
+                                plot_sweep, read_legacy_csv, read_source, record_key, summarize)
+from eval.runs.processes import Interrupted, WorkerPool, resume_message, stop_on_signals
+from eval.runs.store import (CONFIG_FILE, GAMES_FILE, RunStore, StoreError, load_config,
+                                read_records)
+from eval.specs import SpecError, build_agent, resolve
 
-from eval.specs import SpecError, build_agent, hanabi_bot, resolve
+KIND = "hanabi-eval"
+COMMAND = "python -m eval.hanabi"
 
-FIELDS = ["agent", "players", "game", "deck_seed", "score", "points", "perfect", "moves",
-          "searched", "skipped", "deviations", "fallbacks", "rollouts", "search_seconds",
-          "support_sum", "exact", "ess_sum", "search_ms"]
+
+class UsageError(ValueError):
+    """A bad command line (one line on stderr, exit code 2)."""
 
 
 def hanabi_game(players: int) -> str:
@@ -54,14 +66,9 @@ def hanabi_game(players: int) -> str:
     return f"hanabi(players={players})"
 
 
-def is_blueprint(spec: str) -> bool:
-    """Whether the spec is a plain rule-based bot (the paired-difference reference)."""
-    return hanabi_bot(spec) is not None
-
-
 def play_game(spec: str, players: int, game_index: int, seed: int,
               num_threads: int = 1) -> dict[str, Any]:
-    """Play one seeded game with one agent object on every seat; return its CSV row."""
+    """Play one seeded game with one agent object on every seat; return its record."""
     from envs.hanabi.game import HanabiGame
     deck_seed = seed + game_index
     state = HanabiGame(players=players).new_initial_state(seed=deck_seed)
@@ -72,7 +79,7 @@ def play_game(spec: str, players: int, game_index: int, seed: int,
     recs = [r for r in getattr(agent, "decisions", []) if r.searched or r.fallback or r.skipped]
     searched = recs                 # decisions of searching seats (searched, skipped, fell back)
     return {
-        "agent": spec, "players": players, "game": game_index, "deck_seed": deck_seed,
+        "key": record_key(spec, deck_seed), "agent": spec, "players": players, "game": game_index, "deck_seed": deck_seed,
         "score": state.score(), "points": state.fireworks_total(),
         "perfect": int(state.fireworks_total() == 5 * HanabiGame(players=players).num_colors()),
         "moves": state.move_number(), "searched": len(searched),
@@ -92,257 +99,230 @@ def _task(args: tuple[str, int, int, int, int]) -> dict[str, Any]:
     return play_game(*args)
 
 
-def read_rows(path: str) -> list[dict[str, str]]:
-    if not os.path.exists(path):
-        return []
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
+def fingerprint(players: int, seed: int) -> str:
+    """The identity of a run's deck sequence: games of one store are dealt from it."""
+    text = json.dumps({"players": players, "seed": seed}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def run_games(specs: list[str], players: int, games: int, seed: int, out_csv: str,
-              workers: int, resume: bool, num_threads: int = 1,
-              progress: bool = True) -> list[dict[str, str]]:
-    """Play every (spec, game) pair not yet in ``out_csv``; append each finished game."""
-    for spec in specs:                      # fail fast on bad specs, before any game
-        build_agent(spec, hanabi_game(players), seed=0)
-    done = set()
-    if os.path.exists(out_csv):
-        if not resume:
-            raise FileExistsError(f"{out_csv} exists: pass --resume to continue it, or choose "
-                                  "another --out")
-        for row in read_rows(out_csv):
-            if int(row["players"]) == players:
-                done.add((row["agent"], int(row["game"])))
-    tasks = [(spec, players, g, seed, num_threads) for g in range(games) for spec in specs
-             if (spec, g) not in done]
-    os.makedirs(os.path.dirname(os.path.abspath(out_csv)), exist_ok=True)
-    new_file = not os.path.exists(out_csv)
-    start = time.time()
-    with open(out_csv, "a", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=FIELDS)
-        if new_file:
-            writer.writeheader()
-            f.flush()
-        if workers <= 1:
-            results: Iterable[dict[str, Any]] = (_task(t) for t in tasks)
-            pool = None
-        else:
-            pool = mp.get_context("fork").Pool(workers)
-            results = _polled(pool.imap_unordered(_task, tasks, chunksize=1))
-        previous = signal.signal(signal.SIGTERM, _raise_interrupt)
-        try:
-            for k, row in enumerate(results, 1):
-                writer.writerow(row)
-                f.flush()
-                if progress and (k % 10 == 0 or k == len(tasks)):
-                    print(f"  {k}/{len(tasks)} games ({time.time() - start:.0f} s)",
-                          file=sys.stderr, flush=True)
-        finally:
-            signal.signal(signal.SIGTERM, previous)
-            if pool is not None:
-                pool.terminate()
-                pool.join()
-    return read_rows(out_csv)
+def run_config(players: int, seed: int, games: int, agents: list[str],
+               sweep: list[list[Any]] | None = None) -> dict[str, Any]:
+    return {"players": players, "seed": seed, "games": games, "agents": list(agents),
+            "sweep": [list(p) for p in (sweep or [])]}
 
 
-def _raise_interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
+def valid_keys(config: dict[str, Any]) -> list[str]:
+    return [record_key(a, config["seed"] + g) for a in config["agents"]
+            for g in range(config["games"])]
 
 
-def _polled(it: Any) -> Iterable[dict[str, Any]]:
-    """Results of a pool iterator, waking up every second so signals stop the run promptly
-    (the finished games are already in the CSV; ``--resume`` continues)."""
-    while True:
-        try:
-            yield it.next(timeout=1.0)
-        except mp.TimeoutError:
-            continue
-        except StopIteration:
-            return
-
-
-# ---- report ---------------------------------------------------------------------------------
-
-def _mean_se(x: np.ndarray) -> tuple[float, float]:
-    if len(x) == 0:
-        return float("nan"), float("nan")
-    se = float(x.std(ddof=1) / math.sqrt(len(x))) if len(x) > 1 else float("nan")
-    return float(x.mean()), se
-
-
-def summarize(rows: list[dict[str, str]], specs: list[str], players: int) -> list[dict[str, Any]]:
-    """One summary dict per agent (see the module docstring)."""
-    by: dict[str, dict[int, dict[str, str]]] = {}
-    for r in rows:
-        if int(r["players"]) == players:
-            by.setdefault(r["agent"], {})[int(r["game"])] = r
-    ref = next((s for s in specs if is_blueprint(s) and s in by), None)
-    out = []
+def check_agents(specs: list[str], players: int) -> None:
+    """Every spec builds a Hanabi agent (fail fast, before any game)."""
     for spec in specs:
-        games = by.get(spec, {})
-        if not games:
-            continue
-        rs = list(games.values())
-        score = np.array([float(r["score"]) for r in rs])
-        times = np.array([float(t) for r in rs for t in r["search_ms"].split()])
-        searched = sum(int(r["searched"]) for r in rs)
-        moves = sum(int(r["moves"]) for r in rs)
-        fallbacks = sum(int(r["fallbacks"]) for r in rs)
-        row = {
-            "agent": spec, "games": len(rs), "mean": _mean_se(score)[0], "se": _mean_se(score)[1],
-            "perfect": 100.0 * float(np.mean([int(r["perfect"]) for r in rs])),
-            "ms_mean": float(times.mean()) if len(times) else 0.0,
-            "ms_p95": float(np.percentile(times, 95)) if len(times) else 0.0,
-            "rollouts": (sum(int(r["rollouts"]) for r in rs) / searched) if searched else 0.0,
-            "support": (sum(float(r["support_sum"]) for r in rs) / searched) if searched else 0.0,
-            "exact": (100.0 * sum(int(r["exact"]) for r in rs) / searched) if searched else 0.0,
-            "ess": (sum(float(r["ess_sum"]) for r in rs) / searched) if searched else 0.0,
-            "searched_share": 100.0 * searched / max(moves, 1),
-            "skipped": (100.0 * sum(int(r.get("skipped") or 0) for r in rs) / searched)
-            if searched else 0.0,
-            "fallback": 100.0 * fallbacks / max(moves, 1),
-            "deviations": sum(int(r["deviations"]) for r in rs) / len(rs),
-            "diff": float("nan"), "diff_se": float("nan"), "paired": 0,
-        }
-        if ref is not None and spec != ref:
-            common = sorted(set(games) & set(by[ref]))
-            if common:
-                d = np.array([float(games[g]["score"]) - float(by[ref][g]["score"])
-                              for g in common])
-                row["diff"], row["diff_se"] = _mean_se(d)
-                row["paired"] = len(common)
-        out.append(row)
-    return out
+        try:
+            build_agent(spec, hanabi_game(players), seed=0)
+        except (SpecError, ValueError, TypeError, KeyError) as err:
+            text = str(err)
+            raise UsageError(text if spec in text else
+                             f"agent {spec!r} cannot play {hanabi_game(players)}: {text}") from None
 
 
-def markdown(summary: list[dict[str, Any]], players: int) -> str:
-    lines = [f"Hanabi, {players} players (HLE scoring; search columns over the moves of searching seats)", "",
-             "| agent | games | score ± s.e. | perfect % | search ms/move (mean / p95) | "
-             "rollouts/move | belief support (exact %, ESS) | searching-seat moves % (skipped %) | "
-             "fallback % | deviations/game | Δ vs blueprint ± s.e. (paired games) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
-    for r in summary:
-        diff = ("—" if math.isnan(r["diff"]) else
-                f"{r['diff']:+.3f} ± {r['diff_se']:.3f} ({r['paired']})")
-        lines.append(
-            f"| `{r['agent']}` | {r['games']} | {r['mean']:.3f} ± {r['se']:.3f} | "
-            f"{r['perfect']:.1f} | {r['ms_mean']:.1f} / {r['ms_p95']:.1f} | "
-            f"{r['rollouts']:.0f} | {r['support']:.0f} ({r['exact']:.0f}%, {r['ess']:.0f}) | "
-            f"{r['searched_share']:.0f} ({r['skipped']:.0f}) | {r['fallback']:.1f} | "
-            f"{r['deviations']:.2f} | {diff} |")
-    return "\n".join(lines)
+def run_games(config: dict[str, Any], directory: str, *, resume: bool = False, workers: int = 1,
+              num_threads: int = 1, progress: bool = True,
+              stop_after: int | None = None) -> list[dict[str, Any]]:
+    """Play every (agent, deck) of ``config`` not yet in the store; append each finished game.
+    Returns every record of the store. ``stop_after``: play at most that many (for tests)."""
+    players, seed = config["players"], config["seed"]
+    check_agents(config["agents"], players)
+    store = RunStore.open(directory, KIND, config, fingerprint(players, seed), resume=resume,
+                          valid_keys=valid_keys(config))
+    tasks = [(spec, players, g, seed, num_threads) for g in range(config["games"])
+             for spec in config["agents"] if record_key(spec, seed + g) not in store.keys]
+    if stop_after is not None:
+        tasks = tasks[:stop_after]
+    total = len(config["agents"]) * config["games"]
+    start = time.time()
+    pool = WorkerPool(workers) if workers > 1 and len(tasks) > 1 else None
+    try:
+        results: Iterable[dict[str, Any]] = (
+            (_task(t) for t in tasks) if pool is None else pool.map_unordered(_task, tasks))
+        for k, record in enumerate(results, 1):
+            store.append(record)
+            if progress and (k % 10 == 0 or k == len(tasks)):
+                print(f"  {len(store.records)}/{total} games ({time.time() - start:.0f} s)",
+                      file=sys.stderr, flush=True)
+    except KeyboardInterrupt as err:
+        raise Interrupted(getattr(err, "signum", 2),
+                          f"interrupted after {len(store.records)} of {total} games") from None
+    finally:
+        if pool is not None:
+            pool.close()
+        store.close()
+    return store.records
 
 
-def plot_scores(summary: list[dict[str, Any]], path: str, players: int) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4))
-    names = [r["agent"] for r in summary]
-    y = np.arange(len(summary))
-    a1.barh(y, [r["mean"] for r in summary], xerr=[r["se"] for r in summary], color="tab:blue")
-    a1.set_yticks(y, names, fontsize=7)
-    lo = min(r["mean"] - 3 * (r["se"] if r["se"] == r["se"] else 0) for r in summary)
-    a1.set_xlim(max(0.0, lo - 0.5), 25)
-    a1.set_xlabel("mean score (± s.e.)")
-    a1.set_title(f"Hanabi {players}p, paired decks")
-    for r in summary:
-        if r["ms_mean"] > 0:
-            a2.errorbar(r["ms_mean"], r["mean"], yerr=r["se"], fmt="o", label=r["agent"])
-    a2.set_xscale("log")
-    a2.set_xlabel("search time per searched move (ms)")
-    a2.set_ylabel("mean score")
-    if any(r["ms_mean"] > 0 for r in summary):
-        a2.legend(fontsize=6)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+# ---- command line ---------------------------------------------------------------------------
 
-
-def plot_sweep(etas: list[float], summary: list[dict[str, Any]], specs: list[str], path: str,
-               blueprint: dict[str, Any] | None) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    by = {r["agent"]: r for r in summary}
-    xs, ys, es = [], [], []
-    for eta, spec in zip(etas, specs):
-        if spec in by:
-            xs.append(eta)
-            ys.append(by[spec]["mean"])
-            es.append(by[spec]["se"])
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.errorbar(xs, ys, yerr=es, fmt="o-", label="MD search")
-    if blueprint is not None:
-        ax.axhline(blueprint["mean"], color="gray", ls="--", label="blueprint")
-    ax.set_xscale("log")
-    ax.set_xlabel("eta")
-    ax.set_ylabel("mean score (± s.e.)")
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--players", type=int, default=2)
-    ap.add_argument("--games", type=int, default=100)
-    ap.add_argument("--seed", type=int, default=0, help="game g uses deck seed SEED + g")
-    ap.add_argument("--agents", nargs="+", default=["smart"])
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog=COMMAND, description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--players", type=int, help="2..5 (default 2)")
+    ap.add_argument("--games", type=int, help="games per agent (default 100)")
+    ap.add_argument("--seed", type=int, help="game g uses deck seed SEED + g (default 0)")
+    ap.add_argument("--agents", nargs="+", help="agent specs (default: smart)")
     ap.add_argument("--eta-sweep", nargs="+", type=float, default=None, metavar="ETA")
     ap.add_argument("--md", default="md(eta={eta},rollouts=300)",
                     help="MD spec template for --eta-sweep")
-    ap.add_argument("--out", required=True, help="output directory (games.csv, report.md, png)")
+    ap.add_argument("--out", required=True,
+                    help="results directory (config.json, games.jsonl, report.md, png)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--threads", type=int, default=1, help="OpenMP threads per worker")
-    ap.add_argument("--resume", action="store_true")
-    ap.add_argument("--report-only", action="store_true", help="summarise the CSV, play nothing")
-    ap.add_argument("--extra-csv", nargs="*", default=[],
-                    help="more games.csv files (same decks) to include in the report")
-    args = ap.parse_args(argv)
-    if not 2 <= args.players <= 5:
-        ap.error("--players must be in 2..5")
-    if args.games < 1 or args.workers < 1 or args.threads < 1:
-        ap.error("--games, --workers and --threads must be >= 1")
-    specs = list(args.agents)
-    etas: list[float] = []
-    if args.eta_sweep:
-        if "{eta}" not in args.md:
-            ap.error("--md must contain {eta}")
-        etas = list(args.eta_sweep)
-        specs = specs + [args.md.format(eta=e) for e in etas]
-    for s in specs:
+    ap.add_argument("--resume", action="store_true",
+                    help="continue the run stored in --out (its stored configuration; a larger "
+                    "--games or more --agents extend it, another --players/--seed is refused)")
+    ap.add_argument("--report-only", action="store_true",
+                    help="report every agent stored in --out (or only --agents), play nothing")
+    ap.add_argument("--extra-csv", nargs="*", default=[], metavar="PATH",
+                    help="more results to include in the report: result directories, "
+                    "games.jsonl files or games.csv files of earlier versions")
+    ap.add_argument("--no-progress", action="store_true", help="no progress lines")
+    return ap
+
+
+def check_values(args: argparse.Namespace) -> None:
+    """Refuse meaningless values with one line naming the value."""
+    if args.players is not None and not 2 <= args.players <= 5:
+        raise UsageError(f"--players must be in 2..5, got {args.players}")
+    for flag, value, minimum in (("--games", args.games, 1), ("--workers", args.workers, 1),
+                                 ("--threads", args.threads, 1), ("--seed", args.seed, 0)):
+        if value is not None and value < minimum:
+            kind = "positive" if minimum == 1 else "non-negative"
+            raise UsageError(f"{flag} must be a {kind} integer, got {value}")
+    for eta in args.eta_sweep or []:
+        if not eta > 0:
+            raise UsageError(f"--eta-sweep values must be positive, got {eta}")
+    if args.eta_sweep and "{eta}" not in args.md:
+        raise UsageError(f"--md must contain {{eta}}, got {args.md!r}")
+    if args.resume and args.report_only:
+        raise UsageError("--resume and --report-only exclude each other")
+
+
+def requested(args: argparse.Namespace) -> tuple[list[str], list[list[Any]]]:
+    """The agent specs and (eta, spec) sweep pairs named on the command line (checked)."""
+    sweep = [[eta, args.md.format(eta=eta)] for eta in args.eta_sweep or []]
+    specs = list(dict.fromkeys(list(args.agents or []) + [spec for _, spec in sweep]))
+    for spec in specs:
         try:
-            resolve(s)
+            resolve(spec)
         except SpecError as err:    # the problem named, before any game
-            ap.error(str(err))
-    os.makedirs(args.out, exist_ok=True)
-    out_csv = os.path.join(args.out, "games.csv")
-    if args.report_only:
-        rows = read_rows(out_csv)
-    else:
-        rows = run_games(specs, args.players, args.games, args.seed, out_csv, args.workers,
-                         args.resume, args.threads)
-    for extra in args.extra_csv:
-        more = read_rows(extra)
-        rows = rows + more
-        specs = specs + [r["agent"] for r in more if r["agent"] not in specs]
-        specs = list(dict.fromkeys(specs))
-    summary = summarize(rows, specs, args.players)
-    text = markdown(summary, args.players)
-    cmd = "python -m eval.hanabi " + " ".join(
+            raise UsageError(str(err)) from None
+    return specs, sweep
+
+
+def _union_sweep(a: list[list[Any]], b: list[list[Any]]) -> list[list[Any]]:
+    seen = {spec for _, spec in a}
+    return [list(p) for p in a] + [list(p) for p in b if p[1] not in seen]
+
+
+def resolve_config(args: argparse.Namespace) -> dict[str, Any]:
+    """The run to play: from the arguments, or on ``--resume`` from the stored configuration
+    (explicit arguments must agree with it, or extend it)."""
+    specs, sweep = requested(args)
+    legacy = (os.path.isfile(os.path.join(args.out, LEGACY_FILE))
+              and not os.path.isfile(os.path.join(args.out, CONFIG_FILE)))
+    if legacy:
+        raise StoreError(f"{args.out} holds a {LEGACY_FILE} of an earlier version of {COMMAND}, "
+                         "which cannot be continued; report it with --report-only, or choose "
+                         "another --out")
+    if not args.resume:
+        return run_config(args.players or 2, args.seed or 0, args.games or 100,
+                          specs or ["smart"], sweep)
+    stored = load_config(args.out, KIND)["config"]
+    conflicts = [f"{flag} {value} (stored: {stored[key]})"
+                 for flag, key, value in (("--players", "players", args.players),
+                                          ("--seed", "seed", args.seed))
+                 if value is not None and value != stored[key]]
+    if args.games is not None and args.games < stored["games"]:
+        conflicts.append(f"--games {args.games} (stored: {stored['games']}; a resume may only "
+                         "add games)")
+    if conflicts:
+        raise StoreError(f"cannot resume {args.out}: {'; '.join(conflicts)} conflicts with the "
+                         f"stored run (decks {stored['seed']}..); resume with just --resume "
+                         f"--out {args.out}, or choose another --out")
+    agents = list(dict.fromkeys(list(stored["agents"]) + specs))
+    return run_config(stored["players"], stored["seed"], max(args.games or 0, stored["games"]),
+                      agents, _union_sweep(stored.get("sweep") or [], sweep))
+
+
+def report_sources(args: argparse.Namespace) -> tuple[dict[str, Any] | None,
+                                                      list[dict[str, Any]]]:
+    """For ``--report-only``: the stored configuration of ``--out`` (if any) and every record of
+    ``--out`` and ``--extra-csv``; nothing is locked or changed."""
+    stored = None
+    own: list[dict[str, Any]] = []
+    if os.path.isfile(os.path.join(args.out, CONFIG_FILE)):
+        stored = load_config(args.out, KIND)["config"]
+    if os.path.isfile(os.path.join(args.out, GAMES_FILE)):
+        own = read_records(os.path.join(args.out, GAMES_FILE), repair=False)
+    elif os.path.isfile(os.path.join(args.out, LEGACY_FILE)):
+        own = read_legacy_csv(os.path.join(args.out, LEGACY_FILE))
+    return stored, own
+
+
+def write_report(args: argparse.Namespace, argv: list[str] | None, records: list[dict[str, Any]],
+                 specs: list[str], players: int, sweep: list[list[Any]]) -> str:
+    """Summarise, print and write ``report.md`` and the plots into ``--out``."""
+    summary = summarize(records, specs, players)
+    text = markdown(summary, players)
+    cmd = COMMAND + " " + " ".join(
         f"'{a}'" if ("(" in a or " " in a) else a for a in (argv if argv is not None
                                                              else sys.argv[1:]))
-    with open(os.path.join(args.out, "report.md"), "w") as f:
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "report.md"), "w", encoding="utf-8") as f:
         f.write(text + "\n\nCommand: `" + cmd + "`\n")
-    print(text)
     if summary:
-        plot_scores(summary, os.path.join(args.out, "scores.png"), args.players)
-    if etas:
+        plot_scores(summary, os.path.join(args.out, "scores.png"), players)
+    if sweep:
         bp = next((r for r in summary if is_blueprint(r["agent"])), None)
-        plot_sweep(etas, summary, specs[len(args.agents):], os.path.join(args.out, "eta_sweep.png"),
-                   bp)
+        plot_sweep([e for e, _ in sweep], summary, [s for _, s in sweep],
+                   os.path.join(args.out, "eta_sweep.png"), bp)
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        check_values(args)
+        extras = [read_source(path) for path in args.extra_csv]
+        if args.report_only:
+            stored, own = report_sources(args)
+            specs, sweep = requested(args)
+            records = merge([own, *extras])
+            if not records:
+                raise UsageError(f"nothing to report: {args.out} holds no games and no "
+                                 "--extra-csv was given")
+            counts = sorted({int(r["players"]) for r in records})
+            players = args.players or (stored or {}).get("players") or counts[0]
+            if not specs:
+                specs = list(dict.fromkeys(list((stored or {}).get("agents", []))
+                                           + [r["agent"] for r in records]))
+                sweep = (stored or {}).get("sweep") or []
+        else:
+            config = resolve_config(args)
+            with stop_on_signals():
+                own = run_games(config, args.out, resume=args.resume, workers=args.workers,
+                                num_threads=args.threads, progress=not args.no_progress)
+            records = merge([own, *extras])
+            players, sweep = config["players"], config["sweep"]
+            specs = list(dict.fromkeys(config["agents"] + [r["agent"] for r in records]))
+        print(write_report(args, argv, records, specs, players, sweep))
+    except (UsageError, StoreError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt as err:
+        text, code = resume_message(err, COMMAND, args.out)
+        print(f"\n{text}", file=sys.stderr)
+        return code
     return 0
 
 

@@ -2,7 +2,7 @@
 
 - ``serial``: in this process (``--workers 1``).
 - ``local``: a process pool (``--workers N``, default one per core) — spawn-started workers, so
-  no state leaks from the parent.
+  no state leaks from the parent, that die with the parent (SIGTERM, SIGINT or SIGKILL).
 - ``ray``: Ray tasks on a local instance or a cluster (``--backend ray --ray-address ...``); the
   suite must be importable on every Ray node.
 
@@ -12,11 +12,10 @@ backend: each game rebuilds its agents from specs and seeds (``eval.tournament.p
 """
 from __future__ import annotations
 
-import concurrent.futures as futures
-import multiprocessing
 import os
 from typing import Any, Iterator, Protocol
 
+from eval.runs.processes import WorkerPool
 from eval.tournament.play import play_games
 from eval.tournament.schedule import GameTask
 
@@ -63,36 +62,21 @@ class SerialBackend:
 
 
 class ProcessPoolBackend:
-    """A pool of ``workers`` processes; at most ``2 * workers`` batches are in flight."""
+    """A pool of ``workers`` processes (``eval.runs.processes.WorkerPool``: they die with
+    this process on any signal); at most ``2 * workers`` batches are in flight."""
 
     name = "local"
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        self._pool = futures.ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        self._pool = WorkerPool(workers)
 
     def run(self, tasks: list[GameTask]) -> Iterator[dict[str, Any]]:
-        pending = iter(batches(tasks, self.workers))
-        in_flight: set[futures.Future] = set()
-        try:
-            while True:
-                while len(in_flight) < 2 * self.workers:
-                    batch = next(pending, None)
-                    if batch is None:
-                        break
-                    in_flight.add(self._pool.submit(play_games, batch))
-                if not in_flight:
-                    return
-                done, in_flight = futures.wait(in_flight, return_when=futures.FIRST_COMPLETED)
-                for future in done:
-                    yield from future.result()
-        finally:
-            for future in in_flight:
-                future.cancel()
+        for records in self._pool.map_unordered(play_games, batches(tasks, self.workers)):
+            yield from records
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool.close()
 
 
 class RayBackend:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import signal
 import sys
 import time
 from typing import Any, TextIO
 
 from envs.games import make_game
+from eval.runs.processes import Interrupted
 from eval.tournament.backends import make_backend
 from eval.tournament.config import TournamentConfig, validate
 from eval.tournament.report import markdown_report, write_outputs
@@ -89,9 +91,10 @@ def run_tournament(config: TournamentConfig, directory: str, *, resume: bool = F
                 if bar is not None:
                     bar.close()
                 runner.close()
-    except KeyboardInterrupt:
-        raise KeyboardInterrupt(f"interrupted after {len(store.records)} games; continue with "
-                                f"--resume --out {directory}") from None
+    except KeyboardInterrupt as err:
+        raise Interrupted(getattr(err, "signum", signal.SIGINT),
+                          f"interrupted after {len(store.records)} of {len(tasks)} "
+                          "games") from None
     finally:
         store.close()
     records = store.records

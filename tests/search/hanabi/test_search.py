@@ -1,8 +1,6 @@
 """Tests of Hanabi decision-time search: MD search, single-agent and joint SPARTA, evaluation."""
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
@@ -222,25 +220,6 @@ def test_joint_sparta_ranges_always_contain_the_true_hand():
     recs = agent.decisions
     assert any(r.fallback for r in recs) and any(r.searched for r in recs)
     assert agent.replications > 0
-
-
-# ---- evaluation script -------------------------------------------------------------------
-
-def test_eval_script_writes_resumes_and_reports(tmp_path):
-    from eval.hanabi.evaluate import main, read_rows
-    out = str(tmp_path / "run")
-    agents = ["smart", "md(eta=1,rollouts=20,max_exact=300,samples=100)"]
-    assert main(["--games", "2", "--workers", "1", "--out", out, "--agents", *agents]) == 0
-    with pytest.raises(FileExistsError):
-        main(["--games", "2", "--workers", "1", "--out", out, "--agents", *agents])
-    assert main(["--games", "3", "--workers", "1", "--out", out, "--resume",
-                 "--agents", *agents]) == 0
-    rows = read_rows(os.path.join(out, "games.csv"))
-    assert sorted((r["agent"], int(r["game"])) for r in rows) == sorted(
-        (a, g) for a in agents for g in range(3))
-    report = open(os.path.join(out, "report.md")).read()
-    assert "Δ vs blueprint" in report and "md(eta=1" in report
-    assert os.path.exists(os.path.join(out, "scores.png"))
 
 
 def test_md_sample_mode_and_action_probabilities():
