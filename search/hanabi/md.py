@@ -12,6 +12,11 @@ One decision of a searching player i at state s:
      (1 - eps)·[bot move] + eps/#legal;
   4. act: argmax_a [log p(a) + eta·q(a)] (as in the paper; an action-dependent deviation
      threshold) or a sample from p'.
+One pass: the bot is asked for its move once per decision (p is the epsilon mixture around it,
+``search.hanabi.base.mixed_bot_prior``), and the G sampled hands go from the posterior to the
+rollout kernel as they are, with the bot tables of the trace the posterior was built from (no
+state is copied per hand). Steps 1-3 are ``UpdateEquivalentSearch.search``, step 4 and the
+decision record ``search.hanabi.base.MDSearchAgent.searched_move``.
 If every player searches, the joint policy played is one simultaneous MD step on the whole game
 from the blueprint (update equivalence); any subset of seats may search, the others play the
 blueprint (its most likely move in argmax mode, a sample in sample mode).

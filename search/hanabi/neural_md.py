@@ -16,6 +16,8 @@ One decision of a searching player i at state s (Algorithm 1, ``search.update_eq
   3. update: p'(a) ∝ p(a)·exp(eta·q(a)) with p the network's distribution (mirror descent,
      ``search.update_equivalent.local_updates.MirrorDescent``);
   4. act: argmax of p' (or a sample from p').
+The network's distribution at the decision is computed once and handed to the search; the
+sampled hands go from the posterior to the rollouts as they are (no state copies).
 When every seat searches, the joint policy is one MD step from the neural blueprint (update
 equivalence, up to the belief approximation and Monte Carlo error).
 
