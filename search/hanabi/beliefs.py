@@ -47,7 +47,7 @@ from envs.hanabi.game import HanabiState
 from search.update_equivalent.history_sampler import Posterior, ZeroPosterior
 
 __all__ = ["HanabiBeliefs", "HanabiPosterior", "HypotheticalStates", "blueprint_parts",
-           "bot_blueprint_parts"]
+           "bot_blueprint_parts", "posterior_histories"]
 
 
 def bot_blueprint_parts(blueprint: Any) -> tuple[str, float]:
@@ -72,13 +72,17 @@ def blueprint_parts(blueprint: Any) -> tuple[str, float]:
 
 
 class HypotheticalStates(Sequence):
-    """Lazy list of copies of ``root`` in which ``player`` holds ``hands[i]`` (the other unseen
-    cards form the undrawn deck in canonical order)."""
+    """The histories of a ``HanabiPosterior``: ``player`` holds ``hands[i]`` in copies of
+    ``root``, the state of the game ``trace`` follows. Value estimators read ``hands``, ``root``
+    and ``trace`` and hand them to the rollout kernel as they are; indexing builds a state copy
+    on demand (the other unseen cards form the undrawn deck in canonical order)."""
 
-    def __init__(self, root: HanabiState, player: int, hands: np.ndarray) -> None:
+    def __init__(self, root: HanabiState, player: int, hands: np.ndarray,
+                 trace: GameTrace | None = None) -> None:
         self.root = root
         self.player = player
         self.hands = hands
+        self.trace = trace
 
     def __len__(self) -> int:
         return len(self.hands)
@@ -89,6 +93,25 @@ class HypotheticalStates(Sequence):
         state = self.root.clone()
         state.set_hand(self.player, [int(c) for c in self.hands[index]])
         return state
+
+
+def posterior_histories(states: Sequence[Any], player: int,
+                        what: str) -> tuple[HanabiState, Any, np.ndarray]:
+    """(root to roll out from, the posterior's trace, hands of ``player``) of the histories of a
+    ``HanabiPosterior`` (``HypotheticalStates``, e.g. from ``posterior.draw``): the hands go to
+    the rollout kernel as they are, no state is copied; TypeError for anything else."""
+    if not isinstance(states, HypotheticalStates) or states.trace is None:
+        raise TypeError(f"{what} needs the histories of a search.hanabi.beliefs.HanabiPosterior "
+                        f"(HypotheticalStates with its trace), got {type(states).__name__}")
+    if states.player != player:
+        raise ValueError(f"the histories are hands of player {states.player}, not {player}")
+    root, hands = states.root, states.hands
+    if states.trace.length != root.move_number():
+        raise ValueError("the posterior's trace has moved on since it was built (a posterior "
+                         "from an earlier decision?)")
+    if hands.shape[1] == 0:
+        root = states[0]       # a player without cards: its one history (canonical deck order)
+    return root, states.trace, hands
 
 
 @dataclasses.dataclass
@@ -104,6 +127,14 @@ class HanabiPosterior(Posterior):
     move_number: int = -1
     root: HanabiState | None = None
     trace: GameTrace | None = None
+
+    def subset(self, indices: np.ndarray, weights: np.ndarray) -> "HanabiPosterior":
+        """The hands at ``indices`` (repeats allowed) with the given ``weights``; the root and
+        trace are shared, no state is copied."""
+        hands = self.hands[np.asarray(indices)]
+        return dataclasses.replace(
+            self, states=HypotheticalStates(self.root, self.player, hands, self.trace),
+            weights=np.asarray(weights, dtype=float), hands=hands)
 
     @property
     def true_hand_index(self) -> int | None:
@@ -204,7 +235,7 @@ class HanabiBeliefs:
         if len(masks) == 0:
             hands = np.zeros((1, 0), dtype=np.int8)
             self.last_posterior = HanabiPosterior(
-                HypotheticalStates(state, player, hands), np.ones(1), True, 1, hands=hands,
+                HypotheticalStates(state, player, hands, trace), np.ones(1), True, 1, hands=hands,
                 player=player, candidates=1, root=state, trace=trace,
                 move_number=trace.length)
             return self.last_posterior
@@ -239,7 +270,7 @@ class HanabiBeliefs:
             hands, w = hands[keep], w[keep]
         w /= w.sum()
         self.last_posterior = HanabiPosterior(
-            HypotheticalStates(state, player, hands), w, exact, len(hands), hands=hands,
+            HypotheticalStates(state, player, hands, trace), w, exact, len(hands), hands=hands,
             player=player, candidates=candidates, likelihood_evaluations=evaluated, root=state,
             trace=trace, move_number=trace.length)
         return self.last_posterior

@@ -12,6 +12,11 @@ One decision of a searching player i at state s:
      (1 - eps)·[bot move] + eps/#legal;
   4. act: argmax_a [log p(a) + eta·q(a)] (as in the paper; an action-dependent deviation
      threshold) or a sample from p'.
+One pass: the bot is asked for its move once per decision (p is the epsilon mixture around it,
+``search.hanabi.base.mixed_bot_prior``), and the G sampled hands go from the posterior to the
+rollout kernel as they are, with the bot tables of the trace the posterior was built from (no
+state is copied per hand). Steps 1-3 are ``UpdateEquivalentSearch.search``, step 4 and the
+decision record ``search.hanabi.base.MDSearchAgent.searched_move``.
 If every player searches, the joint policy played is one simultaneous MD step on the whole game
 from the blueprint (update equivalence); any subset of seats may search, the others play the
 blueprint (its most likely move in argmax mode, a sample in sample mode).
@@ -32,113 +37,22 @@ with fresh deck shuffles if there are more columns than hands) and/or ``seconds`
 """
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
-from numbers import Integral, Real
+from numbers import Integral
 from typing import Any, Iterable, Literal, Sequence
 
 import numpy as np
 
 from csrc.hanabi_rollout import rollout_action_values
 from envs.hanabi.game import HanabiState
-from search.update_equivalent.history_sampler import ZeroPosterior
-from search.hanabi.beliefs import HanabiBeliefs, HypotheticalStates, blueprint_parts
+from search.hanabi.base import (MDSearchAgent, check_budget, check_searchers, check_skip,
+                                is_sure_play, mixed_bot_prior)
+from search.hanabi.beliefs import HanabiBeliefs, blueprint_parts, posterior_histories
 from search.update_equivalent.local_updates import MirrorDescent
 from search.update_equivalent.core import UpdateEquivalentSearch
 
-__all__ = ["DecisionRecord", "HanabiRolloutValues", "HanabiMDSearch", "check_budget",
-           "check_searchers", "check_skip", "deviation_threshold", "is_sure_play",
-           "searched_move", "SearchingSeats", "FIRST_SEAT"]
-
-
-@dataclasses.dataclass
-class DecisionRecord:
-    """What one decision of a Hanabi search agent cost and did (for evaluation tables)."""
-
-    move_number: int
-    player: int
-    searched: bool                 # False: the seat played the blueprint without searching
-    seconds: float
-    rollouts: int
-    support: int                   # hands in the belief used (0 if no belief was computed)
-    exact: bool                    # belief enumerated exactly (False: importance sampled)
-    ess: float                     # effective sample size of the belief weights
-    deviated: bool                 # chose a move other than the blueprint bot's
-    fallback: bool = False         # joint search fell back to the blueprint (range too large)
-    belief_seconds: float = 0.0
-    skipped: bool = False          # a searching seat skipped the search (sure play)
-
-
-def check_budget(rollouts: object, seconds: object, what: str) -> tuple[int | None, float | None]:
-    """Validate a per-decision budget: positive int rollouts and/or positive finite seconds,
-    at least one of them given."""
-    if rollouts is None and seconds is None:
-        raise ValueError(f"{what} needs a budget: rollouts per decision and/or seconds per "
-                         "decision")
-    if rollouts is not None:
-        if isinstance(rollouts, bool) or not isinstance(rollouts, Integral):
-            raise TypeError(f"rollouts must be an int, got {type(rollouts).__name__}")
-        if rollouts <= 0:
-            raise ValueError(f"rollouts (per decision) must be > 0, got {rollouts}")
-        rollouts = int(rollouts)
-    if seconds is not None:
-        if isinstance(seconds, bool) or not isinstance(seconds, Real):
-            raise TypeError(f"seconds must be a number, got {type(seconds).__name__}")
-        if not (float(seconds) > 0.0 and math.isfinite(float(seconds))):
-            raise ValueError(f"seconds (per decision) must be a finite number > 0, got {seconds}")
-        seconds = float(seconds)
-    return rollouts, seconds
-
-
-FIRST_SEAT = "first"
-
-
-def check_searchers(searchers: Iterable[int] | str | None) -> frozenset[int] | str | None:
-    """None (every seat searches), a set of seat indices, or ``"first"`` (the seat the agent
-    object first acts for: seat 0 when one object plays every seat, its own seat when each seat
-    has its own object)."""
-    if searchers is None:
-        return None
-    if isinstance(searchers, str):
-        if searchers != FIRST_SEAT:
-            raise ValueError(f"searchers must be None, seat indices or {FIRST_SEAT!r}, "
-                             f"got {searchers!r}")
-        return FIRST_SEAT
-    out = set()
-    for s in searchers:
-        if isinstance(s, bool) or not isinstance(s, Integral) or not 0 <= s < 5:
-            raise ValueError(f"searchers must be seat indices 0..4, got {s!r}")
-        out.add(int(s))
-    if not out:
-        raise ValueError("searchers must name at least one seat (or be None for all seats)")
-    return frozenset(out)
-
-
-class SearchingSeats:
-    """Mixin for Hanabi search agents: ``searches(player)`` over ``self.searchers`` as returned
-    by ``check_searchers`` (``"first"`` becomes that seat at the first call)."""
-
-    searchers: frozenset[int] | str | None
-
-    def searches(self, player: int) -> bool:
-        if self.searchers == FIRST_SEAT:
-            self.searchers = frozenset({int(player)})
-        return self.searchers is None or player in self.searchers
-
-    def searchers_label(self) -> str:
-        if self.searchers is None or isinstance(self.searchers, str):
-            return "all" if self.searchers is None else str(self.searchers)
-        return str(sorted(self.searchers))
-
-
-def check_skip(level: object) -> float | None:
-    """None (search every decision) or a probability in (0, 1]."""
-    if level is None:
-        return None
-    if isinstance(level, bool) or not isinstance(level, Real) or not 0.0 < float(level) <= 1.0:
-        raise ValueError(f"skip_sure_plays must be None or a probability in (0, 1], got {level!r}")
-    return float(level)
+__all__ = ["HanabiRolloutValues", "HanabiMDSearch", "deviation_threshold"]
 
 
 def deviation_threshold(epsilon: float, num_legal: int, eta: float) -> float:
@@ -158,36 +72,16 @@ def deviation_threshold(epsilon: float, num_legal: int, eta: float) -> float:
     return math.log((1.0 - epsilon + off) / off) / eta
 
 
-def is_sure_play(beliefs: HanabiBeliefs, state: HanabiState, player: int, bot_move: int,
-                 level: float, rng: np.random.Generator) -> bool:
-    """Whether the blueprint's move plays a card that the player's belief says is playable
-    with probability >= ``level`` (a decision where search is skipped when asked to)."""
-    H = state.game.hand_size()
-    if not H <= bot_move < 2 * H:
-        return False
-    try:
-        post = beliefs.posterior(state, player, rng)
-    except ZeroPosterior:
-        return False
-    return beliefs.playable_probability(post, bot_move - H) >= level
-
-
-def _column_hands(states: Sequence[Any], player: int) -> np.ndarray:
-    if isinstance(states, HypotheticalStates):
-        return states.hands
-    return np.array([s.hand(player) for s in states], dtype=np.int8)
-
-
 class HanabiRolloutValues:
-    """``ActionValues`` for Hanabi: all hypothetical states in one native rollout batch.
+    """``ActionValues`` for Hanabi: a posterior's hands in one native rollout batch.
 
-    The states must be copies of one state differing only in ``player``'s hand (as the Hanabi
-    posterior produces); column j of the batch uses the hand of state j mod G. ``epsilon`` is
-    the mixing weight of the bots in the rollouts (the blueprint's). After each call
-    ``last_rollouts`` holds the number of rollouts run.
+    ``states`` are the histories of a ``HanabiPosterior`` (``posterior_histories``): column j
+    of the batch gives ``player`` hand j mod G, the bot tables are the posterior's trace's.
+    ``epsilon`` is the mixing weight of the bots in the rollouts (the blueprint's). After each
+    call ``last_rollouts`` holds the number of rollouts run.
     """
 
-    def __init__(self, beliefs: HanabiBeliefs, epsilon: float, *, rollouts: int | None = 1000,
+    def __init__(self, epsilon: float, *, rollouts: int | None = 1000,
                  seconds: float | None = None, chunk: int = 16, scoring: str = "hle",
                  num_threads: int = 1) -> None:
         self.rollouts, self.seconds = check_budget(rollouts, seconds, "HanabiRolloutValues")
@@ -195,7 +89,6 @@ class HanabiRolloutValues:
             raise ValueError(f"epsilon must be in [0, 1], got {epsilon}")
         if chunk < 1 or num_threads < 1:
             raise ValueError("chunk and num_threads must be >= 1")
-        self.beliefs = beliefs
         self.epsilon = float(epsilon)
         self.chunk = int(chunk)
         self.scoring = scoring
@@ -206,10 +99,9 @@ class HanabiRolloutValues:
                       player: int, rng: np.random.Generator) -> np.ndarray:
         start = time.perf_counter()
         actions = [int(a) for a in actions]
-        hands = _column_hands(states, player)
+        root, trace, hands = posterior_histories(states, player, "HanabiRolloutValues")
         weights = np.asarray(weights, dtype=float)
-        root = states[0]
-        seats = self.beliefs.trace(root).seats()
+        seats = trace.seats()
         G = len(hands)
         total = G if self.rollouts is None else max(1, self.rollouts // len(actions))
         if self.seconds is not None and self.rollouts is None:
@@ -239,27 +131,7 @@ class HanabiRolloutValues:
         return sums / wsum
 
 
-def searched_move(agent: Any, state: HanabiState, player: int, start: float,
-                  reference_move: int) -> int:
-    """Steps 1-4 for a Hanabi MD search agent (``agent.search``: an ``UpdateEquivalentSearch``;
-    ``agent.act_mode``, ``agent.beliefs.last_posterior``, ``agent.values.last_rollouts``,
-    ``agent.decisions``): search, act on the updated policy (argmax or a sample), append the
-    decision's ``DecisionRecord`` (deviation = move differs from ``reference_move``)."""
-    result = agent.search.search(state)
-    if agent.act_mode == "argmax":
-        move = result.actions[int(np.argmax(result.policy))]
-    else:
-        move = result.actions[int(agent.search.rng.choice(len(result.actions),
-                                                          p=result.policy))]
-    post = agent.beliefs.last_posterior
-    agent.decisions.append(DecisionRecord(
-        state.move_number(), player, True, time.perf_counter() - start,
-        agent.values.last_rollouts, result.support_size, result.exact_beliefs,
-        post.effective_sample_size if post is not None else 0.0, move != reference_move))
-    return int(move)
-
-
-class HanabiMDSearch(SearchingSeats):
+class HanabiMDSearch(MDSearchAgent):
     """MD search agent for Hanabi (module docstring); implements the Agent protocol.
 
     ``blueprint``: a full-support rule-based bot, e.g. ``full_support_bot("smart", 0.01)``
@@ -295,12 +167,12 @@ class HanabiMDSearch(SearchingSeats):
         self.seed = seed
         self.beliefs = HanabiBeliefs(bot, eps, max_exact=max_exact, num_samples=num_samples,
                                      num_threads=num_threads)
-        self.values = HanabiRolloutValues(self.beliefs, self.rollout_epsilon, rollouts=rollouts,
+        self.values = HanabiRolloutValues(self.rollout_epsilon, rollouts=rollouts,
                                           seconds=seconds, num_threads=num_threads)
         self.search = UpdateEquivalentSearch(blueprint, MirrorDescent(eta), self.beliefs,
                                              self.values, num_histories=int(num_histories),
                                              act_mode=act_mode, seed=seed)
-        self.decisions: list[DecisionRecord] = []
+        self.decisions = []
 
     def __repr__(self) -> str:
         budget = (f"rollouts={self.values.rollouts}" if self.values.rollouts is not None
@@ -320,9 +192,9 @@ class HanabiMDSearch(SearchingSeats):
         return self.search.search(state).as_dict()
 
     def act(self, state: HanabiState) -> int:
-        if not isinstance(state, HanabiState):
-            raise TypeError(f"HanabiMDSearch plays envs.hanabi.game.HanabiState, got "
-                            f"{type(state).__name__}")
+        """One decision; the bot is asked for its move once (the blueprint distribution the
+        search starts from is the epsilon mixture around that move)."""
+        self.check_state(state)
         start = time.perf_counter()
         player = state.current_player()
         legal = state.legal_actions()
@@ -330,17 +202,15 @@ class HanabiMDSearch(SearchingSeats):
         if not self.searches(player) or len(legal) == 1:
             move = bot_move if self.act_mode == "argmax" or len(legal) == 1 \
                 else int(self.blueprint.act(state))
-            self.decisions.append(DecisionRecord(state.move_number(), player, False,
-                                                 time.perf_counter() - start, 0, 0, True, 0.0,
-                                                 move != bot_move))
+            self.decisions.append(self.decision(state, player, start, searched=False,
+                                                deviated=move != bot_move))
             return move
-        self.values.last_rollouts = 0
         if self.skip_sure_plays is not None and is_sure_play(self.beliefs, state, player,
                                                              bot_move, self.skip_sure_plays,
                                                              self.search.rng):
-            post = self.beliefs.last_posterior
-            self.decisions.append(DecisionRecord(
-                state.move_number(), player, False, time.perf_counter() - start, 0,
-                post.support_size, post.exact, post.effective_sample_size, False, skipped=True))
+            self.decisions.append(self.decision(state, player, start, searched=False,
+                                                deviated=False, skipped=True,
+                                                posterior=self.beliefs.last_posterior))
             return bot_move
-        return searched_move(self, state, player, start, bot_move)
+        prior = mixed_bot_prior(bot_move, legal, self.epsilon)
+        return self.searched_move(state, player, start, prior, bot_move)

@@ -132,7 +132,8 @@ class NeuralHanabiBeliefs:
         hands, w = hands[w > 0], w[w > 0]
         w /= w.sum()
         self.last_posterior = HanabiPosterior(
-            HypotheticalStates(post.root, player, hands), w, post.exact and len(hands) ==
-            len(post.hands), len(hands), hands=hands, player=player, candidates=post.candidates,
-            root=post.root, trace=post.trace, move_number=post.move_number)
+            HypotheticalStates(post.root, player, hands, post.trace), w,
+            post.exact and len(hands) == len(post.hands), len(hands), hands=hands, player=player,
+            candidates=post.candidates, root=post.root, trace=post.trace,
+            move_number=post.move_number)
         return self.last_posterior

@@ -16,6 +16,8 @@ One decision of a searching player i at state s (Algorithm 1, ``search.update_eq
   3. update: p'(a) ∝ p(a)·exp(eta·q(a)) with p the network's distribution (mirror descent,
      ``search.update_equivalent.local_updates.MirrorDescent``);
   4. act: argmax of p' (or a sample from p').
+The network's distribution at the decision is computed once and handed to the search; the
+sampled hands go from the posterior to the rollouts as they are (no state copies).
 When every seat searches, the joint policy is one MD step from the neural blueprint (update
 equivalence, up to the belief approximation and Monte Carlo error).
 
@@ -31,12 +33,10 @@ import numpy as np
 
 from agents.protocol import NetworkBlueprint
 from envs.hanabi.game import HanabiState
-from envs.hanabi.tensor import seats_for
+from search.hanabi.base import MDSearchAgent, check_budget, check_searchers
 from search.hanabi.neural_rollouts import NeuralRollouts
-from search.hanabi.beliefs import HanabiBeliefs, HypotheticalStates
+from search.hanabi.beliefs import HanabiBeliefs, posterior_histories
 from search.hanabi.neural_beliefs import NeuralHanabiBeliefs
-from search.hanabi.md import (DecisionRecord, SearchingSeats, check_budget,
-                                    check_searchers, searched_move)
 from search.update_equivalent.local_updates import MirrorDescent
 from search.update_equivalent.core import UpdateEquivalentSearch
 
@@ -46,29 +46,26 @@ __all__ = ["NeuralRolloutValues", "HanabiNeuralMDSearch"]
 class NeuralRolloutValues:
     """``ActionValues`` from batched neural rollouts (module docstring, step 2).
 
-    ``states`` must be hypothetical copies of one state differing only in ``player``'s hand (as
-    ``HanabiBeliefs`` produces them). ``last_rollouts`` holds the number of rollouts of the last
-    call.
+    ``states`` are the histories of a ``HanabiPosterior`` over SmartBot tables
+    (``search.hanabi.beliefs.posterior_histories``: its hands, root and trace go to the rollouts
+    as they are). ``last_rollouts`` holds the number of rollouts of the last call.
     """
 
-    def __init__(self, rollouts: NeuralRollouts, beliefs: Any, budget: int) -> None:
+    def __init__(self, rollouts: NeuralRollouts, budget: int) -> None:
         self.rollouts = rollouts
-        self.beliefs = beliefs
         self.budget, _ = check_budget(budget, None, "NeuralRolloutValues")
         self.last_rollouts = 0
 
     def action_values(self, states: Sequence[Any], weights: np.ndarray, actions: Sequence[int],
                       player: int, rng: np.random.Generator) -> np.ndarray:
-        if isinstance(states, HypotheticalStates):
-            root, hands = states.root, states.hands
-        else:
-            root = states[0]
-            hands = np.array([s.hand(player) for s in states], dtype=np.int8)
+        root, trace, hands = posterior_histories(states, player, "NeuralRolloutValues")
         weights = np.asarray(weights, dtype=float)
         if len(weights) != len(hands):
             raise ValueError(f"{len(hands)} states but {len(weights)} weights")
-        seats = (self.beliefs.trace(root).seats() if self.beliefs.bot == "smart"
-                 else seats_for(root))
+        if trace.bot_name != "smart":
+            raise ValueError(f"the network's features read SmartBot tables; the posterior's "
+                             f"trace follows {trace.bot_name!r}")
+        seats = trace.seats()
         columns = max(1, self.budget // len(actions))
         seed = int(rng.integers(0, 2**62))
         values = self.rollouts.values(root, seats, actions, hands, player, seed, columns)
@@ -77,7 +74,7 @@ class NeuralRolloutValues:
         return values @ w / w.sum()
 
 
-class HanabiNeuralMDSearch(SearchingSeats):
+class HanabiNeuralMDSearch(MDSearchAgent):
     """MD search agent over a neural Hanabi blueprint (module docstring); Agent protocol.
 
     ``policy``: a ``TorchPolicy`` over ``envs.hanabi.tensor``. ``eta``: MD step size (> 0).
@@ -119,12 +116,12 @@ class HanabiNeuralMDSearch(SearchingSeats):
         else:
             raise ValueError(f"beliefs must be 'neural' or 'smart', got {beliefs!r}")
         self.rollouts = NeuralRollouts(policy, batched=batched)
-        self.values = NeuralRolloutValues(self.rollouts, self.beliefs, rollouts)
+        self.values = NeuralRolloutValues(self.rollouts, rollouts)
         self.search = UpdateEquivalentSearch(policy, self.update, self.beliefs, self.values,
                                              num_histories=int(num_histories),
                                              act_mode=act_mode, seed=seed)
         self.rng = np.random.default_rng(seed)
-        self.decisions: list[DecisionRecord] = []
+        self.decisions = []
 
     def __repr__(self) -> str:
         return (f"HanabiNeuralMDSearch({self.policy!r}, eta={self.eta}, "
@@ -132,9 +129,7 @@ class HanabiNeuralMDSearch(SearchingSeats):
                 f"{self.searchers_label()})")
 
     def _check(self, state: Any) -> None:
-        if not isinstance(state, HanabiState):
-            raise TypeError(f"HanabiNeuralMDSearch plays envs.hanabi.game.HanabiState, got "
-                            f"{type(state).__name__}")
+        self.check_state(state)
         if state.is_terminal():
             raise ValueError("the game is over: no move to choose")
 
@@ -158,9 +153,7 @@ class HanabiNeuralMDSearch(SearchingSeats):
                 acts = list(prior)
                 p = np.fromiter(prior.values(), float)
                 move = acts[int(self.rng.choice(len(acts), p=p / p.sum()))]
-            self.decisions.append(DecisionRecord(state.move_number(), player, False,
-                                                 time.perf_counter() - start, 0, 0, True, 0.0,
-                                                 move != greedy))
+            self.decisions.append(self.decision(state, player, start, searched=False,
+                                                deviated=move != greedy))
             return int(move)
-        self.values.last_rollouts = 0
-        return searched_move(self, state, player, start, greedy)
+        return self.searched_move(state, player, start, prior, greedy)

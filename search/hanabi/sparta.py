@@ -29,9 +29,9 @@ from agents.protocol import RuleBasedBlueprint
 from csrc.hanabi_rollout import rollout_action_values
 from envs.hanabi.game import HanabiState
 from search.update_equivalent.history_sampler import ZeroPosterior
+from search.hanabi.base import (HanabiDecision, HanabiSearchAgent, check_budget,
+                                check_searchers, check_skip, is_sure_play)
 from search.hanabi.beliefs import HanabiBeliefs, bot_blueprint_parts
-from search.hanabi.md import (DecisionRecord, SearchingSeats, check_budget,
-                                    check_searchers, check_skip, is_sure_play)
 
 __all__ = ["SpartaSearch", "sparta_decision", "SpartaOutcome"]
 
@@ -121,7 +121,7 @@ def sparta_decision(state: HanabiState, seats: Any, player: int, bp_move: int,
     return SpartaOutcome(move, moves, mean, se, alive, used, rounds)
 
 
-class SpartaSearch(SearchingSeats):
+class SpartaSearch(HanabiSearchAgent):
     """Single-agent SPARTA (module docstring); implements the Agent protocol.
 
     ``blueprint``: a ``RuleBasedBlueprint``, e.g. a ``HanabiBotAgent`` or ``full_support_bot(...)``
@@ -165,7 +165,7 @@ class SpartaSearch(SearchingSeats):
                                      max_exact=max_exact, num_samples=num_samples,
                                      num_threads=num_threads)
         self.rng = np.random.default_rng(seed)
-        self.decisions: list[DecisionRecord] = []
+        self.decisions = []
         self.last: SpartaOutcome | None = None
 
     def __repr__(self) -> str:
@@ -174,48 +174,57 @@ class SpartaSearch(SearchingSeats):
                 f"{self.searchers_label()})")
 
     def action_probabilities(self, state: HanabiState) -> dict[int, float]:
-        """Probability 1 on the move ``act`` would choose (search is deterministic given its
-        seed)."""
-        return {self.act(state): 1.0}
+        """Probability 1 on the move ``act`` would choose now (the search is deterministic
+        given the agent's generator). No side effects: the search runs on a copy of the
+        generator, no decision is recorded, the belief's cached posterior and a pending
+        ``searchers="first"`` are left as they were, so a following ``act`` chooses the same
+        move."""
+        self.check_state(state)
+        rng = np.random.default_rng()
+        rng.bit_generator.state = self.rng.bit_generator.state
+        cached, searchers = self.beliefs.last_posterior, self.searchers
+        try:
+            move, _, _ = self._decide(state, rng)
+        finally:
+            self.beliefs.last_posterior, self.searchers = cached, searchers
+        return {move: 1.0}
 
     def act(self, state: HanabiState) -> int:
-        if not isinstance(state, HanabiState):
-            raise TypeError(f"SpartaSearch plays envs.hanabi.game.HanabiState, got "
-                            f"{type(state).__name__}")
+        """One decision: search (or play the blueprint) and record it."""
+        self.check_state(state)
+        move, record, outcome = self._decide(state, self.rng)
+        self.decisions.append(record)
+        if outcome is not None:
+            self.last = outcome
+        return move
+
+    def _decide(self, state: HanabiState, rng: np.random.Generator
+                ) -> tuple[int, HanabiDecision, SpartaOutcome | None]:
+        """The move, its record and the search outcome (None if the seat did not search)."""
         start = time.perf_counter()
         player = state.current_player()
         bp = int(self.agent.bot_move(state))
         legal = state.legal_actions()
         if not self.searches(player) or len(legal) == 1:
-            self.decisions.append(DecisionRecord(state.move_number(), player, False,
-                                                 time.perf_counter() - start, 0, 0, True, 0.0,
-                                                 False))
-            return bp if bp in legal else legal[0]
+            return (bp if bp in legal else legal[0],
+                    self.decision(state, player, start, searched=False, deviated=False), None)
         try:
-            post = self.beliefs.posterior(state, player, self.rng)
+            post = self.beliefs.posterior(state, player, rng)
         except ZeroPosterior:
-            self.decisions.append(DecisionRecord(state.move_number(), player, False,
-                                                 time.perf_counter() - start, 0, 0, True, 0.0,
-                                                 False))
-            return bp
+            return bp, self.decision(state, player, start, searched=False, deviated=False), None
         belief_seconds = time.perf_counter() - start
         if self.skip_sure_plays is not None and is_sure_play(self.beliefs, state, player, bp,
-                                                             self.skip_sure_plays, self.rng):
-            self.decisions.append(DecisionRecord(
-                state.move_number(), player, False, time.perf_counter() - start, 0,
-                post.support_size, post.exact, post.effective_sample_size, False, skipped=True))
-            return bp
+                                                             self.skip_sure_plays, rng):
+            return bp, self.decision(state, player, start, searched=False, deviated=False,
+                                     skipped=True, posterior=post), None
         seats = post.trace.seats()
         left = None if self.seconds is None else max(self.seconds - belief_seconds, 1e-3)
         out = sparta_decision(state, seats, player, bp, post.hands, post.weights,
                               rollouts=self.rollouts, seconds=left, threshold=self.threshold,
                               batch=self.batch, prune=self.prune, prune_z=self.prune_z,
                               rollout_epsilon=self.rollout_epsilon,
-                              seed=int(self.rng.integers(0, 2**31 - 1)),
+                              seed=int(rng.integers(0, 2**31 - 1)),
                               num_threads=self.num_threads)
-        self.last = out
-        self.decisions.append(DecisionRecord(
-            state.move_number(), player, True, time.perf_counter() - start, out.rollouts,
-            post.support_size, post.exact, post.effective_sample_size, out.move != bp,
-            belief_seconds=belief_seconds))
-        return out.move
+        return out.move, self.decision(state, player, start, searched=True,
+                                       deviated=out.move != bp, rollouts=out.rollouts,
+                                       posterior=post, belief_seconds=belief_seconds), out

@@ -43,8 +43,8 @@ import numpy as np
 from agents.protocol import RuleBasedBlueprint
 from csrc.hanabi_belief import GameTrace, LikelihoodCache, enumerate_hands, log_count_prior
 from envs.hanabi.game import HanabiState
+from search.hanabi.base import HanabiDecision, HanabiSearchAgent, check_budget
 from search.hanabi.beliefs import bot_blueprint_parts
-from search.hanabi.md import DecisionRecord, check_budget
 from search.hanabi.sparta import sparta_decision
 
 __all__ = ["JointSpartaSearch"]
@@ -90,7 +90,7 @@ def _private_weights(frame_hands: np.ndarray, counts: np.ndarray,
     return w / w.sum()
 
 
-class JointSpartaSearch:
+class JointSpartaSearch(HanabiSearchAgent):
     """Multi-agent SPARTA with range replication (module docstring); Agent protocol.
 
     ``rollouts`` (> 0) per search, ``threshold``, ``batch``, ``prune_z``, ``rollout_epsilon``:
@@ -128,7 +128,7 @@ class JointSpartaSearch:
         self.num_threads = int(num_threads)
         self.joint_seed = 0 if seed is None else int(seed)
         self._game: _GameMemory | None = None
-        self.decisions: list[DecisionRecord] = []
+        self.decisions = []
         self.replications = 0
 
     def __repr__(self) -> str:
@@ -136,7 +136,10 @@ class JointSpartaSearch:
                 f"max_range={self.max_range})")
 
     def action_probabilities(self, state: HanabiState) -> dict[int, float]:
-        return {self.act(state): 1.0}
+        """Probability 1 on the move ``act`` would choose now. Nothing is recorded: neither a
+        decision nor the search frame (only the memo of replicated searches fills up)."""
+        move, _, _ = self._decide(state)
+        return {move: 1.0}
 
     # ---- game memory ---------------------------------------------------------------------
     def _memory(self, state: HanabiState) -> _GameMemory:
@@ -233,9 +236,20 @@ class JointSpartaSearch:
 
     # ---- Agent protocol ------------------------------------------------------------------
     def act(self, state: HanabiState) -> int:
-        if not isinstance(state, HanabiState):
-            raise TypeError(f"JointSpartaSearch plays envs.hanabi.game.HanabiState, got "
-                            f"{type(state).__name__}")
+        """One decision: search (or fall back), then record the decision and, publicly, whether
+        this move was searched (with the search's frame for the partner's replications)."""
+        move, record, frame = self._decide(state)
+        mem = self._game
+        assert mem is not None
+        mem.status[record.move_number] = "blueprint" if record.fallback else "search"
+        if frame is not None:
+            mem.frames.append(frame)
+        self.decisions.append(record)
+        return move
+
+    def _decide(self, state: HanabiState) -> tuple[int, HanabiDecision, _Frame | None]:
+        """The move, its record and the frame to publish (None after a fall-back)."""
+        self.check_state(state)
         if state.num_players() != 2:
             raise ValueError(f"joint SPARTA is implemented for 2 players (as the original); "
                              f"got {state.num_players()}")
@@ -250,6 +264,7 @@ class JointSpartaSearch:
         rng_hands, used = self._range(mem, player)
         fallback = rng_hands is None
         move, support, ess = bp, 0, 0.0
+        frame = None
         if not fallback and len(legal) > 1:
             counts = tr.public_counts()
             w = _private_weights(rng_hands, counts, state.hand(partner))
@@ -260,15 +275,10 @@ class JointSpartaSearch:
             move, n = self._search(snap, tr.seats(), player, bp, hands, w, seed)
             used += n
             support, ess = len(hands), float(1.0 / np.sum(w ** 2))
-            mem.frames.append(_Frame(T, player, move, rng_hands, counts, seed))
-            mem.status[T] = "search"
-        else:
-            mem.status[T] = "search" if (not fallback) else "blueprint"
-            if not fallback:
-                # a single legal move: record it as a (trivial) search with its range
-                counts = tr.public_counts()
-                mem.frames.append(_Frame(T, player, move, rng_hands, counts, 0))
-        self.decisions.append(DecisionRecord(
-            T, player, not fallback, time.perf_counter() - start, used, support, True, ess,
-            move != bp, fallback=fallback))
-        return int(move)
+            frame = _Frame(T, player, move, rng_hands, counts, seed)
+        elif not fallback:
+            # a single legal move: record it as a (trivial) search with its range
+            frame = _Frame(T, player, move, rng_hands, tr.public_counts(), 0)
+        record = HanabiDecision(T, player, not fallback, time.perf_counter() - start, used,
+                                support, True, ess, move != bp, fallback=fallback)
+        return int(move), record, frame

@@ -43,6 +43,7 @@ class SearchResult:
     histories_used: int
     exact_beliefs: bool
     seconds: float
+    posterior: Posterior | None = None      # the posterior searched over (None: zero posterior)
 
     def as_dict(self) -> dict[int, float]:
         return {a: float(p) for a, p in zip(self.actions, self.policy)}
@@ -72,10 +73,13 @@ class UpdateEquivalentSearch:
         self.rng = np.random.default_rng(seed)
         self.last_result: SearchResult | None = None
 
-    def search(self, state: Any) -> SearchResult:
+    def search(self, state: Any, prior: dict[int, float] | None = None) -> SearchResult:
+        """Steps 1-3 at ``state``; ``prior``: the blueprint's distribution there if the caller
+        has already computed it (otherwise the blueprint is asked)."""
         start = time.perf_counter()
         player = state.current_player()
-        prior = self.blueprint.action_probabilities(state)
+        if prior is None:
+            prior = self.blueprint.action_probabilities(state)
         actions = sorted(prior)
         p = np.array([prior[a] for a in actions], dtype=float)
         try:
@@ -86,17 +90,14 @@ class UpdateEquivalentSearch:
             self.last_result = SearchResult(actions, p, np.zeros_like(p), p, 0, 0, True,
                                             time.perf_counter() - start)
             return self.last_result
-        if self.num_histories is None:
-            states, weights = posterior.states, posterior.weights
-        else:
-            idx = posterior.sample_indices(self.num_histories, self.rng)
-            states = [posterior.states[i] for i in idx]
-            weights = np.full(len(idx), 1.0 / len(idx))
-        q = self.values.action_values(states, weights, actions, player, self.rng)
+        histories = (posterior if self.num_histories is None
+                     else posterior.draw(self.num_histories, self.rng))
+        q = self.values.action_values(histories.states, histories.weights, actions, player,
+                                      self.rng)
         policy = self.update.update(p, q)
         self.last_result = SearchResult(actions, p, q, policy, posterior.support_size,
-                                        len(states), posterior.exact,
-                                        time.perf_counter() - start)
+                                        histories.support_size, posterior.exact,
+                                        time.perf_counter() - start, posterior)
         return self.last_result
 
     def action_probabilities(self, state: Any) -> dict[int, float]:

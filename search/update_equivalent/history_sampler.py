@@ -62,6 +62,17 @@ class Posterior:
         """``n`` indices drawn i.i.d. from the posterior weights."""
         return rng.choice(len(self.weights), size=n, p=self.weights)
 
+    def subset(self, indices: np.ndarray, weights: np.ndarray) -> "Posterior":
+        """The histories at ``indices`` (repeats allowed) with the given ``weights``."""
+        return dataclasses.replace(self, states=[self.states[i] for i in indices],
+                                   weights=np.asarray(weights, dtype=float))
+
+    def draw(self, n: int, rng: np.random.Generator) -> "Posterior":
+        """``n`` histories drawn i.i.d. from the weights (``sample_indices``), equally weighted:
+        what step 2 of Algorithm 1 averages over when it samples G histories."""
+        indices = self.sample_indices(n, rng)
+        return self.subset(indices, np.full(len(indices), 1.0 / len(indices)))
+
 
 @dataclasses.dataclass(frozen=True)
 class _Trajectory:

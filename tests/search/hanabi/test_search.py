@@ -154,14 +154,19 @@ def test_rollout_values_are_reproducible_with_common_random_numbers():
     agent = HanabiMDSearch(full_support_bot("smart", 0.01), eta=1.0, rollouts=300, seed=0,
                            **SMALL_BELIEF)
     post = agent.beliefs.posterior(state, state.current_player(), np.random.default_rng(0))
-    values = HanabiRolloutValues(agent.beliefs, 0.0, rollouts=300)
-    states = post.states[:10]
-    w = np.full(10, 0.1)
+    values = HanabiRolloutValues(0.0, rollouts=300)
+    sub = post.subset(np.arange(10), np.full(10, 0.1))
     acts = state.legal_actions()
-    q1 = values.action_values(states, w, acts, state.current_player(), np.random.default_rng(5))
-    q2 = values.action_values(states, w, acts, state.current_player(), np.random.default_rng(5))
+    q1 = values.action_values(sub.states, sub.weights, acts, state.current_player(),
+                              np.random.default_rng(5))
+    q2 = values.action_values(sub.states, sub.weights, acts, state.current_player(),
+                              np.random.default_rng(5))
     assert np.array_equal(q1, q2)
     assert values.last_rollouts == (300 // len(acts)) * len(acts)
+    # the values read the posterior's hands and trace; a list of copied states is refused
+    with pytest.raises(TypeError, match="HanabiPosterior"):
+        values.action_values(post.states[:10], sub.weights, acts, state.current_player(),
+                             np.random.default_rng(5))
 
 
 # ---- SPARTA ------------------------------------------------------------------------------
