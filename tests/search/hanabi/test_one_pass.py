@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from agents.full_support import FullSupportPolicy
+from agents.full_support import full_support
 from agents.hanabi.bots import HanabiBotAgent
 from agents.neural.policy import PolicyValueNet, TorchPolicy
 from envs.hanabi.game import HanabiGame
@@ -60,7 +60,7 @@ def _count_copies(monkeypatch):
 def test_md_search_asks_the_bot_once_per_decision(monkeypatch, searchers):
     copies = _count_copies(monkeypatch)
     bot = CountingBot()
-    agent = HanabiMDSearch(FullSupportPolicy(bot, 0.01), eta=3.0, rollouts=60,
+    agent = HanabiMDSearch(full_support(bot, 0.01), eta=3.0, rollouts=60,
                            num_histories=16, searchers=searchers, seed=1, **SMALL_BELIEF)
     state = HanabiGame(players=2).new_initial_state(seed=7)
     for _ in range(24):
@@ -88,7 +88,7 @@ def test_neural_md_search_asks_the_network_once_per_decision(monkeypatch):
 
 
 def test_the_mixed_prior_is_the_full_support_blueprint_distribution():
-    blueprint = FullSupportPolicy(HanabiBotAgent("smart"), 0.03)
+    blueprint = full_support(HanabiBotAgent("smart"), 0.03)
     state = HanabiGame(players=3).new_initial_state(seed=2)
     for _ in range(10):
         probs = blueprint.action_probabilities(state)
@@ -106,7 +106,7 @@ def _state(seed: int, moves: int):
 
 
 def test_sparta_action_probabilities_has_no_side_effects():
-    agent = SpartaSearch("smart", rollouts=60, batch=4, searchers="first", seed=5,
+    agent = SpartaSearch(HanabiBotAgent("smart"), rollouts=60, batch=4, searchers="first", seed=5,
                          **SMALL_BELIEF)
     state = _state(11, 9)                          # player 1 to move: becomes the searcher
     rng_state = agent.rng.bit_generator.state
@@ -117,8 +117,8 @@ def test_sparta_action_probabilities_has_no_side_effects():
     move = agent.act(state)
     assert probs == {move: 1.0} and len(agent.decisions) == 1 and agent.decisions[0].searched
     # the same game played with and without action_probabilities queries is the same game
-    a = SpartaSearch("smart", rollouts=60, batch=4, searchers=None, seed=2, **SMALL_BELIEF)
-    b = SpartaSearch("smart", rollouts=60, batch=4, searchers=None, seed=2, **SMALL_BELIEF)
+    a = SpartaSearch(HanabiBotAgent("smart"), rollouts=60, batch=4, searchers=None, seed=2, **SMALL_BELIEF)
+    b = SpartaSearch(HanabiBotAgent("smart"), rollouts=60, batch=4, searchers=None, seed=2, **SMALL_BELIEF)
     sa, sb = _state(4, 0), _state(4, 0)
     for _ in range(12):
         asked = b.action_probabilities(sb)
@@ -131,8 +131,8 @@ def test_sparta_action_probabilities_has_no_side_effects():
 
 
 def test_joint_sparta_action_probabilities_records_nothing():
-    a = JointSpartaSearch("smart", rollouts=40, batch=4, max_range=20, seed=1)
-    b = JointSpartaSearch("smart", rollouts=40, batch=4, max_range=20, seed=1)
+    a = JointSpartaSearch(HanabiBotAgent("smart"), rollouts=40, batch=4, max_range=20, seed=1)
+    b = JointSpartaSearch(HanabiBotAgent("smart"), rollouts=40, batch=4, max_range=20, seed=1)
     sa = HanabiGame(players=2).new_initial_state(seed=9)
     sb = HanabiGame(players=2).new_initial_state(seed=9)
     for _ in range(6):
@@ -147,10 +147,10 @@ def test_joint_sparta_action_probabilities_records_nothing():
 
 
 def test_every_hanabi_search_agent_records_hanabi_decisions():
-    agents = [HanabiMDSearch(FullSupportPolicy(HanabiBotAgent("smart"), 0.01), eta=1.0,
+    agents = [HanabiMDSearch(full_support(HanabiBotAgent("smart"), 0.01), eta=1.0,
                              rollouts=20, num_histories=4, **SMALL_BELIEF),
-              SpartaSearch("smart", rollouts=20, **SMALL_BELIEF),
-              JointSpartaSearch("smart", rollouts=20, max_range=10)]
+              SpartaSearch(HanabiBotAgent("smart"), rollouts=20, **SMALL_BELIEF),
+              JointSpartaSearch(HanabiBotAgent("smart"), rollouts=20, max_range=10)]
     state = HanabiGame(players=2).new_initial_state(seed=1)
     for agent in agents:
         assert isinstance(agent, HanabiSearchAgent)
