@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from agents.protocol import sample_action
+
 __all__ = ["FullSupportPolicy", "full_support_bot"]
 
 
@@ -95,10 +97,7 @@ class FullSupportPolicy:
 
     def act(self, state: Any) -> int:
         """Sample an action from ``action_probabilities(state)``."""
-        probs = self.action_probabilities(state)
-        actions = list(probs)
-        p = np.array([probs[a] for a in actions])
-        return int(actions[self._rng.choice(len(actions), p=p / p.sum())])
+        return sample_action(self._rng, self.action_probabilities(state))
 
 
 def full_support_bot(bot: str = "smart", epsilon: float = 0.05,

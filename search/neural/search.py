@@ -23,6 +23,7 @@ from typing import Any, Literal
 import numpy as np
 
 from agents.neural.policy import TorchPolicy
+from agents.protocol import act_on_policy
 from envs.openspiel_games import as_game, require_two_player_zero_sum
 from envs.vector_env import policy_inputs
 from envs.phantom.batch import PhantomBatch, supports
@@ -117,15 +118,10 @@ class NeuralSearch:
         self.seconds += out.seconds
         return out
 
-    def _choose(self, actions: np.ndarray, policy: np.ndarray) -> int:
-        if self.act_mode == "argmax":
-            return int(actions[int(np.argmax(policy))])
-        return int(actions[self.rng.choice(len(actions), p=policy)])
-
     def act_batch(self, batch: PhantomBatch, rows: np.ndarray) -> np.ndarray:
         result = self.search_batch(batch, rows)
-        return np.array([self._choose(a, p) for a, p in zip(result.actions, result.policy)],
-                        dtype=np.int64)
+        return np.array([act_on_policy(self.act_mode, self.rng, a, p)
+                         for a, p in zip(result.actions, result.policy)], dtype=np.int64)
 
     def _single(self, state: Any) -> BatchSearchResult:
         batch = PhantomBatch.from_histories(self.game, [list(state.history())])
@@ -137,7 +133,7 @@ class NeuralSearch:
 
     def act(self, state: Any) -> int:
         result = self._single(state)
-        return self._choose(result.actions[0], result.policy[0])
+        return act_on_policy(self.act_mode, self.rng, result.actions[0], result.policy[0])
 
 
 def neural_mmd(policy: TorchPolicy, eta: float = 10.0, alpha: float = 0.01, **kwargs: Any

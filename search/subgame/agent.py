@@ -19,6 +19,8 @@ from typing import Any, Callable
 import numpy as np
 import pyspiel
 
+from agents.protocol import sample_action
+
 from csrc import cfr_kernels as K
 from csrc.game_tree import KernelTree
 from envs.game_tree import DEFAULT_MAX_NODES, GameTooLargeError, GameTree, cached_game_tree
@@ -127,10 +129,7 @@ class SubgameSolvingAgent:
         return self._decide_on_states(state)
 
     def act(self, state: pyspiel.State) -> int:
-        probs = self.action_probabilities(state)
-        actions = list(probs)
-        p = np.array([probs[a] for a in actions])
-        return int(actions[self._rng.choice(len(actions), p=p / p.sum())])
+        return sample_action(self._rng, self.action_probabilities(state))
 
     # ---------------------------------------------------------------- reporting
     @property

@@ -26,6 +26,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pyspiel
 
+from agents.protocol import sample_action
+
 from csrc import cfr_kernels as K
 from csrc.game_tree import KernelTree, mark_descendants, node_depths, public_closure
 from envs.game_tree import CHANCE, TERMINAL, GameTree, compile_from_states
@@ -546,8 +548,7 @@ def rollout_values(blueprint: Any, rollouts: int, rng: np.random.Generator
                 else:
                     dist = blueprint.action_probabilities(s)
                     actions, probs = tuple(dist), tuple(dist.values())
-                p = np.asarray(probs, dtype=np.float64)
-                s.apply_action(int(actions[rng.choice(len(actions), p=p / p.sum())]))
+                s.apply_action(sample_action(rng, actions, probs))
             total += s.returns()
         return total / rollouts
 

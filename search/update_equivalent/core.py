@@ -21,6 +21,8 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 
+from agents.protocol import act_on_policy
+
 from search.update_equivalent.history_sampler import Blueprint, Posterior, ZeroPosterior
 from search.update_equivalent.action_values import ActionValues
 from search.update_equivalent.local_updates import LocalUpdate
@@ -104,6 +106,4 @@ class UpdateEquivalentSearch:
 
     def act(self, state: Any) -> int:
         result = self.search(state)
-        if self.act_mode == "argmax":
-            return result.actions[int(np.argmax(result.policy))]
-        return result.actions[int(self.rng.choice(len(result.actions), p=result.policy))]
+        return act_on_policy(self.act_mode, self.rng, result.actions, result.policy)
