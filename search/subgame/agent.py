@@ -30,6 +30,7 @@ from search.subgame.solver import (ALGORITHMS, GADGETS, OPT_OUT_VALUES, HistoryF
                             compile_public_subgame, extract_subgame, opt_out_values,
                             root_weights, rollout_values, solve_subgame, state_closure,
                             state_of_subtree_node)
+from search.cfr.solvers import solver_class
 from search.cfr.tree_policy import policy_to_slots
 
 
@@ -56,8 +57,8 @@ class SubgameSolvingAgent:
       blueprint: the policy everyone is assumed to have played (slot array, TabularPolicy,
         dict, or any object with ``action_probabilities(state)``; the last form is required
         for games too large to compile).
-      iterations: solver iterations per subgame; algorithm: 'cfr+', 'dcfr', 'cfr', 'lcfr',
-        'pcfr+'.
+      iterations: solver iterations per subgame; algorithm: a solver name that takes a warm
+        start (``search.cfr.solvers.WARM_START_SOLVERS``: 'cfr', 'cfr+', 'dcfr', 'lcfr', 'pcfr+').
       gadget: 'resolve' (opponent may opt out at its counterfactual value) or 'none'.
       opt_out: 'best_response' (safe: its best-response value against the blueprint) or
         'blueprint' (its value under the blueprint).
@@ -81,8 +82,7 @@ class SubgameSolvingAgent:
                  on_decision: Callable[[DecisionRecord], None] | None = None) -> None:
         self.game = as_game(game)
         require_two_player_zero_sum(self.game, "subgame solving")
-        if algorithm not in ALGORITHMS:
-            raise ValueError(f"unknown algorithm {algorithm!r}; expected one of {ALGORITHMS}")
+        solver_class(algorithm, ALGORITHMS, "subgame algorithm")    # ValueError if unknown
         if gadget not in GADGETS:
             raise ValueError(f"unknown gadget {gadget!r}; expected one of {GADGETS}")
         if opt_out not in OPT_OUT_VALUES:
