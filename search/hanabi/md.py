@@ -245,7 +245,7 @@ def searched_move(agent: Any, state: HanabiState, player: int, start: float,
     ``agent.act_mode``, ``agent.beliefs.last_posterior``, ``agent.values.last_rollouts``,
     ``agent.decisions``): search, act on the updated policy (argmax or a sample), append the
     decision's ``DecisionRecord`` (deviation = move differs from ``reference_move``)."""
-    result = agent.search.search(state)
+    result = agent.search.decide(state)
     if agent.act_mode == "argmax":
         move = result.actions[int(np.argmax(result.policy))]
     else:
@@ -317,7 +317,7 @@ class HanabiMDSearch(SearchingSeats):
         """p' = MD update of the blueprint at a searching seat; the blueprint elsewhere."""
         if not self.searches(state.current_player()):
             return self.blueprint.action_probabilities(state)
-        return self.search.search(state).as_dict()
+        return self.search.decide(state).as_dict()
 
     def act(self, state: HanabiState) -> int:
         if not isinstance(state, HanabiState):

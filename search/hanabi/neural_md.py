@@ -142,7 +142,7 @@ class HanabiNeuralMDSearch(SearchingSeats):
         self._check(state)
         if not self.searches(state.current_player()):
             return self.policy.action_probabilities(state)
-        return self.search.search(state).as_dict()
+        return self.search.decide(state).as_dict()
 
     def act(self, state: HanabiState) -> int:
         self._check(state)

@@ -112,7 +112,7 @@ class NeuralSearch:
             out.actions.append(legal)
             out.blueprint.append(p)
             out.q.append(q)
-            out.policy.append(self.update.update(p, q) if support[r] else p)
+            out.policy.append(self.update.apply(p, q) if support[r] else p)
         out.seconds = time.perf_counter() - start
         self.decisions += len(rows)
         self.seconds += out.seconds

@@ -35,7 +35,7 @@ from search.cfr.tree_policy import policy_to_slots
 
 
 @dataclasses.dataclass
-class DecisionRecord:
+class SubgameDecision:
     """What one decision cost: public-belief size, subgame size, whether it fell back."""
 
     player: int
@@ -69,7 +69,7 @@ class SubgameSolvingAgent:
       finder / max_closure_visits (uncompiled games): ``finder(state, player)`` lists the
         histories giving ``player`` the same information state (default: a pruned DFS that
         may search at most ``max_closure_visits`` nodes per decision before falling back).
-      on_decision: called with every ``DecisionRecord`` (e.g. ``print`` to watch the
+      on_decision: called with every ``SubgameDecision`` (e.g. ``print`` to watch the
         public-belief size grow).
     """
 
@@ -79,7 +79,7 @@ class SubgameSolvingAgent:
                  max_subgame_nodes: int = 500_000, max_tree_nodes: int = DEFAULT_MAX_NODES,
                  rollouts: int = 4, finder: HistoryFinder | None = None,
                  max_closure_visits: int = 300_000,
-                 on_decision: Callable[[DecisionRecord], None] | None = None) -> None:
+                 on_decision: Callable[[SubgameDecision], None] | None = None) -> None:
         self.game = as_game(game)
         require_two_player_zero_sum(self.game, "subgame solving")
         solver_class(algorithm, ALGORITHMS, "subgame algorithm")    # ValueError if unknown
@@ -103,7 +103,7 @@ class SubgameSolvingAgent:
         self.blueprint = blueprint
         self._rng = np.random.default_rng(seed)
         self._cache: dict[Any, dict[int, np.ndarray] | None] = {}
-        self.decisions: list[DecisionRecord] = []
+        self.decisions: list[SubgameDecision] = []
         self.tree: GameTree | None
         try:
             self.tree = cached_game_tree(self.game, max_nodes=max_tree_nodes)
@@ -159,7 +159,7 @@ class SubgameSolvingAgent:
     # ------------------------------------------------------------------- helpers
     def _record(self, player: int, info: str, size: int, nodes: int, cut: int | None,
                 fell_back: bool, cached: bool, reason: str, t0: float) -> None:
-        record = DecisionRecord(player, info, size, nodes, cut, fell_back, cached, reason,
+        record = SubgameDecision(player, info, size, nodes, cut, fell_back, cached, reason,
                                 time.perf_counter() - t0)
         self.decisions.append(record)
         if self.on_decision is not None:

@@ -74,7 +74,8 @@ class UpdateEquivalentSearch:
         self.rng = np.random.default_rng(seed)
         self.last_result: SearchResult | None = None
 
-    def search(self, state: Any) -> SearchResult:
+    def decide(self, state: Any) -> SearchResult:
+        """Steps 1-3 at ``state`` (the acting player's decision): the ``SearchResult``."""
         start = time.perf_counter()
         player = state.current_player()
         prior = self.blueprint.action_probabilities(state)
@@ -95,15 +96,15 @@ class UpdateEquivalentSearch:
             states = [posterior.states[i] for i in idx]
             weights = np.full(len(idx), 1.0 / len(idx))
         q = self.values.action_values(states, weights, actions, player, self.rng)
-        policy = self.update.update(p, q)
+        policy = self.update.apply(p, q)
         self.last_result = SearchResult(actions, p, q, policy, posterior.support_size,
                                         len(states), posterior.exact,
                                         time.perf_counter() - start)
         return self.last_result
 
     def action_probabilities(self, state: Any) -> dict[int, float]:
-        return self.search(state).as_dict()
+        return self.decide(state).as_dict()
 
     def act(self, state: Any) -> int:
-        result = self.search(state)
+        result = self.decide(state)
         return act_on_policy(self.act_mode, self.rng, result.actions, result.policy)
