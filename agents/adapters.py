@@ -14,7 +14,7 @@ import numpy as np
 import pyspiel
 from open_spiel.python import policy as os_policy
 
-from agents.protocol import Agent, Policy
+from agents.protocol import Agent, Policy, sample_action
 
 
 class AgentBot(pyspiel.Bot):
@@ -87,7 +87,4 @@ class PolicyAgent:
         return {int(a): float(p) for a, p in self.policy.action_probabilities(state).items()}
 
     def act(self, state: Any) -> int:
-        probs = self.action_probabilities(state)
-        actions = list(probs)
-        p = np.fromiter(probs.values(), float)
-        return int(actions[self._rng.choice(len(actions), p=p / p.sum())])
+        return sample_action(self._rng, self.action_probabilities(state))

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from agents.protocol import RuleBasedBlueprint
+from agents.protocol import RuleBasedBlueprint, sample_action
 
 __all__ = ["FullSupportPolicy", "MixedBotPolicy", "full_support", "full_support_bot"]
 
@@ -99,10 +99,7 @@ class FullSupportPolicy:
 
     def act(self, state: Any) -> int:
         """Sample an action from ``action_probabilities(state)``."""
-        probs = self.action_probabilities(state)
-        actions = list(probs)
-        p = np.array([probs[a] for a in actions])
-        return int(actions[self._rng.choice(len(actions), p=p / p.sum())])
+        return sample_action(self._rng, self.action_probabilities(state))
 
 
 class MixedBotPolicy(FullSupportPolicy):

@@ -13,6 +13,8 @@ import numpy as np
 import pyspiel
 from open_spiel.python import policy as os_policy
 
+from agents.protocol import sample_action
+
 
 class TabularAgent:
     """A behavioural policy stored as {information state: {action: probability}}."""
@@ -74,9 +76,7 @@ class TabularAgent:
             raise KeyError(f"tabular policy has no entry for information state {key!r}") from None
 
     def act(self, state: Any) -> int:
-        probs = self.action_probabilities(state)
-        actions = list(probs)
-        return int(actions[self._rng.choice(len(actions), p=np.fromiter(probs.values(), float))])
+        return sample_action(self._rng, self.action_probabilities(state))
 
 
 def information_states(game: pyspiel.Game) -> Iterator[tuple[str, pyspiel.State]]:

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from envs.hanabi.game import HanabiGame
-from envs.openspiel_games import GameError, load_game
+from envs.openspiel_games import GameError, load_game, sample_chance_outcome
 
 COMMON_PAYOFF = "common-payoff"
 ZERO_SUM = "zero-sum"
@@ -113,10 +113,7 @@ class OpenSpielGame(_HandleBase):
         return bool(state.is_chance_node())
 
     def sample_chance(self, state: Any, rng: np.random.Generator) -> int:
-        outcomes = state.chance_outcomes()
-        actions = [a for a, _ in outcomes]
-        probs = np.array([p for _, p in outcomes], dtype=float)
-        return int(actions[rng.choice(len(actions), p=probs / probs.sum())])
+        return sample_chance_outcome(state, rng)
 
     def score(self, state: Any) -> float:
         return float(state.returns()[0])

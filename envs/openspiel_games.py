@@ -2,12 +2,15 @@
 
 ``load_game`` turns a game string such as ``dark_hex(board_size=3,gameversion=adh)`` into a
 ``pyspiel.Game`` and turns OpenSpiel's long "Unknown game" dump into a short error. The
-``require_*`` helpers give each algorithm one line to reject games it is not defined for.
+``require_*`` helpers give each algorithm one line to reject games it is not defined for;
+``sample_chance_outcome`` draws a chance node's outcome from a seeded generator.
 """
 from __future__ import annotations
 
 import functools
+from typing import Any
 
+import numpy as np
 import pyspiel
 
 
@@ -29,6 +32,14 @@ def load_game(game_string: str) -> pyspiel.Game:
     except pyspiel.SpielError as err:
         first_line = str(err).strip().splitlines()[0]
         raise GameError(f"cannot load {game_string!r}: {first_line}") from None
+
+
+def sample_chance_outcome(state: Any, rng: np.random.Generator) -> int:
+    """One outcome of an OpenSpiel chance node drawn from ``state.chance_outcomes()`` with one
+    ``rng.choice(len(outcomes), p=...)`` (the probabilities normalised)."""
+    actions, probs = zip(*state.chance_outcomes())
+    p = np.asarray(probs, dtype=float)
+    return int(actions[rng.choice(len(actions), p=p / p.sum())])
 
 
 def as_game(game: "str | pyspiel.Game") -> pyspiel.Game:

@@ -20,7 +20,7 @@ import numpy as np
 import pyspiel
 
 from envs.phantom import batch as vector_phantom
-from envs.openspiel_games import GameError, as_game
+from envs.openspiel_games import GameError, as_game, sample_chance_outcome
 from envs.tensor_obs import with_player
 
 
@@ -48,8 +48,7 @@ class PyspielBatch:
     def _settle(self, r: int) -> None:
         state = self.states[r]
         while state.is_chance_node():
-            actions, probs = zip(*state.chance_outcomes())
-            state.apply_action(int(actions[self.rng.choice(len(actions), p=np.asarray(probs))]))
+            state.apply_action(sample_chance_outcome(state, self.rng))
         self.done[r] = state.is_terminal()
         self.current[r] = -1 if self.done[r] else state.current_player()
 

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from agents.protocol import Encoding
+from agents.protocol import Encoding, sample_action
 
 ARCHITECTURE_KEYS = ("input_size", "num_actions", "hidden")
 
@@ -110,10 +110,7 @@ class TorchPolicy:
         return {int(a): float(probs[a]) for a in legal}
 
     def act(self, state: Any) -> int:
-        probs = self.action_probabilities(state)
-        actions = list(probs)
-        p = np.fromiter(probs.values(), float)
-        return int(actions[self._rng.choice(len(actions), p=p / p.sum())])
+        return sample_action(self._rng, self.action_probabilities(state))
 
     def __repr__(self) -> str:
         return (f"TorchPolicy({self.encoding.game_string}, hidden={self.net.architecture['hidden']},"

@@ -9,7 +9,6 @@ dispatches by game) is in ``eval.specs.hanabi``.
 """
 from __future__ import annotations
 
-import importlib
 import json
 import os
 from typing import Any
@@ -28,6 +27,7 @@ from eval.specs.grammar import SpecError
 from eval.specs.registry import (AgentEntry, Param, infostate_game, openspiel_game,
                                  register, zero_sum_infostate_game)
 from search.cfr.cfr import load_solver
+from search.cfr.solvers import SOLVERS, WARM_START_SOLVERS, make_solver
 from search.cfr.tree_policy import SlotPolicyAgent, load_policy
 from search.subgame.agent import SubgameSolvingAgent
 from search.update_equivalent.md import md_search
@@ -210,11 +210,6 @@ def _build_mixed(game: Any, seed: int, *, blueprint: Agent, epsilon: float,
     return full_support(blueprint, epsilon=epsilon, temperature=temperature, seed=seed)
 
 
-_SOLVERS: dict[str, tuple[str, str]] = {
-    "cfr": ("search.cfr.cfr", "CFRSolver"), "cfr+": ("search.cfr.cfr", "CFRPlusSolver"),
-    "dcfr": ("search.cfr.dcfr", "DCFRSolver"), "lcfr": ("search.cfr.dcfr", "LinearCFRSolver"),
-    "pcfr+": ("search.cfr.pcfr", "PCFRPlusSolver"), "mmd": ("search.cfr.mmd", "MMDSolver"),
-}
 _SOLVED: dict[tuple[str, str, int, bool], Any] = {}
 
 
@@ -222,9 +217,7 @@ def _build_solver(game: Any, seed: int, *, solver: str, iters: int, average: boo
     """Solve the whole game once per process (cached) and play the resulting policy."""
     key = (game.game_string, solver, iters, average)
     if key not in _SOLVED:
-        module, name = _SOLVERS[solver]
-        cls = getattr(importlib.import_module(module), name)
-        instance = cls(game.raw).run(iters)
+        instance = make_solver(solver, game.raw).run(iters)
         probs = instance.average_policy_array() if average else instance.current_policy_array()
         _SOLVED[key] = (instance.tree, probs)
     tree, probs = _SOLVED[key]
@@ -244,7 +237,7 @@ register(AgentEntry(
     "playing its average policy (mmd: last iterate recommended, average=false)",
     "OpenSpiel games whose tree fits in memory (kuhn_poker, leduc_poker, small dark_hex, ...)",
     _build_solver,
-    params=(Param("solver", str, "cfr+", "algorithm", choices=tuple(_SOLVERS)),
+    params=(Param("solver", str, "cfr+", "algorithm", choices=tuple(SOLVERS)),
             Param("iters", int, 1000, "iterations", positive=True),
             Param("average", bool, True, "play the average policy (false: current iterate)")),
     supports=infostate_game))
@@ -265,7 +258,7 @@ register(AgentEntry(
     "two-player zero-sum OpenSpiel games", _build_subgame,
     params=(Param("iters", int, 200, "solver iterations per subgame", positive=True),
             Param("algorithm", str, "cfr+", "subgame solver",
-                  choices=("cfr+", "dcfr", "cfr", "lcfr", "pcfr+")),
+                  choices=WARM_START_SOLVERS),
             Param("gadget", str, "resolve", "opt-out gadget", choices=("resolve", "none")),
             Param("opt_out", str, "best_response", "opt-out value of the opponent",
                   choices=("best_response", "blueprint")),

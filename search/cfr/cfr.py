@@ -19,7 +19,6 @@ the same game.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import os
 from typing import Any, ClassVar
@@ -35,10 +34,6 @@ from envs.game_tree import (DEFAULT_MAX_NODES, CorruptTreeFileError, GameTree, c
 from envs.openspiel_games import as_game
 from search.cfr.best_response import TreeEvaluator
 from search.cfr.tree_policy import SlotPolicyAgent, slots_to_tabular
-
-_REGISTRY: dict[str, type["TreeSolver"]] = {}
-_SOLVER_MODULES = ("search.cfr.cfr", "search.cfr.dcfr", "search.cfr.pcfr", "search.cfr.mmd",
-                   "search.cfr.mccfr")
 
 
 def tree_fingerprint(tree: GameTree) -> str:
@@ -66,15 +61,13 @@ class TreeSolver:
     """Base of the tabular solvers: tree, buffers, policies, agents, save/load.
 
     Subclasses implement ``update()`` (one iteration) and keep their state in the arrays named
-    by ``_state_arrays``.
+    by ``_state_arrays``. ``name`` is the solver's name in ``search.cfr.solvers.SOLVERS``;
+    ``warm_start`` says whether the constructor takes an ``initial_policy``.
     """
 
     name: ClassVar[str] = "tree_solver"
+    warm_start: ClassVar[bool] = False
     _state_arrays: ClassVar[tuple[str, ...]] = ("policy", "avg")
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        _REGISTRY[cls.__name__] = cls
 
     def __init__(self, game: "str | pyspiel.Game | GameTree",
                  max_nodes: int = DEFAULT_MAX_NODES) -> None:
@@ -175,12 +168,11 @@ class TreeSolver:
 
 def load_solver(path: str | os.PathLike, game: "str | pyspiel.Game | GameTree") -> TreeSolver:
     """Rebuild a solver saved with ``save`` for ``game`` (which must be the game it was run on)."""
-    for module in _SOLVER_MODULES:
-        importlib.import_module(module)
+    from search.cfr.solvers import solver_by_class_name   # the registry imports this module
     raw = read_npz(path, ("meta",), "solver")
     try:
         meta = json.loads(raw["meta"].tobytes().decode("utf-8"))
-        cls = _REGISTRY[meta["class"]]
+        cls = solver_by_class_name(meta["class"])
         params, iteration = dict(meta["params"]), int(meta["iteration"])
         fingerprint = meta["fingerprint"]
     except (ValueError, KeyError, TypeError) as err:
@@ -206,6 +198,7 @@ class RegretSolver(TreeSolver):
     """
 
     name = "regret"
+    warm_start = True
     _state_arrays = ("policy", "avg", "regret", "fallback")
     rule: ClassVar[int] = K.RULE_CFR
 

@@ -10,8 +10,9 @@ One iteration t (simultaneous for all players):
 Schedules: ``"constant"`` (eta_t = eta, alpha_t = alpha) or ``"annealed"``
 (eta_t = eta / sqrt(t), alpha_t = alpha / sqrt(t)). The reference settings are
 ``MMDSolver.annealed_kuhn``, ``annealed_leduc`` and ``moving_magnet`` (alpha 1, eta 0.1,
-magnet step 0.05). MMD is a last-iterate method: ``current_policy()`` is the one to evaluate
-(the reach-weighted average is kept too).
+magnet step 0.05: the constructor's defaults, what the name ``mmd`` builds). MMD is a
+last-iterate method: ``current_policy()`` is the one to evaluate (the reach-weighted average is
+kept too).
 """
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ class MMDSolver(TreeSolver):
     _state_arrays = ("policy", "avg", "magnet")
 
     def __init__(self, game: "str | pyspiel.Game | GameTree", eta: float = 0.1,
-                 alpha: float = 1.0, schedule: str = "constant", magnet_step: float = 0.0,
+                 alpha: float = 1.0, schedule: str = "constant", magnet_step: float = 0.05,
                  max_nodes: int = DEFAULT_MAX_NODES) -> None:
         if schedule not in SCHEDULES:
             raise ValueError(f"unknown MMD schedule {schedule!r}; expected one of {SCHEDULES}")
@@ -56,17 +57,18 @@ class MMDSolver(TreeSolver):
     @classmethod
     def annealed_kuhn(cls, game: "str | pyspiel.Game | GameTree" = "kuhn_poker") -> "MMDSolver":
         """eta_t = alpha_t = 1/sqrt(t)."""
-        return cls(game, eta=1.0, alpha=1.0, schedule="annealed")
+        return cls(game, eta=1.0, alpha=1.0, schedule="annealed", magnet_step=0.0)
 
     @classmethod
     def annealed_leduc(cls, game: "str | pyspiel.Game | GameTree" = "leduc_poker"
                        ) -> "MMDSolver":
         """eta_t = 1/sqrt(t), alpha_t = 5/sqrt(t)."""
-        return cls(game, eta=1.0, alpha=5.0, schedule="annealed")
+        return cls(game, eta=1.0, alpha=5.0, schedule="annealed", magnet_step=0.0)
 
     @classmethod
     def moving_magnet(cls, game: "str | pyspiel.Game | GameTree", alpha: float = 1.0,
                       eta: float = 0.1, magnet_step: float = 0.05) -> "MMDSolver":
+        """A constant step size with the magnet moving towards the iterates (the defaults)."""
         return cls(game, eta=eta, alpha=alpha, schedule="constant", magnet_step=magnet_step)
 
     def params(self) -> dict[str, Any]:

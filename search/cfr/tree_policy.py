@@ -18,6 +18,8 @@ import numpy as np
 import pyspiel
 from open_spiel.python import policy as policy_lib
 
+from agents.protocol import sample_action
+
 from envs.game_tree import CorruptTreeFileError, GameTree, _pack_strings, _unpack_strings, read_npz
 from envs.openspiel_games import as_game
 
@@ -125,10 +127,7 @@ class SlotPolicyAgent:
         return {int(a): float(x) for a, x in zip(self.tree.slot_action[sl], self.probs[sl])}
 
     def act(self, state: pyspiel.State) -> int:
-        probs = self.action_probabilities(state)
-        actions = list(probs)
-        p = np.array([probs[a] for a in actions])
-        return int(actions[self._rng.choice(len(actions), p=p / p.sum())])
+        return sample_action(self._rng, self.action_probabilities(state))
 
 
 def save_policy(path: str | os.PathLike, tree: GameTree, probs: np.ndarray) -> None:

@@ -22,6 +22,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from agents.protocol import act_on_policy
 from envs.hanabi.game import HanabiState
 from search.update_equivalent.history_sampler import Posterior, ZeroPosterior
 
@@ -179,12 +180,8 @@ class MDSearchAgent(HanabiSearchAgent):
         act on the updated policy (argmax or a sample), append the decision's record
         (deviation = move differs from ``reference_move``)."""
         self.values.last_rollouts = 0
-        result = self.search.search(state, prior=prior)
-        if self.act_mode == "argmax":
-            move = result.actions[int(np.argmax(result.policy))]
-        else:
-            move = result.actions[int(self.search.rng.choice(len(result.actions),
-                                                             p=result.policy))]
+        result = self.search.decide(state, prior=prior)
+        move = act_on_policy(self.act_mode, self.search.rng, result.actions, result.policy)
         self.decisions.append(self.decision(
             state, player, start, searched=True, deviated=move != reference_move,
             rollouts=self.values.last_rollouts, posterior=result.posterior))

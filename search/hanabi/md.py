@@ -189,7 +189,7 @@ class HanabiMDSearch(MDSearchAgent):
         """p' = MD update of the blueprint at a searching seat; the blueprint elsewhere."""
         if not self.searches(state.current_player()):
             return self.blueprint.action_probabilities(state)
-        return self.search.search(state).as_dict()
+        return self.search.decide(state).as_dict()
 
     def act(self, state: HanabiState) -> int:
         """One decision; the bot is asked for its move once (the blueprint distribution the

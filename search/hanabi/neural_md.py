@@ -31,7 +31,7 @@ from typing import Any, Iterable, Literal, Sequence
 
 import numpy as np
 
-from agents.protocol import NetworkBlueprint
+from agents.protocol import NetworkBlueprint, act_on_policy
 from envs.hanabi.game import HanabiState
 from search.hanabi.base import MDSearchAgent, check_budget, check_searchers
 from search.hanabi.neural_rollouts import NeuralRollouts
@@ -138,21 +138,16 @@ class HanabiNeuralMDSearch(MDSearchAgent):
         self._check(state)
         if not self.searches(state.current_player()):
             return self.policy.action_probabilities(state)
-        return self.search.search(state).as_dict()
+        return self.search.decide(state).as_dict()
 
     def act(self, state: HanabiState) -> int:
         self._check(state)
         start = time.perf_counter()
         player = state.current_player()
         prior = self.policy.action_probabilities(state)
-        greedy = max(prior, key=prior.get)
+        greedy = act_on_policy("argmax", self.rng, prior)
         if not self.searches(player) or len(prior) == 1:
-            if self.act_mode == "argmax":
-                move = greedy
-            else:
-                acts = list(prior)
-                p = np.fromiter(prior.values(), float)
-                move = acts[int(self.rng.choice(len(acts), p=p / p.sum()))]
+            move = act_on_policy(self.act_mode, self.rng, prior)
             self.decisions.append(self.decision(state, player, start, searched=False,
                                                 deviated=move != greedy))
             return int(move)

@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from agents.protocol import NetworkBlueprint
+from agents.protocol import NetworkBlueprint, act_on_policy
 from envs.openspiel_games import as_game, require_two_player_zero_sum
 from envs.vector_env import policy_inputs
 from envs.phantom.batch import PhantomBatch, supports
@@ -111,21 +111,16 @@ class NeuralSearch:
             out.actions.append(legal)
             out.blueprint.append(p)
             out.q.append(q)
-            out.policy.append(self.update.update(p, q) if support[r] else p)
+            out.policy.append(self.update.apply(p, q) if support[r] else p)
         out.seconds = time.perf_counter() - start
         self.decisions += len(rows)
         self.seconds += out.seconds
         return out
 
-    def _choose(self, actions: np.ndarray, policy: np.ndarray) -> int:
-        if self.act_mode == "argmax":
-            return int(actions[int(np.argmax(policy))])
-        return int(actions[self.rng.choice(len(actions), p=policy)])
-
     def act_batch(self, batch: PhantomBatch, rows: np.ndarray) -> np.ndarray:
         result = self.search_batch(batch, rows)
-        return np.array([self._choose(a, p) for a, p in zip(result.actions, result.policy)],
-                        dtype=np.int64)
+        return np.array([act_on_policy(self.act_mode, self.rng, a, p)
+                         for a, p in zip(result.actions, result.policy)], dtype=np.int64)
 
     def _single(self, state: Any) -> BatchSearchResult:
         batch = PhantomBatch.from_histories(self.game, [list(state.history())])
@@ -137,7 +132,7 @@ class NeuralSearch:
 
     def act(self, state: Any) -> int:
         result = self._single(state)
-        return self._choose(result.actions[0], result.policy[0])
+        return act_on_policy(self.act_mode, self.rng, result.actions[0], result.policy[0])
 
 
 def neural_mmd(policy: NetworkBlueprint, eta: float = 10.0, alpha: float = 0.01, **kwargs: Any

@@ -19,6 +19,8 @@ from typing import Any, Callable
 import numpy as np
 import pyspiel
 
+from agents.protocol import sample_action
+
 from csrc import cfr_kernels as K
 from csrc.game_tree import KernelTree
 from envs.game_tree import DEFAULT_MAX_NODES, GameTooLargeError, GameTree, cached_game_tree
@@ -28,11 +30,12 @@ from search.subgame.solver import (ALGORITHMS, GADGETS, OPT_OUT_VALUES, HistoryF
                             compile_public_subgame, extract_subgame, opt_out_values,
                             root_weights, rollout_values, solve_subgame, state_closure,
                             state_of_subtree_node)
+from search.cfr.solvers import solver_class
 from search.cfr.tree_policy import policy_to_slots
 
 
 @dataclasses.dataclass
-class DecisionRecord:
+class SubgameDecision:
     """What one decision cost: public-belief size, subgame size, whether it fell back."""
 
     player: int
@@ -54,8 +57,8 @@ class SubgameSolvingAgent:
       blueprint: the policy everyone is assumed to have played (slot array, TabularPolicy,
         dict, or any object with ``action_probabilities(state)``; the last form is required
         for games too large to compile).
-      iterations: solver iterations per subgame; algorithm: 'cfr+', 'dcfr', 'cfr', 'lcfr',
-        'pcfr+'.
+      iterations: solver iterations per subgame; algorithm: a solver name that takes a warm
+        start (``search.cfr.solvers.WARM_START_SOLVERS``: 'cfr', 'cfr+', 'dcfr', 'lcfr', 'pcfr+').
       gadget: 'resolve' (opponent may opt out at its counterfactual value) or 'none'.
       opt_out: 'best_response' (safe: its best-response value against the blueprint) or
         'blueprint' (its value under the blueprint).
@@ -66,7 +69,7 @@ class SubgameSolvingAgent:
       finder / max_closure_visits (uncompiled games): ``finder(state, player)`` lists the
         histories giving ``player`` the same information state (default: a pruned DFS that
         may search at most ``max_closure_visits`` nodes per decision before falling back).
-      on_decision: called with every ``DecisionRecord`` (e.g. ``print`` to watch the
+      on_decision: called with every ``SubgameDecision`` (e.g. ``print`` to watch the
         public-belief size grow).
     """
 
@@ -76,11 +79,10 @@ class SubgameSolvingAgent:
                  max_subgame_nodes: int = 500_000, max_tree_nodes: int = DEFAULT_MAX_NODES,
                  rollouts: int = 4, finder: HistoryFinder | None = None,
                  max_closure_visits: int = 300_000,
-                 on_decision: Callable[[DecisionRecord], None] | None = None) -> None:
+                 on_decision: Callable[[SubgameDecision], None] | None = None) -> None:
         self.game = as_game(game)
         require_two_player_zero_sum(self.game, "subgame solving")
-        if algorithm not in ALGORITHMS:
-            raise ValueError(f"unknown algorithm {algorithm!r}; expected one of {ALGORITHMS}")
+        solver_class(algorithm, ALGORITHMS, "subgame algorithm")    # ValueError if unknown
         if gadget not in GADGETS:
             raise ValueError(f"unknown gadget {gadget!r}; expected one of {GADGETS}")
         if opt_out not in OPT_OUT_VALUES:
@@ -101,7 +103,7 @@ class SubgameSolvingAgent:
         self.blueprint = blueprint
         self._rng = np.random.default_rng(seed)
         self._cache: dict[Any, dict[int, np.ndarray] | None] = {}
-        self.decisions: list[DecisionRecord] = []
+        self.decisions: list[SubgameDecision] = []
         self.tree: GameTree | None
         try:
             self.tree = cached_game_tree(self.game, max_nodes=max_tree_nodes)
@@ -127,10 +129,7 @@ class SubgameSolvingAgent:
         return self._decide_on_states(state)
 
     def act(self, state: pyspiel.State) -> int:
-        probs = self.action_probabilities(state)
-        actions = list(probs)
-        p = np.array([probs[a] for a in actions])
-        return int(actions[self._rng.choice(len(actions), p=p / p.sum())])
+        return sample_action(self._rng, self.action_probabilities(state))
 
     # ---------------------------------------------------------------- reporting
     @property
@@ -160,7 +159,7 @@ class SubgameSolvingAgent:
     # ------------------------------------------------------------------- helpers
     def _record(self, player: int, info: str, size: int, nodes: int, cut: int | None,
                 fell_back: bool, cached: bool, reason: str, t0: float) -> None:
-        record = DecisionRecord(player, info, size, nodes, cut, fell_back, cached, reason,
+        record = SubgameDecision(player, info, size, nodes, cut, fell_back, cached, reason,
                                 time.perf_counter() - t0)
         self.decisions.append(record)
         if self.on_decision is not None:

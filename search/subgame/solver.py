@@ -26,13 +26,16 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pyspiel
 
+from agents.protocol import sample_action
+
 from csrc import cfr_kernels as K
 from csrc.game_tree import KernelTree, mark_descendants, node_depths, public_closure
 from envs.game_tree import CHANCE, TERMINAL, GameTree, compile_from_states
+from search.cfr.solvers import WARM_START_SOLVERS, solver_class
 
 GADGETS = ("resolve", "none")
 OPT_OUT_VALUES = ("best_response", "blueprint")
-ALGORITHMS = ("cfr", "cfr+", "dcfr", "lcfr", "pcfr+")
+ALGORITHMS = WARM_START_SOLVERS       # the registry's solvers that take a warm start
 
 
 class SubgameTooLargeError(RuntimeError):
@@ -354,19 +357,6 @@ def opt_out_values(source: GameTree, roots: np.ndarray, weights: np.ndarray,
     return out
 
 
-def make_solver(tree: GameTree, algorithm: str, initial_policy: np.ndarray | None = None) -> Any:
-    """A CFR-family solver for ``tree`` by name ('cfr', 'cfr+', 'dcfr', 'lcfr', 'pcfr+')."""
-    from search.cfr.cfr import CFRPlusSolver, CFRSolver
-    from search.cfr.dcfr import DCFRSolver, LinearCFRSolver
-    from search.cfr.pcfr import PCFRPlusSolver
-    table = {"cfr": CFRSolver, "cfr+": CFRPlusSolver, "dcfr": DCFRSolver,
-             "lcfr": LinearCFRSolver, "pcfr+": PCFRPlusSolver}
-    if algorithm not in table:
-        raise ValueError(f"unknown subgame algorithm {algorithm!r}; expected one of "
-                         f"{ALGORITHMS}")
-    return table[algorithm](tree, initial_policy=initial_policy)
-
-
 def solve_subgame(subgame: Subgame, algorithm: str = "cfr+", iterations: int = 200,
                   blueprint: np.ndarray | None = None) -> np.ndarray:
     """Average policy (subgame slot array) after ``iterations`` of ``algorithm``.
@@ -377,7 +367,8 @@ def solve_subgame(subgame: Subgame, algorithm: str = "cfr+", iterations: int = 2
     if not isinstance(iterations, (int, np.integer)) or iterations <= 0:
         raise ValueError(f"iterations must be a positive integer, got {iterations!r}")
     initial = subgame.policy_from_source(blueprint) if blueprint is not None else None
-    solver = make_solver(subgame.tree, algorithm, initial)
+    solver = solver_class(algorithm, ALGORITHMS, "subgame algorithm")(subgame.tree,
+                                                                       initial_policy=initial)
     solver.run(int(iterations))
     return solver.average_policy_array()
 
@@ -546,8 +537,7 @@ def rollout_values(blueprint: Any, rollouts: int, rng: np.random.Generator
                 else:
                     dist = blueprint.action_probabilities(s)
                     actions, probs = tuple(dist), tuple(dist.values())
-                p = np.asarray(probs, dtype=np.float64)
-                s.apply_action(int(actions[rng.choice(len(actions), p=p / p.sum())]))
+                s.apply_action(sample_action(rng, actions, probs))
             total += s.returns()
         return total / rollouts
 

@@ -5,6 +5,8 @@ One gradient step on a minibatch of self-play decisions (collected by ``search.t
   loss   = −E[min(ratio·A, clip(ratio, 1−ε, 1+ε)·A)] − c_ent·E[H(π_θ(·|s))] + c_v·E[(V−G)²]
 with advantages A normalised per collection round. Nothing anchors the policy, so in
 self-play its last iterate can cycle; that is the behaviour deep MMD is meant to fix.
+``ppo_policy_loss`` and ``normalised_advantages`` are the one PPO update of the suite: the
+best-response learner of ``eval.approx_exploitability`` uses them too.
 """
 from __future__ import annotations
 
@@ -27,6 +29,27 @@ def masked_log_softmax(logits: torch.Tensor, masks: torch.Tensor) -> tuple[torch
 
 def entropy(logp: torch.Tensor, probs: torch.Tensor) -> torch.Tensor:
     return -(probs * logp).sum(-1)
+
+
+def normalised_advantages(advantages: np.ndarray) -> np.ndarray:
+    """Advantages shifted and scaled to mean 0, standard deviation 1 (one collection round)."""
+    if len(advantages) > 1:
+        return (advantages - advantages.mean()) / (advantages.std() + 1e-8)
+    return advantages
+
+
+def ppo_policy_loss(logits: torch.Tensor, old_log_probs: torch.Tensor, actions: torch.Tensor,
+                    advantages: torch.Tensor, masks: torch.Tensor, clip: float,
+                    entropy_coef: float) -> tuple[torch.Tensor, dict[str, float]]:
+    """−E[min(ratio·A, clip(ratio, 1−ε, 1+ε)·A)] − c_ent·E[H(π_θ)] on one minibatch."""
+    logp, probs = masked_log_softmax(logits, masks)
+    idx = actions[:, None]
+    ratio = torch.exp(logp.gather(1, idx).squeeze(1) - old_log_probs.gather(1, idx).squeeze(1))
+    surrogate = torch.minimum(ratio * advantages,
+                              torch.clamp(ratio, 1 - clip, 1 + clip) * advantages).mean()
+    ent = entropy(logp, probs).mean()
+    loss = -surrogate - entropy_coef * ent
+    return loss, {"surrogate": surrogate.item(), "entropy": ent.item()}
 
 
 @dataclasses.dataclass
@@ -52,17 +75,10 @@ class PPOTrainer(SelfPlayTrainer):
         super().__init__(game, config or PPOConfig(), seed)
 
     def prepare_advantages(self, advantages: np.ndarray) -> np.ndarray:
-        if self.config.normalize_advantages and len(advantages) > 1:
-            return (advantages - advantages.mean()) / (advantages.std() + 1e-8)
+        if self.config.normalize_advantages:
+            return normalised_advantages(advantages)
         return advantages
 
     def loss(self, logits, old_log_probs, actions, advantages, masks):
-        logp, probs = masked_log_softmax(logits, masks)
-        idx = actions[:, None]
-        ratio = torch.exp(logp.gather(1, idx).squeeze(1) - old_log_probs.gather(1, idx).squeeze(1))
-        clip = self.config.clip
-        surrogate = torch.minimum(ratio * advantages,
-                                  torch.clamp(ratio, 1 - clip, 1 + clip) * advantages).mean()
-        ent = entropy(logp, probs).mean()
-        loss = -surrogate - self.config.entropy_coef * ent
-        return loss, {"surrogate": surrogate.item(), "entropy": ent.item()}
+        return ppo_policy_loss(logits, old_log_probs, actions, advantages, masks,
+                               self.config.clip, self.config.entropy_coef)

@@ -6,7 +6,8 @@ One iteration (``SelfPlayTrainer.update``):
   2. compute GAE advantages per (game, player) decision sequence (gamma = 1, reward only at
      the end, so the last decision's target is the player's final return);
   3. run ``epochs`` passes of minibatch gradient steps on the loss of the concrete algorithm
-     (``loss(...)``, defined by ``search.train.deep_mmd`` or ``search.train.ppo``).
+     (``loss(...)``, defined by ``search.train.deep_mmd`` or ``search.train.ppo``) plus the value
+     loss (``minibatch_epochs``, also the optimiser of ``eval.approx_exploitability``'s learner).
 
 ``evaluate`` plays seat-swapped matches against uniform random and earlier snapshots;
 ``trainer_state``/``load_trainer_state`` make runs resumable from a checkpoint.
@@ -16,7 +17,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import time
-from typing import Any
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import torch
@@ -84,6 +85,38 @@ def collect(net: PolicyValueNet, game: Any, num_games: int, rng: np.random.Gener
                     cat([s[4] for s in steps]), cat([s[5] for s in steps]), values,
                     advantages, (advantages + values).astype(np.float32),
                     cat([s[1] for s in steps]), returns)
+
+
+PolicyLoss = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
+                      tuple[torch.Tensor, dict[str, float]]]
+
+
+def minibatch_epochs(net: PolicyValueNet, optimizer: torch.optim.Optimizer,
+                     tensors: Sequence[torch.Tensor], rng: np.random.Generator, epochs: int,
+                     minibatch: int, policy_loss: PolicyLoss, value_coef: float,
+                     max_grad_norm: float) -> dict[str, float]:
+    """``epochs`` passes over the decisions ``tensors`` = (inputs, masks, actions, old log-probs,
+    advantages, value targets) in ``rng``-shuffled minibatches; each step minimises
+    ``policy_loss(logits, old, actions, advantages, masks) + value_coef · E[(V − target)²]`` with
+    the gradient norm clipped to ``max_grad_norm``. Returns the last step's statistics."""
+    stats: dict[str, float] = {}
+    n = len(tensors[0])
+    for _ in range(epochs):
+        order = torch.from_numpy(rng.permutation(n))
+        for lo in range(0, n, minibatch):
+            idx = order[lo:lo + minibatch]
+            x, m, a, old, ad, tgt = (t[idx] for t in tensors)
+            logits, value = net(x, m)
+            loss, info = policy_loss(logits, old, a, ad, m)
+            value_loss = torch.mean((value - tgt) ** 2)
+            total = loss + value_coef * value_loss
+            optimizer.zero_grad()
+            total.backward()
+            torch.nn.utils.clip_grad_norm_(net.parameters(), max_grad_norm)
+            optimizer.step()
+            info["value_loss"] = value_loss.item()
+            stats.update(info)
+    return stats
 
 
 @dataclasses.dataclass
@@ -154,24 +187,10 @@ class SelfPlayTrainer:
                    torch.from_numpy(data.actions.astype(np.int64)),
                    torch.from_numpy(data.old_log_probs), torch.from_numpy(adv.astype(np.float32)),
                    torch.from_numpy(data.targets)]
-        stats: dict[str, float] = {}
         n = len(data)
-        for _ in range(self.config.epochs):
-            order = torch.from_numpy(self.rng.permutation(n))
-            for lo in range(0, n, self.config.minibatch):
-                idx = order[lo:lo + self.config.minibatch]
-                x, m, a, old, ad, tgt = (t[idx] for t in tensors)
-                logits, value = self.net(x, m)
-                policy_loss, info = self.loss(logits, old, a, ad, m)
-                value_loss = torch.mean((value - tgt) ** 2)
-                total = policy_loss + self.config.value_coef * value_loss
-                self.optimizer.zero_grad()
-                total.backward()
-                torch.nn.utils.clip_grad_norm_(self.net.parameters(), self.config.max_grad_norm)
-                self.optimizer.step()
-                info["value_loss"] = value_loss.item()
-                for k, v in info.items():
-                    stats[k] = v
+        stats = minibatch_epochs(self.net, self.optimizer, tensors, self.rng, self.config.epochs,
+                                 self.config.minibatch, self.loss, self.config.value_coef,
+                                 self.config.max_grad_norm)
         self.net.eval()
         self.iteration += 1
         self.decisions += n

@@ -72,6 +72,8 @@ def rollout_returns(state: Any, blueprint: Blueprint, rng: np.random.Generator) 
             actions, probs = zip(*state.chance_outcomes())
         else:
             actions, probs = zip(*blueprint.action_probabilities(state).items())
+        # the draw of agents.protocol.sample_action (one uniform, inverse CDF: the same action
+        # for the same generator state) written out, as it runs at every rollout step
         u = rng.random()
         cumulative = 0.0
         chosen = actions[-1]

@@ -21,6 +21,8 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 
+from agents.protocol import act_on_policy
+
 from search.update_equivalent.history_sampler import Blueprint, Posterior, ZeroPosterior
 from search.update_equivalent.action_values import ActionValues
 from search.update_equivalent.local_updates import LocalUpdate
@@ -73,7 +75,7 @@ class UpdateEquivalentSearch:
         self.rng = np.random.default_rng(seed)
         self.last_result: SearchResult | None = None
 
-    def search(self, state: Any, prior: dict[int, float] | None = None) -> SearchResult:
+    def decide(self, state: Any, prior: dict[int, float] | None = None) -> SearchResult:
         """Steps 1-3 at ``state``; ``prior``: the blueprint's distribution there if the caller
         has already computed it (otherwise the blueprint is asked)."""
         start = time.perf_counter()
@@ -94,17 +96,15 @@ class UpdateEquivalentSearch:
                      else posterior.draw(self.num_histories, self.rng))
         q = self.values.action_values(histories.states, histories.weights, actions, player,
                                       self.rng)
-        policy = self.update.update(p, q)
+        policy = self.update.apply(p, q)
         self.last_result = SearchResult(actions, p, q, policy, posterior.support_size,
                                         histories.support_size, posterior.exact,
                                         time.perf_counter() - start, posterior)
         return self.last_result
 
     def action_probabilities(self, state: Any) -> dict[int, float]:
-        return self.search(state).as_dict()
+        return self.decide(state).as_dict()
 
     def act(self, state: Any) -> int:
-        result = self.search(state)
-        if self.act_mode == "argmax":
-            return result.actions[int(np.argmax(result.policy))]
-        return result.actions[int(self.rng.choice(len(result.actions), p=result.policy))]
+        result = self.decide(state)
+        return act_on_policy(self.act_mode, self.rng, result.actions, result.policy)

@@ -68,6 +68,6 @@ def global_update(game: pyspiel.Game, blueprint: Any, update: LocalUpdate) -> Po
     for key, values in q.items():
         actions = sorted(values)
         p = np.array([prior[key][a] for a in actions])
-        new = update.update(p, np.array([values[a] for a in actions]))
+        new = update.apply(p, np.array([values[a] for a in actions]))
         table[key] = dict(zip(actions, new.tolist()))
     return table

@@ -10,6 +10,7 @@ return the learner's next distribution.
 - ``Greedy()``:                    p' = uniform over argmax q (policy iteration / one-ply search)
 
 All updates work in the log domain and normalise with a max-shift, so large ``eta·q`` is safe.
+Their one verb is ``apply(p, q)`` (``update()`` is the iteration of learners and solvers).
 """
 from __future__ import annotations
 
@@ -20,9 +21,9 @@ import numpy as np
 
 
 class LocalUpdate(Protocol):
-    """A learner's update at one information state."""
+    """A learner's update at one information state: ``apply(p, q) -> p'``."""
 
-    def update(self, policy: np.ndarray, q: np.ndarray) -> np.ndarray:
+    def apply(self, policy: np.ndarray, q: np.ndarray) -> np.ndarray:
         ...
 
 
@@ -56,7 +57,7 @@ class MirrorDescent:
     def __init__(self, eta: float) -> None:
         self.eta = _positive("eta", eta)
 
-    def update(self, policy: np.ndarray, q: np.ndarray) -> np.ndarray:
+    def apply(self, policy: np.ndarray, q: np.ndarray) -> np.ndarray:
         _check(policy, q)
         return _softmax(_log(policy, "policy") + self.eta * q)
 
@@ -73,7 +74,7 @@ class MagneticMirrorDescent:
         self.alpha = _positive("alpha", alpha)
         self.magnet = magnet
 
-    def update(self, policy: np.ndarray, q: np.ndarray) -> np.ndarray:
+    def apply(self, policy: np.ndarray, q: np.ndarray) -> np.ndarray:
         _check(policy, q)
         rho = np.full(len(q), 1.0 / len(q)) if self.magnet is None else self.magnet(len(q))
         if rho.shape != q.shape:
@@ -92,7 +93,7 @@ class Greedy:
     def __init__(self, tolerance: float = 1e-12) -> None:
         self.tolerance = tolerance
 
-    def update(self, policy: np.ndarray, q: np.ndarray) -> np.ndarray:
+    def apply(self, policy: np.ndarray, q: np.ndarray) -> np.ndarray:
         _check(policy, q)
         best = q >= np.max(q) - self.tolerance
         return best / best.sum()

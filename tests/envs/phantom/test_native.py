@@ -272,14 +272,14 @@ def test_search_fast_path_q_is_unbiased_for_exact_q(game_string: str) -> None:
         if name == "python":     # the reference path: same wiring without the native classes
             search.beliefs = HistorySampler(UniformAgent(3), max_nodes=20_000)
             search.values = RolloutActionValues(UniformAgent(3), 1, True)
-        qs = np.array([search.search(state).q for _ in range(count)])
+        qs = np.array([search.decide(state).q for _ in range(count)])
         assert search.last_result.actions == actions
         results[name] = (qs.mean(axis=0), qs.std(axis=0, ddof=1) / np.sqrt(count))
     for mean, se in results.values():
         assert np.all(np.abs(mean - exact_q) < 5 * se + 1e-9), (mean, exact_q, se)
     # and the native path's policy follows from the same update on the same q scale
-    res = mmd_search(game, 50.0, 0.01, seed=3).search(state)
-    np.testing.assert_allclose(res.policy, MagneticMirrorDescent(50.0, 0.01).update(
+    res = mmd_search(game, 50.0, 0.01, seed=3).decide(state)
+    np.testing.assert_allclose(res.policy, MagneticMirrorDescent(50.0, 0.01).apply(
         res.blueprint_policy, res.q))
 
 
@@ -292,12 +292,12 @@ def test_native_exact_q_equals_python_exact_mode(game_string: str) -> None:
     depth = 12 if game_string == "phantom_ttt" else 2      # Python exact mode is slow earlier
     for state in _mid_game_states(game, 3, seed=41, depths=(depth, depth + 2)):
         player, actions = state.current_player(), state.legal_actions()
-        reference = mmd_search(game, 50.0, 0.01, exact=True, max_nodes=10**6).search(state)
+        reference = mmd_search(game, 50.0, 0.01, exact=True, max_nodes=10**6).decide(state)
         post = ps.enumerate_histories(state, player)
         q = post.weights @ exact_values(list(post.states), actions, player)
         assert reference.actions == actions
         np.testing.assert_allclose(q, reference.q, atol=1e-12)
-        np.testing.assert_allclose(MagneticMirrorDescent(50.0, 0.01).update(
+        np.testing.assert_allclose(MagneticMirrorDescent(50.0, 0.01).apply(
             reference.blueprint_policy, q), reference.policy, atol=1e-9)
 
 

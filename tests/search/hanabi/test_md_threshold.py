@@ -25,7 +25,7 @@ def test_md_argmax_equals_threshold_rule(eps: float, eta: float) -> None:
         bot = int(rng.integers(n))
         q = rng.uniform(10.0, 25.0, size=n)
         q[bot] = q.max() - rng.uniform(-1.0, 2.0)      # near the best, so both outcomes occur
-        chosen = int(np.argmax(md.update(_mixed(n, bot, eps), q)))
+        chosen = int(np.argmax(md.apply(_mixed(n, bot, eps), q)))
         others = [a for a in range(n) if a != bot]
         best = max(others, key=lambda a: q[a])
         rule = best if q[best] - q[bot] > deviation_threshold(eps, n, eta) else bot

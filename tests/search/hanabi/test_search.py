@@ -89,7 +89,7 @@ def test_md_policy_is_the_mirror_descent_update_of_the_blueprint():
     state = advance(2, 3, 21)
     agent = HanabiMDSearch(full_support_bot("smart", 0.02), eta=3.0, rollouts=400, seed=1,
                            **SMALL_BELIEF)
-    res = agent.search.search(state)
+    res = agent.search.decide(state)
     legal = state.legal_actions()
     bot = HanabiBotAgent("smart").act(state)
     p = np.array([0.98 * (a == bot) + 0.02 / len(legal) for a in res.actions])

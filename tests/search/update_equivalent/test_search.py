@@ -18,18 +18,18 @@ from tests.helpers_games import random_full_support_blueprint, random_state
 def test_local_updates_closed_forms():
     p = np.array([0.5, 0.3, 0.2])
     q = np.array([1.0, -1.0, 0.5])
-    md = MirrorDescent(2.0).update(p, q)
+    md = MirrorDescent(2.0).apply(p, q)
     np.testing.assert_allclose(md, p * np.exp(2 * q) / np.sum(p * np.exp(2 * q)))
     eta, alpha = 3.0, 0.5
-    mmd = MagneticMirrorDescent(eta, alpha).update(p, q)
+    mmd = MagneticMirrorDescent(eta, alpha).apply(p, q)
     raw = (p * (1 / 3) ** (alpha * eta) * np.exp(eta * q)) ** (1 / (1 + alpha * eta))
     np.testing.assert_allclose(mmd, raw / raw.sum())
-    np.testing.assert_allclose(Greedy().update(p, q), [1.0, 0.0, 0.0])
+    np.testing.assert_allclose(Greedy().apply(p, q), [1.0, 0.0, 0.0])
     # MMD's fixed point with q = 0 is the magnet; MD with q = 0 is the identity.
-    np.testing.assert_allclose(MirrorDescent(5.0).update(p, np.zeros(3)), p)
+    np.testing.assert_allclose(MirrorDescent(5.0).apply(p, np.zeros(3)), p)
     x = p
     for _ in range(200):
-        x = MagneticMirrorDescent(1.0, 1.0).update(x, np.zeros(3))
+        x = MagneticMirrorDescent(1.0, 1.0).apply(x, np.zeros(3))
     np.testing.assert_allclose(x, np.full(3, 1 / 3), atol=1e-9)
 
 
@@ -46,9 +46,9 @@ def test_sampled_search_converges_to_exact():
     for budget in (4, 1600):
         err = []
         for k, s in enumerate(states):
-            exact = mmd_search(game, 1.0, 0.5, blueprint, exact=True).search(s)
+            exact = mmd_search(game, 1.0, 0.5, blueprint, exact=True).decide(s)
             sampled = mmd_search(game, 1.0, 0.5, blueprint, num_histories=budget, rollouts=1,
-                                 seed=100 + k).search(s)
+                                 seed=100 + k).decide(s)
             assert sampled.actions == exact.actions
             err.append(np.max(np.abs(sampled.q - exact.q)))
         errors[budget] = max(err)
