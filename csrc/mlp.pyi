@@ -5,6 +5,7 @@ import numpy as np
 import numpy.typing as npt
 
 ACTIVATIONS: tuple[str, ...]
+GATHER_ISA: str
 
 class NativeMLP:
     input_size: int
@@ -20,6 +21,9 @@ class NativeMLP:
                 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
     def forward_sparse(self, starts: npt.ArrayLike, indices: npt.ArrayLike,
                        feature_values: npt.ArrayLike, masks: npt.ArrayLike | None = None,
+                       temperature: float = 1.0
+                       ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+    def repeat_forward(self, inputs: npt.ArrayLike, masks: npt.ArrayLike, repeats: int,
                        temperature: float = 1.0
                        ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
     def probabilities(self, inputs: npt.ArrayLike, masks: npt.ArrayLike,

@@ -4,7 +4,9 @@
 One forward pass over a batch of rows (``mlp_forward``):
   1. first layer as a sparse gather-sum: each row starts from the bias and adds, for every
      nonzero input feature i, value_i times row i of the transposed weight matrix (the Hanabi
-     inputs are mostly zeros); ``mlp_forward_sparse`` takes the active features directly;
+     inputs are mostly zeros); ``mlp_forward_sparse`` takes the active features directly.
+     This loop is compiled for AVX-512, AVX2+FMA and the baseline ISA; the CPU's best is picked
+     at import (``GATHER_ISA``);
   2. its activation, then every further trunk layer as one BLAS call (``sgemv`` for one row,
      ``sgemm`` for a batch, through ``scipy.linalg.cython_blas``) and its activation;
   3. both heads in one more BLAS call (policy logits and the value stacked as one matrix);
@@ -31,12 +33,64 @@ ACTIVATIONS = ("identity", "relu", "tanh")      # index = MLP_IDENTITY, MLP_RELU
 
 cdef extern from *:
     """
-    static inline void uedtp_mlp_axpy(int n, float a, const float* __restrict x,
-                                      float* __restrict y) {
-        for (int j = 0; j < n; ++j) y[j] += a * x[j];
+    /* First-layer gather-sums: h += sum over active features i of x_i * wt[i, :].  Compiled for
+       AVX-512 and AVX2+FMA as well as the baseline, the best one picked once at import. */
+    #define UEDTP_AXPY(n_out, h, v, w) \
+        for (int j = 0; j < (n_out); ++j) (h)[j] += (v) * (w)[j];
+    #define UEDTP_GATHER_FUNCS(suffix, attr) \
+    attr static void uedtp_gather_dense_##suffix(int n_in, int n_out, const float* __restrict x, \
+                                                 const float* __restrict wt, float* __restrict h) { \
+        for (int i = 0; i < n_in; ++i) { \
+            const float v = x[i]; \
+            if (v != 0.0f) { const float* __restrict w = wt + (long)i * n_out; \
+                             UEDTP_AXPY(n_out, h, v, w) } \
+        } \
+    } \
+    attr static void uedtp_gather_sparse_##suffix(long nnz, int n_out, const int* __restrict idx, \
+                                                  const float* __restrict val, \
+                                                  const float* __restrict wt, \
+                                                  float* __restrict h) { \
+        for (long k = 0; k < nnz; ++k) { \
+            const float v = val[k]; const float* __restrict w = wt + (long)idx[k] * n_out; \
+            UEDTP_AXPY(n_out, h, v, w) \
+        } \
     }
+    UEDTP_GATHER_FUNCS(base, )
+    typedef void (*uedtp_gather_dense_t)(int, int, const float*, const float*, float*);
+    typedef void (*uedtp_gather_sparse_t)(long, int, const int*, const float*, const float*,
+                                          float*);
+    static uedtp_gather_dense_t uedtp_gather_dense = uedtp_gather_dense_base;
+    static uedtp_gather_sparse_t uedtp_gather_sparse = uedtp_gather_sparse_base;
+    static const char* uedtp_gather_isa = "baseline";
+    #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+    UEDTP_GATHER_FUNCS(avx2, __attribute__((target("avx2,fma"))))
+    UEDTP_GATHER_FUNCS(avx512, __attribute__((target("avx512f,avx2,fma"))))
+    static void uedtp_gather_select(void) {
+        __builtin_cpu_init();
+        if (__builtin_cpu_supports("avx512f")) {
+            uedtp_gather_dense = uedtp_gather_dense_avx512;
+            uedtp_gather_sparse = uedtp_gather_sparse_avx512;
+            uedtp_gather_isa = "avx512f";
+        } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+            uedtp_gather_dense = uedtp_gather_dense_avx2;
+            uedtp_gather_sparse = uedtp_gather_sparse_avx2;
+            uedtp_gather_isa = "avx2+fma";
+        }
+    }
+    #else
+    static void uedtp_gather_select(void) {}
+    #endif
     """
-    void mlp_axpy "uedtp_mlp_axpy"(int n, float a, const float* x, float* y) noexcept nogil
+    void gather_dense "uedtp_gather_dense"(int n_in, int n_out, const float* x, const float* wt,
+                                           float* h) noexcept nogil
+    void gather_sparse "uedtp_gather_sparse"(long nnz, int n_out, const int* idx,
+                                             const float* val, const float* wt,
+                                             float* h) noexcept nogil
+    void gather_select "uedtp_gather_select"() noexcept nogil
+    const char* gather_isa "uedtp_gather_isa"
+
+gather_select()
+GATHER_ISA = gather_isa.decode()       # which compiled first-layer loop this CPU runs
 
 
 cdef Py_ssize_t mlp_workspace(const MLP* net, int rows) noexcept nogil:
@@ -136,18 +190,12 @@ cdef int mlp_forward(const MLP* net, int rows, const float* x, Py_ssize_t ldx,
     per row; ``work`` holds ``mlp_workspace(net, rows)`` floats. Returns -1, or the first row
     with no legal action (its probabilities are left unset)."""
     cdef int H = net.width[1]
-    cdef Py_ssize_t r, i
-    cdef const float* xr
+    cdef Py_ssize_t r
     cdef float* h
-    cdef float v
     for r in range(rows):
         h = work + r * H
         memcpy(h, net.bias[0], H * sizeof(float))
-        xr = x + r * ldx
-        for i in range(net.input_size):
-            v = xr[i]
-            if v != 0:
-                mlp_axpy(H, v, net.first_t + i * H, h)
+        gather_dense(net.input_size, H, x + r * ldx, net.first_t, h)
     return _finish(net, rows, work, mask, ldm, temperature, probs, ldp, values)
 
 
@@ -158,13 +206,13 @@ cdef int mlp_forward_sparse(const MLP* net, int rows, const Py_ssize_t* starts, 
     """As ``mlp_forward`` with the active features of row r given as index[k], value[k] for
     k in starts[r]..starts[r + 1] - 1 (indices must lie in 0..input_size - 1)."""
     cdef int H = net.width[1]
-    cdef Py_ssize_t r, k
+    cdef Py_ssize_t r
     cdef float* h
     for r in range(rows):
         h = work + r * H
         memcpy(h, net.bias[0], H * sizeof(float))
-        for k in range(starts[r], starts[r + 1]):
-            mlp_axpy(H, value[k], net.first_t + <Py_ssize_t>index[k] * H, h)
+        gather_sparse(starts[r + 1] - starts[r], H, index + starts[r], value + starts[r],
+                      net.first_t, h)
     return _finish(net, rows, work, mask, ldm, temperature, probs, ldp, values)
 
 
@@ -337,6 +385,31 @@ cdef class NativeMLP:
         if len(i) and (i.min() < 0 or i.max() >= self.input_size):
             raise ValueError(f"feature indices must lie in 0..{self.input_size - 1}")
         return self._run(None, i, v, s, masks, temperature)
+
+    def repeat_forward(self, inputs, masks, int repeats, double temperature=1.0):
+        """Run the C forward pass ``repeats`` times over the same rows without returning to
+        Python in between (for benchmarks of the native cost alone); returns the last result."""
+        x = self._rows(inputs)
+        m = self._masks(masks, x.shape[0])
+        if m is None or x.shape[0] == 0 or repeats < 1:
+            raise ValueError("repeat_forward needs masks, at least one row and repeats >= 1")
+        probs = np.zeros((x.shape[0], self.num_actions), dtype=np.float64)
+        values = np.zeros(x.shape[0], dtype=np.float32)
+        work = np.empty(mlp_workspace(&self.net, <int>x.shape[0]), dtype=np.float32)
+        cdef float[::1] wk = work
+        cdef double[:, ::1] pv = probs
+        cdef float[::1] vv = values
+        cdef const unsigned char[:, ::1] mv = m
+        cdef const float[:, ::1] xv = x
+        cdef int k, bad = -1
+        with nogil:
+            for k in range(repeats):
+                bad = mlp_forward(&self.net, <int>xv.shape[0], &xv[0, 0], xv.shape[1], &mv[0, 0],
+                                  self.num_actions, temperature, &wk[0], &pv[0, 0],
+                                  self.num_actions, &vv[0])
+        if bad >= 0:
+            raise ValueError(f"row {bad} has no legal action")
+        return probs, values.astype(np.float64)
 
     def probabilities(self, inputs, masks, double temperature=1.0):
         """(rows, A) float64 action probabilities, zero on illegal actions."""

@@ -145,6 +145,9 @@ def test_single_legal_action_no_mask_and_empty_batch():
     np.testing.assert_allclose(native.forward(x)[0], masked_probabilities(net, x, full),
                                rtol=0, atol=TOL)
     np.testing.assert_allclose(native.values(x), _torch_values(net, x), rtol=0, atol=TOL)
+    rp, rv = native.repeat_forward(x, m, 3, 0.1)             # the benchmark's C loop
+    np.testing.assert_array_equal(rp, p)
+    np.testing.assert_array_equal(rv, native.values(x))
     p0, v0 = native.forward(np.zeros((0, 30), np.float32), np.zeros((0, 7), bool))
     assert p0.shape == (0, 7) and v0.shape == (0,) and p0.dtype == np.float64
     assert native.forward_sparse(np.zeros(1, np.intp), [], [])[0].shape == (0, 7)
