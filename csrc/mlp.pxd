@@ -1,0 +1,50 @@
+# cython: language_level=3
+"""Native forward passes of the suite's policy/value MLPs, callable without the GIL.
+
+An ``MLP`` is a trunk of dense layers (each followed by an activation) and two linear heads read
+from its last hidden layer: policy logits (``num_actions``) and a scalar value. Kernels that
+cimport this module hold a ``NativeMLP`` (which owns the float32 weights) and call
+``mlp_forward`` / ``mlp_forward_sparse`` on ``&native.net`` with a scratch buffer of
+``mlp_workspace(net, rows)`` floats per thread.
+"""
+
+cdef enum:
+    MLP_MAX_LAYERS = 8          # trunk layers at most
+
+cdef enum:
+    MLP_IDENTITY = 0
+    MLP_RELU = 1
+    MLP_TANH = 2
+
+ctypedef struct MLP:
+    int num_layers                          # trunk layers, 1..MLP_MAX_LAYERS
+    int input_size
+    int num_actions
+    int width[MLP_MAX_LAYERS + 1]           # width[0] = input_size, width[l + 1] = layer l's outputs
+    int activation[MLP_MAX_LAYERS]          # MLP_IDENTITY / MLP_RELU / MLP_TANH after layer l
+    float* first_t                          # (input_size, width[1]): layer 0's weights transposed
+    float* weight[MLP_MAX_LAYERS]           # layer l: (width[l + 1], width[l]) row-major (torch's)
+    float* bias[MLP_MAX_LAYERS]
+    float* head_w                           # (num_actions + 1, width[L]): policy rows, value row
+    float* head_b                           # (num_actions + 1)
+    int max_width                           # max(width[1..L], num_actions + 1)
+
+cdef Py_ssize_t mlp_workspace(const MLP* net, int rows) noexcept nogil
+
+cdef int mlp_forward(const MLP* net, int rows, const float* x, Py_ssize_t ldx,
+                     const unsigned char* mask, Py_ssize_t ldm, double temperature,
+                     float* work, double* probs, Py_ssize_t ldp, float* values) noexcept nogil
+
+cdef int mlp_forward_sparse(const MLP* net, int rows, const Py_ssize_t* starts, const int* index,
+                            const float* value, const unsigned char* mask, Py_ssize_t ldm,
+                            double temperature, float* work, double* probs, Py_ssize_t ldp,
+                            float* values) noexcept nogil
+
+
+cdef class NativeMLP:
+    cdef MLP net
+    cdef list _arrays                       # the numpy arrays ``net`` points into
+    cdef readonly int input_size
+    cdef readonly int num_actions
+    cdef readonly tuple hidden
+    cdef readonly tuple activations
