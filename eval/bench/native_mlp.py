@@ -32,7 +32,8 @@ import torch  # noqa: E402
 
 from agents.neural.checkpoint import read  # noqa: E402
 from agents.neural.native import native_from_network  # noqa: E402
-from agents.neural.policy import PolicyValueNet, masked_probabilities, sample_actions  # noqa: E402
+from agents.neural.policy import PolicyValueNet, masked_probabilities  # noqa: E402
+from agents.protocol import sample_actions  # noqa: E402
 from csrc.hanabi_bots import BotSeats  # noqa: E402
 from csrc.hanabi_features import LockstepGames  # noqa: E402
 from csrc.mlp import NativeMLP  # noqa: E402

@@ -11,7 +11,8 @@ from torch import nn
 
 from agents.neural.checkpoint import CheckpointError, read
 from agents.neural.native import native_from_checkpoint, native_from_network
-from agents.neural.policy import PolicyValueNet, masked_probabilities, sample_actions
+from agents.neural.policy import PolicyValueNet, masked_probabilities
+from agents.protocol import sample_actions
 from csrc.hanabi_bots import BotSeats
 from csrc.hanabi_features import LockstepGames
 from csrc.mlp import NativeMLP
