@@ -69,14 +69,6 @@ class TensorEncoding:
         mask[state.legal_actions()] = True
         return mask
 
-    def check_game(self, game: "str | pyspiel.Game") -> None:
-        """Raise ``ValueError`` if ``game`` is not the game this encoding was made for."""
-        other = encoding_for(game, self.kind)
-        if other != self:
-            raise ValueError(f"encoding mismatch: made for {self.game_string} "
-                             f"(input {self.size}, {self.num_actions} actions), "
-                             f"used with {other.game_string} (input {other.size}, "
-                             f"{other.num_actions} actions)")
 
 
 def encoding_for(game: "str | pyspiel.Game", kind: str = "information_state") -> TensorEncoding:

@@ -84,12 +84,6 @@ class HanabiBotAgent:
         """Probability 1 on the bot's move."""
         return {self.act(state): 1.0}
 
-    # ---- access for search ---------------------------------------------------------------
-    def bot_seats(self, state: Any) -> BotSeats:
-        """A private copy of the per-seat bot tables synchronised with ``state`` (e.g. to run
-        ``csrc.hanabi_rollout.rollout_scores`` from it)."""
-        return self._synced(state).copy()
-
     # ---- cache ---------------------------------------------------------------------------
     def _synced(self, state: Any) -> BotSeats:
         if not isinstance(state, HanabiState):

@@ -72,14 +72,6 @@ def new_hle_state(hgame: "pyhanabi.HanabiGame") -> Any:
     return state
 
 
-def game_from_hle(hle: "pyhanabi.HanabiGame") -> HanabiGame:
-    """Our ``HanabiGame`` with the rules of a pyhanabi game."""
-    return HanabiGame(players=hle.num_players(), colors=hle.num_colors(), ranks=hle.num_ranks(),
-                      hand_size=hle.hand_size(),
-                      max_information_tokens=hle.max_information_tokens(),
-                      max_life_tokens=hle.max_life_tokens())
-
-
 def hle_deal_move(color: int, rank: int) -> "pyhanabi.HanabiMove":
     """An HLE chance move dealing card (colour, rank) to the player due a card. The caller must
     make sure the card is still in HLE's deck."""

@@ -1,6 +1,6 @@
 """What the Hanabi search agents share: option checks, searching seats, the decision record.
 
-The four agents (``search.hanabi.md.HanabiMDSearch``, ``search.hanabi.neural_md.
+The four agents (``search.hanabi.md.HanabiMDSearch``, ``search.hanabi.neural.md.
 HanabiNeuralMDSearch``, ``search.hanabi.sparta.SpartaSearch``, ``search.hanabi.sparta_joint.
 JointSpartaSearch``) derive from ``HanabiSearchAgent``. One call of ``act`` is one decision and
 appends exactly one ``HanabiDecision`` to ``decisions``: whether the seat searched, what the

@@ -190,12 +190,6 @@ class HanabiBeliefs:
         self.last_posterior: HanabiPosterior | None = None
         self._caches: dict[int, LikelihoodCache] = {}
 
-    @classmethod
-    def for_blueprint(cls, blueprint: Any, **kwargs: Any) -> "HanabiBeliefs":
-        """Beliefs matching a rule-based blueprint (its bot and epsilon)."""
-        bot, eps = bot_blueprint_parts(blueprint)
-        return cls(bot, eps, **kwargs)
-
     def __repr__(self) -> str:
         return (f"HanabiBeliefs(bot={self.bot!r}, epsilon={self.epsilon}, "
                 f"max_exact={self.max_exact}, num_samples={self.num_samples})")

@@ -24,7 +24,6 @@ import numpy as np
 from agents.protocol import NetworkBlueprint, sample_actions
 from envs.openspiel_games import as_game
 from envs.vector_env import GameBatch, batch_from_histories, policy_inputs
-from envs.phantom import batch as vector_phantom
 
 
 @dataclass(frozen=True)
@@ -133,7 +132,3 @@ class BatchedRolloutActionValues:
             raise ValueError(f"{len(states)} histories but {len(weights)} weights")
         return np.asarray(weights, dtype=float) @ self.returns(states, actions, player, rng)
 
-
-def supports_fast_path(game: Any) -> bool:
-    """True when the game has the numpy batch (no Python loop per row at all)."""
-    return vector_phantom.supports(as_game(game))

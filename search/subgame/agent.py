@@ -25,11 +25,11 @@ from csrc import cfr_kernels as K
 from csrc.game_tree import KernelTree
 from envs.game_tree import DEFAULT_MAX_NODES, GameTooLargeError, GameTree, cached_game_tree
 from envs.openspiel_games import as_game, require_two_player_zero_sum
-from search.subgame.solver import (ALGORITHMS, GADGETS, OPT_OUT_VALUES, HistoryFinder,
-                            PublicStateIndex, SubgameTooLargeError, blueprint_reaches,
-                            compile_public_subgame, extract_subgame, opt_out_values,
-                            root_weights, rollout_values, solve_subgame, state_closure,
-                            state_of_subtree_node)
+from search.subgame.closure import (HistoryFinder, blueprint_reaches, compile_public_subgame,
+                                    rollout_values, state_closure, state_of_subtree_node)
+from search.subgame.solver import (ALGORITHMS, GADGETS, OPT_OUT_VALUES, PublicStateIndex,
+                                   SubgameTooLargeError, extract_subgame, opt_out_values,
+                                   root_weights, solve_subgame)
 from search.cfr.solvers import solver_class
 from search.cfr.tree_policy import policy_to_slots
 

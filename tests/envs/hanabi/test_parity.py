@@ -1,7 +1,7 @@
 """Our engine against HLE pyhanabi and OpenSpiel ``hanabi``: same deck order, same (seeded,
 mixed random) moves, everything observable compared after every step; plus the converters.
 
-The full run (>= 5,000 games per player count) is ``python -m eval.bench.hanabi_engine --parity 5000``;
+The full run (>= 5,000 games per player count) is ``python -m eval.bench.engine --parity 5000``;
 here as many games run as fit in about a minute in total.
 """
 from __future__ import annotations

@@ -14,7 +14,7 @@ from envs.hanabi.tensor import hanabi_encoding_for
 from search.hanabi import beliefs as hb
 from search.hanabi.base import HanabiDecision, HanabiSearchAgent, mixed_bot_prior
 from search.hanabi.md import HanabiMDSearch
-from search.hanabi.neural_md import HanabiNeuralMDSearch
+from search.hanabi.neural.md import HanabiNeuralMDSearch
 from search.hanabi.sparta import SpartaSearch
 from search.hanabi.sparta_joint import JointSpartaSearch
 

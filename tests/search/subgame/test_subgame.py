@@ -11,8 +11,9 @@ from csrc.game_tree import KernelTree
 from envs.game_tree import CHANCE, cached_game_tree
 from search.cfr.best_response import TreeEvaluator, exploitability
 from search.cfr.cfr import CFRPlusSolver
-from search.subgame.solver import (PublicStateIndex, extract_subgame, history_sampler_finder,
-                            opt_out_values, root_weights, solve_subgame, state_closure)
+from search.subgame.closure import history_sampler_finder, state_closure
+from search.subgame.solver import (PublicStateIndex, extract_subgame, opt_out_values,
+                                   root_weights, solve_subgame)
 from search.subgame.agent import SubgameSolvingAgent
 from search.cfr.tree_policy import SlotPolicyAgent
 

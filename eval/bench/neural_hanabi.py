@@ -2,18 +2,18 @@
 
 ``rollouts``: at a few decision points of a seeded SmartBot game, the acting player's legal moves
 x ``--columns`` sampled hands are rolled out under the network, once in lockstep (one network
-call per step for all rollouts, ``search.hanabi.neural_rollouts``) and once one rollout at a
+call per step for all rollouts, ``search.hanabi.neural.rollouts``) and once one rollout at a
 time (one call per rollout and step) with the same random numbers; prints rollouts/s of both,
 their ratio, and whether the values agree.
 
 ``play``: the network in self-play, greedy (argmax) and sampled, and MD search over it with
-every seat searching (``search.hanabi.neural_md``), on the same seeded decks; prints mean
+every seat searching (``search.hanabi.neural.md``), on the same seeded decks; prints mean
 scores, the paired difference search - blueprint +- its standard error, and time per move.
 
 Examples::
 
-    python -m eval.bench.hanabi_neural rollouts --checkpoint checkpoints/hanabi_smartbot_bc.pt
-    python -m eval.bench.hanabi_neural play --checkpoint checkpoints/hanabi_smartbot_bc.pt \\
+    python -m eval.bench.neural_hanabi rollouts --checkpoint checkpoints/hanabi_smartbot_bc.pt
+    python -m eval.bench.neural_hanabi play --checkpoint checkpoints/hanabi_smartbot_bc.pt \\
         --games 20 --eta 2 --rollouts 200
 """
 from __future__ import annotations
@@ -29,9 +29,9 @@ from tqdm import tqdm
 from agents.neural.checkpoint import load_policy
 from csrc.hanabi_bots import BotSeats
 from envs.hanabi.game import HanabiGame, HanabiState
-from search.hanabi.neural_rollouts import NeuralRollouts
+from search.hanabi.neural.rollouts import NeuralRollouts
 from search.hanabi.beliefs import HanabiBeliefs
-from search.hanabi.neural_md import HanabiNeuralMDSearch
+from search.hanabi.neural.md import HanabiNeuralMDSearch
 from search.train.imitation import self_play_scores
 
 
@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     result = bench_rollouts(args) if args.mode == "rollouts" else bench_play(args)
-    result["command"] = "python -m eval.bench.hanabi_neural " + " ".join(argv or [])
+    result["command"] = "python -m eval.bench.neural_hanabi " + " ".join(argv or [])
     if args.out:
         with open(args.out, "w") as f:
             json.dump(result, f, indent=1)

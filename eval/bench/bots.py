@@ -12,8 +12,8 @@ tables with moves/s, games/s and the native/Python ratios.
 
 Usage::
 
-    python -m eval.bench.hanabi_bots
-    python -m eval.bench.hanabi_bots --games 4000 --python-games 30 --players 2,5
+    python -m eval.bench.bots
+    python -m eval.bench.bots --games 4000 --python-games 30 --players 2,5
 """
 from __future__ import annotations
 

@@ -3,13 +3,13 @@
 One decision of a searching player i at state s (Algorithm 1, ``search.update_equivalent.core``):
   1. beliefs: G hands of i drawn from i's posterior over its own hand. ``beliefs="neural"``
      (default): the likelihood of the partners' past moves is the network's probability
-     (``search.hanabi.neural_beliefs``: the epsilon-mixed SmartBot posterior reweighted by
+     (``search.hanabi.neural.beliefs``: the epsilon-mixed SmartBot posterior reweighted by
      π_net / π_smart over at most ``max_hands`` hands). ``beliefs="smart"``: APPROXIMATION, the
      epsilon-mixed SmartBot likelihood alone (``search.hanabi.beliefs.HanabiBeliefs("smart",
      belief_epsilon)``); the network imitates SmartBot (about 94 % agreement), so
      ``belief_epsilon`` defaults to 0.1 to leave room for the moves where they differ;
   2. values: for every legal move a, rollouts "apply a, then every seat samples the network to
-     the end" (``search.hanabi.neural_rollouts.NeuralRollouts``: all (move, column) rollouts
+     the end" (``search.hanabi.neural.rollouts.NeuralRollouts``: all (move, column) rollouts
      advance in lockstep, one network call per step); column j uses the j-th sampled hand
      (cyclically) and its own deck shuffle, shared by every move (common random numbers); q(a) is
      the mean return of a's row;
@@ -34,9 +34,9 @@ import numpy as np
 from agents.protocol import NetworkBlueprint, act_on_policy
 from envs.hanabi.game import HanabiState
 from search.hanabi.base import MDSearchAgent, check_budget, check_searchers
-from search.hanabi.neural_rollouts import NeuralRollouts
+from search.hanabi.neural.rollouts import NeuralRollouts
 from search.hanabi.beliefs import HanabiBeliefs, posterior_histories
-from search.hanabi.neural_beliefs import NeuralHanabiBeliefs
+from search.hanabi.neural.beliefs import NeuralHanabiBeliefs
 from search.update_equivalent.local_updates import MirrorDescent
 from search.update_equivalent.core import UpdateEquivalentSearch
 

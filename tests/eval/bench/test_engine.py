@@ -1,7 +1,7 @@
-"""eval.bench.hanabi_engine: interleaved rounds, median ratios and the row protocol (tiny budgets)."""
+"""eval.bench.engine: interleaved rounds, median ratios and the row protocol (tiny budgets)."""
 import pytest
 
-from eval.bench import hanabi_engine as hb
+from eval.bench import engine as hb
 
 
 def test_median() -> None:

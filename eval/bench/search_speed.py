@@ -8,7 +8,7 @@ rollouts of every legal move. Prints a Markdown table.
 
 Usage::
 
-    python -m eval.bench.hanabi_search --games 3 --md-rollouts 300 --sparta-rollouts 3000
+    python -m eval.bench.search_speed --games 3 --md-rollouts 300 --sparta-rollouts 3000
 """
 from __future__ import annotations
 

@@ -27,9 +27,9 @@ line, e.g.::
 
 Usage::
 
-    python -m eval.bench.hanabi_engine                       # 2 players, all rows
-    python -m eval.bench.hanabi_engine --players 2 3 4 5 --seconds 5 --rounds 10
-    python -m eval.bench.hanabi_engine --parity 5000          # full HLE/OpenSpiel parity, 2-5 players
+    python -m eval.bench.engine                       # 2 players, all rows
+    python -m eval.bench.engine --players 2 3 4 5 --seconds 5 --rounds 10
+    python -m eval.bench.engine --parity 5000          # full HLE/OpenSpiel parity, 2-5 players
 """
 from __future__ import annotations
 
