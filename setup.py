@@ -4,7 +4,7 @@ import os
 
 import numpy as np
 from Cython.Build import cythonize
-from setuptools import Extension, setup
+from setuptools import Extension, find_packages, setup
 
 OPENMP = ["-fopenmp"] if os.environ.get("UEDTP_NO_OPENMP") != "1" else []
 
@@ -29,7 +29,7 @@ def _sources() -> list[str]:
 
 
 setup(
-    packages=["csrc", "envs", "agents", "search", "eval"],
+    packages=find_packages(include=["csrc", "envs*", "agents*", "search*", "eval*"]),
     package_data={"csrc": ["*.pxd", "*.pyx"]},
     ext_modules=cythonize(
         [_extension(p) for p in _sources()],
