@@ -574,7 +574,7 @@ def _load_table(path: str, game: Any, average: bool) -> tuple[str, Any]:
             probs = solver.average_policy_array() if average else solver.current_policy_array()
             return "slots", (solver.tree, probs)
         if "kind" in arrays and arrays["kind"].tobytes() == b"tabular_policy":
-            from envs.game_tree import cached_game_tree
+            from envs.tree_compile import cached_game_tree
             from search.cfr.tree_policy import load_policy
             tree = cached_game_tree(game.raw)
             return "slots", (tree, load_policy(path, tree))

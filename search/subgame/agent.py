@@ -21,8 +21,9 @@ import pyspiel
 
 from csrc import cfr_kernels as K
 from csrc.game_tree import KernelTree
-from envs.game_tree import DEFAULT_MAX_NODES, GameTooLargeError, GameTree, cached_game_tree
+from envs.game_tree import DEFAULT_MAX_NODES, GameTree
 from envs.openspiel_games import as_game, require_two_player_zero_sum
+from envs.tree_compile import GameTooLargeError, cached_game_tree
 from search.subgame.solver import (ALGORITHMS, GADGETS, OPT_OUT_VALUES, HistoryFinder,
                             PublicStateIndex, SubgameTooLargeError, blueprint_reaches,
                             compile_public_subgame, extract_subgame, opt_out_values,

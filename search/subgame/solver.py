@@ -28,7 +28,8 @@ import pyspiel
 
 from csrc import cfr_kernels as K
 from csrc.game_tree import KernelTree, mark_descendants, node_depths, public_closure
-from envs.game_tree import CHANCE, TERMINAL, GameTree, compile_from_states
+from envs.game_tree import CHANCE, TERMINAL, GameTree
+from envs.tree_compile import compile_from_states
 
 GADGETS = ("resolve", "none")
 OPT_OUT_VALUES = ("best_response", "blueprint")
