@@ -129,13 +129,13 @@ class NativeHanabiGame(_HandleBase):
 
     def __init__(self, game_string: str, params: dict[str, int]) -> None:
         try:
-            from envs.hanabi.game import HanabiGame
+            from envs.hanabi.game import HanabiConfig, HanabiGame
         except ImportError as err:
             raise GameError(f"the native Hanabi engine (envs.hanabi.game) is not available: {err}; "
                             f"use 'openspiel:{game_string}' for OpenSpiel's Hanabi") from None
         kwargs = {_NATIVE_HANABI_PARAMS[k]: v for k, v in params.items()}
         try:
-            self.raw = HanabiGame(**kwargs)
+            self.raw = HanabiGame(config=HanabiConfig(**kwargs))
         except (TypeError, ValueError) as err:
             raise GameError(f"cannot build {game_string!r}: {err}") from None
         self.game_string = game_string

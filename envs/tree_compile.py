@@ -25,6 +25,8 @@ import pyspiel
 from envs.game_tree import CHANCE, DEFAULT_MAX_NODES, TERMINAL, GameTree, load_game_tree
 from envs.openspiel_games import as_game
 
+# per-player utilities of a history cut off at max_depth
+_LeafValues = Callable[[pyspiel.State], Sequence[float] | np.ndarray]
 _ESTIMATE_MARGIN = 20.0     # reject without counting when the estimate exceeds the cap this much
 
 
@@ -173,8 +175,7 @@ def _check_compilable(game: pyspiel.Game) -> None:
 def compile_from_states(roots: Sequence[pyspiel.State], root_probs: Sequence[float] | None,
                         game_string: str, num_players: int, max_nodes: int,
                         observe_all: bool = True, max_depth: int | None = None,
-                        leaf_values: Callable[[pyspiel.State], Sequence[float]] | None = None
-                        ) -> GameTree:
+                        leaf_values: _LeafValues | None = None) -> GameTree:
     """Compile the trees below ``roots`` (a single root, or a chance node over several).
 
     With several roots, node 0 is a synthetic chance node whose children are the roots with

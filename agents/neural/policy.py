@@ -25,8 +25,11 @@ ARCHITECTURE_KEYS = ("input_size", "num_actions", "hidden")
 class Encoding(Protocol):
     """What ``TorchPolicy`` needs from an encoder (``TensorEncoding``, ``HanabiEncoding``)."""
 
-    game_string: str
-    num_actions: int
+    @property
+    def game_string(self) -> str: ...
+
+    @property
+    def num_actions(self) -> int: ...
 
     @property
     def size(self) -> int: ...

@@ -22,7 +22,7 @@ import dataclasses
 import importlib
 import importlib.util
 import re
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 from agents.protocol import Agent
 
@@ -591,8 +591,8 @@ def save_table(path: str, table: dict[str, dict[int, float]]) -> None:
 
 
 def _build_mmd(game: Any, seed: int, *, blueprint: Agent | None, eta: float, alpha: float,
-               histories: int, rollouts: int, exact: bool, act: str, max_nodes: int,
-               particles: int) -> Agent:
+               histories: int, rollouts: int, exact: bool, act: Literal["sample", "argmax"],
+               max_nodes: int, particles: int) -> Agent:
     from search.update_equivalent.mmd import mmd_search
     return mmd_search(game.raw, eta=eta, alpha=alpha, blueprint=blueprint,
                       num_histories=histories, rollouts=rollouts, act_mode=act, exact=exact,
@@ -631,7 +631,8 @@ def _hanabi_blueprint(agent: str, blueprint: Agent | None, bot: str, **mixing: A
 
 
 def _build_md(game: Any, seed: int, *, blueprint: Agent | None, eta: float, histories: Any,
-              rollouts: Any, exact: bool, act: str, max_nodes: int, particles: int, bot: str,
+              rollouts: Any, exact: bool, act: Literal["sample", "argmax"], max_nodes: int,
+              particles: int, bot: str,
               epsilon: float, seconds: float | None, rollout_epsilon: float | None,
               searchers: str, max_exact: int, samples: int, skip: float | None,
               num_threads: int = 1) -> Agent:

@@ -107,7 +107,7 @@ def check_searchers(searchers: Iterable[int] | str | None) -> frozenset[int] | s
         return FIRST_SEAT
     out = set()
     for s in searchers:
-        if isinstance(s, bool) or not isinstance(s, Integral) or not 0 <= s < 5:
+        if isinstance(s, bool) or not isinstance(s, (int, Integral)) or not 0 <= s < 5:
             raise ValueError(f"searchers must be seat indices 0..4, got {s!r}")
         out.add(int(s))
     if not out:
@@ -280,7 +280,7 @@ class HanabiMDSearch(SearchingSeats):
         bot, eps = blueprint_parts(blueprint)      # ValueError without full support
         self.skip_sure_plays = check_skip(skip_sure_plays)
         check_budget(rollouts, seconds, "MD search")
-        if isinstance(num_histories, bool) or not isinstance(num_histories, Integral) \
+        if isinstance(num_histories, bool) or not isinstance(num_histories, (int, Integral)) \
                 or num_histories < 1:
             raise ValueError(f"num_histories must be an int >= 1, got {num_histories!r}")
         if act_mode not in ("argmax", "sample"):
@@ -339,6 +339,7 @@ class HanabiMDSearch(SearchingSeats):
                                                              bot_move, self.skip_sure_plays,
                                                              self.search.rng):
             post = self.beliefs.last_posterior
+            assert post is not None            # is_sure_play computed it
             self.decisions.append(DecisionRecord(
                 state.move_number(), player, False, time.perf_counter() - start, 0,
                 post.support_size, post.exact, post.effective_sample_size, False, skipped=True))

@@ -54,7 +54,8 @@ class NeuralRolloutValues:
     def __init__(self, rollouts: NeuralRollouts, beliefs: Any, budget: int) -> None:
         self.rollouts = rollouts
         self.beliefs = beliefs
-        self.budget, _ = check_budget(budget, None, "NeuralRolloutValues")
+        check_budget(budget, None, "NeuralRolloutValues")      # a positive int
+        self.budget = int(budget)
         self.last_rollouts = 0
 
     def action_values(self, states: Sequence[Any], weights: np.ndarray, actions: Sequence[int],
@@ -96,7 +97,7 @@ class HanabiNeuralMDSearch(SearchingSeats):
         if not isinstance(policy, TorchPolicy):
             raise TypeError(f"policy must be a TorchPolicy, got {type(policy).__name__}")
         check_budget(rollouts, None, "neural MD search")
-        if isinstance(num_histories, bool) or not isinstance(num_histories, Integral) \
+        if isinstance(num_histories, bool) or not isinstance(num_histories, (int, Integral)) \
                 or num_histories < 1:
             raise ValueError(f"num_histories must be an int >= 1, got {num_histories!r}")
         if act_mode not in ("argmax", "sample"):
@@ -149,7 +150,7 @@ class HanabiNeuralMDSearch(SearchingSeats):
         start = time.perf_counter()
         player = state.current_player()
         prior = self.policy.action_probabilities(state)
-        greedy = max(prior, key=prior.get)
+        greedy = max(prior, key=lambda a: prior[a])
         if not self.searches(player) or len(prior) == 1:
             if self.act_mode == "argmax":
                 move = greedy

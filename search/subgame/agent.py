@@ -172,6 +172,7 @@ class SubgameSolvingAgent:
 
     def _decide_on_tree(self, node: int) -> dict[int, float]:
         tree = self.tree
+        assert tree is not None                # only called once the game is compiled
         t0 = time.perf_counter()
         player = int(tree.player[node])
         if player < 0:
@@ -203,6 +204,7 @@ class SubgameSolvingAgent:
     def _solve_on_tree(self, roots: np.ndarray, player: int
                        ) -> tuple[dict[int, np.ndarray], int, int | None]:
         tree = self.tree
+        assert tree is not None                # only called once the game is compiled
         weights = root_weights(tree, roots, self._bp, player, self.gadget)
         opt = None
         if self.gadget == "resolve":

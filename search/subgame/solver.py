@@ -247,6 +247,8 @@ def extract_subgame(source: GameTree, roots: np.ndarray, weights: np.ndarray,
     terminal = source.num_children[core] == 0
     utility[:, idx[terminal]] = source.utility[:, core[terminal]]
     if leaf.any():
+        if node_values is None:
+            raise ValueError("a depth-limited subgame needs node_values at its cut")
         utility[:, idx[leaf]] = node_values[:, core[leaf]]
     obs[:, idx] = source.observation_id[:, core]
     src[idx] = core
@@ -265,6 +267,7 @@ def extract_subgame(source: GameTree, roots: np.ndarray, weights: np.ndarray,
         action[t_nodes] = 0
         parent[idx[:R]] = g
         action[idx[:R]] = 1
+        assert opt_out is not None           # checked above for the resolve gadget
         utility[opponent, t_nodes] = opt_out
         utility[searcher, t_nodes] = -opt_out
     else:
