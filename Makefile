@@ -1,4 +1,5 @@
-# Two entry points: `make demo` (small default tournament) and `make test` (pytest).
+# Two entry points: `make demo` (small default tournament) and `make test` (pytest, then mypy
+# with the [tool.mypy] settings of pyproject.toml).
 # Each creates .venv, installs torch (CPU, from the pinned release) first, then this project.
 PYTHON ?= python3
 VENV   := .venv
@@ -23,6 +24,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q tests
+	$(PY) -m mypy
 
 clean:
-	rm -rf $(VENV) build *.egg-info csrc/*.c csrc/*.cpp csrc/*.so
+	rm -rf $(VENV) build *.egg-info .mypy_cache csrc/*.c csrc/*.cpp csrc/*.so

@@ -30,7 +30,7 @@ def _sources() -> list[str]:
 
 setup(
     packages=find_packages(include=["csrc", "envs*", "agents*", "search*", "eval*"]),
-    package_data={"csrc": ["*.pxd", "*.pyx"]},
+    package_data={"csrc": ["*.pxd", "*.pyx", "*.pyi"]},
     ext_modules=cythonize(
         [_extension(p) for p in _sources()],
         compiler_directives={"language_level": "3", "boundscheck": False, "wraparound": False,

@@ -122,8 +122,11 @@ class RuleBasedBlueprint(Agent, Protocol):
 class Encoding(Protocol):
     """What a network blueprint's encoder provides (``TensorEncoding``, ``HanabiEncoding``)."""
 
-    game_string: str
-    num_actions: int
+    @property
+    def game_string(self) -> str: ...
+
+    @property
+    def num_actions(self) -> int: ...
 
     @property
     def size(self) -> int: ...

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from envs.hanabi.game import HanabiGame
+from envs.hanabi.game import HanabiConfig, HanabiGame
 from envs.openspiel_games import GameError, load_game, sample_chance_outcome
 
 COMMON_PAYOFF = "common-payoff"
@@ -128,7 +128,7 @@ class NativeHanabiGame(_HandleBase):
     def __init__(self, game_string: str, params: dict[str, int]) -> None:
         kwargs = {_NATIVE_HANABI_PARAMS[k]: v for k, v in params.items()}
         try:
-            self.raw = HanabiGame(**kwargs)
+            self.raw = HanabiGame(config=HanabiConfig(**kwargs))
         except (TypeError, ValueError) as err:
             raise GameError(f"cannot build {game_string!r}: {err}") from None
         self.game_string = game_string

@@ -17,7 +17,7 @@ import csv
 import math
 import sys
 import time
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 import pyspiel
@@ -63,7 +63,8 @@ def evaluate(game: pyspiel.Game, policy: TabularAgent) -> tuple[str, float]:
 
 
 def iterate(game: pyspiel.Game, update_kind: str, schedule: Schedule, iterations: int,
-            every: int, check_global: bool = False):
+            every: int, check_global: bool = False
+            ) -> Iterator[tuple[int, str, float, float, float]]:
     """Yield (iteration, metric name, value, seconds, max |search - global|) rows."""
     blueprint = tabulate(game, UniformAgent())
     name, value = evaluate(game, blueprint)
@@ -123,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
                            args.check_global):
             t, name, value, seconds, gap = row
             print(f"| {t} | {name} | {value:.6f} | {seconds:.3f} | {gap:.2e} |", flush=True)
-            if writer:
+            if writer is not None and out is not None:
                 writer.writerow(row)
                 out.flush()
     finally:

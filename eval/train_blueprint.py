@@ -27,6 +27,7 @@ from tqdm import tqdm
 from agents.neural.checkpoint import read
 from search.train.deep_mmd import SCHEDULES, DeepMMDTrainer, MMDConfig
 from search.train.ppo import PPOConfig, PPOTrainer
+from search.train.self_play import SelfPlayTrainer
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def make_trainer(args: argparse.Namespace):
+def make_trainer(args: argparse.Namespace) -> SelfPlayTrainer:
     hidden = tuple(int(h) for h in args.hidden.split(",") if h.strip())
     common = dict(hidden=hidden, games_per_update=args.games_per_update, epochs=args.epochs,
                   minibatch=args.minibatch, learning_rate=args.lr, total_updates=args.updates)
@@ -67,8 +68,8 @@ def make_trainer(args: argparse.Namespace):
                            alpha_schedule=args.alpha_schedule, eta=args.eta,
                            eta_final=args.eta_final, eta_schedule=args.eta_schedule, **common)
         return DeepMMDTrainer(args.game, config, seed=args.seed)
-    config = PPOConfig(entropy_coef=args.entropy_coef, clip=args.clip, **common)
-    return PPOTrainer(args.game, config, seed=args.seed)
+    ppo_config = PPOConfig(entropy_coef=args.entropy_coef, clip=args.clip, **common)
+    return PPOTrainer(args.game, ppo_config, seed=args.seed)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,7 +27,7 @@ from typing import Any
 
 import torch
 
-from agents.neural.policy import ARCHITECTURE_KEYS, PolicyValueNet, TorchPolicy
+from agents.neural.policy import ARCHITECTURE_KEYS, Encoding, PolicyValueNet, TorchPolicy
 
 FORMAT_TAG = "uedtp-torch-policy"
 FORMAT_VERSION = 1
@@ -62,7 +62,7 @@ class Checkpoint:
         return net.eval()
 
 
-def _encoding_of(game: str, kind: str):
+def _encoding_of(game: str, kind: str) -> Encoding:
     if game.startswith("hanabi_native"):
         from envs.hanabi.tensor import hanabi_encoding_for
         return hanabi_encoding_for(game)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import pyspiel
@@ -263,7 +263,7 @@ class PhantomBatch:
         return batch
 
     @classmethod
-    def from_states(cls, states: Sequence[object]) -> "PhantomBatch":
+    def from_states(cls, states: Sequence[Any]) -> "PhantomBatch":
         """Batch of the given states (``pyspiel.State`` or anything with ``history()``)."""
         if not states:
             raise ValueError("from_states needs at least one state")

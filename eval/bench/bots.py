@@ -41,6 +41,7 @@ def native_rate(bot: str, players: int, games: int, threads: int, repeats: int,
         dt = clock() - t0
         moves = int(mv.sum())
         best = dt if best is None else min(best, dt)
+    assert best is not None, "repeats must be >= 1"
     return moves / best, games / best
 
 
@@ -89,6 +90,7 @@ def rollout_rate(bot: str, rollouts: int, threads: int, repeats: int) -> float:
         rollout_scores(state, seats, rollouts, seed=1, num_threads=threads)
         dt = clock() - t0
         best = dt if best is None else min(best, dt)
+    assert best is not None, "repeats must be >= 1"
     return rollouts / best
 
 

@@ -39,9 +39,9 @@ import os
 import random
 import sys
 import time
-from typing import Callable
+from typing import Any, Callable
 
-from envs.hanabi.game import HanabiGame, native_random_games
+from envs.hanabi.game import HanabiConfig, HanabiGame, native_random_games
 
 RunFn = Callable[[int, int, int], tuple[int, int, int]]
 
@@ -238,7 +238,7 @@ def benchmark(players_list: list[int], seconds: float, seed: int, rows: list[Row
                 runs[i].append(measure(row, players, seconds / rounds, seed + 7919 * k))
         base = runs[0]
         for row, rs in zip(rows, runs):
-            def ratio(f) -> float:
+            def ratio(f: Callable[[Any, Any], float]) -> float:
                 return _median([f(r, b) for r, b in zip(rs, base)])
             g = [r.games / b.games for r, b in zip(rs, base)]
             spread = f" ({min(g):,.1f}-{max(g):,.1f})" if rounds > 1 else ""
@@ -270,7 +270,7 @@ def parity(n_games: int, seed: int) -> int:
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     failed = 0
     for i, kw in enumerate(variants):
-        game = HanabiGame(**kw)
+        game = HanabiGame(config=HanabiConfig(**kw))
         n = n_games if i < 4 else max(1, n_games // 10)
         for against in ("hle", "openspiel"):
             t0 = time.perf_counter()

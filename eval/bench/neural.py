@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from typing import Any
 
 import numpy as np
 import torch
@@ -42,9 +43,9 @@ def _policy(args):
 
 
 def _random_states(game_string: str, count: int, rng: np.random.Generator, min_moves: int = 1,
-                   max_moves: int = 6):
+                   max_moves: int = 6) -> list[Any]:
     game = load_game(game_string)
-    states = []
+    states: list[Any] = []
     while len(states) < count:
         s = game.new_initial_state()
         for _ in range(int(rng.integers(min_moves, max_moves + 1))):
@@ -56,7 +57,7 @@ def _random_states(game_string: str, count: int, rng: np.random.Generator, min_m
     return states
 
 
-def bench_rollouts(args) -> dict:
+def bench_rollouts(args: argparse.Namespace) -> dict:
     game, policy = _policy(args)
     rng = np.random.default_rng(args.seed)
     roots = _random_states(game, args.decisions, rng)
@@ -86,7 +87,7 @@ def bench_rollouts(args) -> dict:
     return out
 
 
-def bench_beliefs(args) -> dict:
+def bench_beliefs(args: argparse.Namespace) -> dict:
     game, policy = _policy(args)
     rng = np.random.default_rng(args.seed)
     roots = _random_states(game, args.decisions, rng, 2, 7)
@@ -107,14 +108,14 @@ def bench_beliefs(args) -> dict:
             "same_support": same}
 
 
-def bench_vs_uniform(args) -> dict:
+def bench_vs_uniform(args: argparse.Namespace) -> dict:
     game, policy = _policy(args)
     res = play_match(game, NetActor(policy, seed=args.seed), UniformActor(args.seed + 1),
                      args.games, args.seed)
     return {"game": game, "checkpoint": args.checkpoint, **res.as_dict()}
 
 
-def bench_head_to_head(args) -> dict:
+def bench_head_to_head(args: argparse.Namespace) -> dict:
     game, policy = _policy(args)
     if not args.other:
         raise SystemExit("head-to-head needs --other CHECKPOINT")
@@ -124,7 +125,7 @@ def bench_head_to_head(args) -> dict:
     return {"game": game, "checkpoint": args.checkpoint, "other": args.other, **res.as_dict()}
 
 
-def bench_search_vs_blueprint(args) -> dict:
+def bench_search_vs_blueprint(args: argparse.Namespace) -> dict:
     game, policy = _policy(args)
     search = neural_mmd(policy, args.eta, args.alpha, num_histories=args.histories,
                         rollouts=args.rollouts, act_mode=args.act_mode, seed=args.seed)

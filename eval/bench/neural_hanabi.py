@@ -28,11 +28,20 @@ from tqdm import tqdm
 
 from agents.neural.checkpoint import load_policy
 from csrc.hanabi_bots import BotSeats
+from agents.neural.policy import TorchPolicy
 from envs.hanabi.game import HanabiGame, HanabiState
+from envs.hanabi.tensor import HanabiEncoding
 from search.hanabi.neural.rollouts import NeuralRollouts
 from search.hanabi.beliefs import HanabiBeliefs
 from search.hanabi.neural.md import HanabiNeuralMDSearch
 from search.train.imitation import self_play_scores
+
+
+def _game_of(policy: TorchPolicy) -> HanabiGame:
+    """The Hanabi game of a checkpointed policy over the native Hanabi encoding."""
+    if not isinstance(policy.encoding, HanabiEncoding):
+        raise TypeError(f"{policy!r} is not a policy over the native Hanabi encoding")
+    return policy.encoding.game()
 
 
 def decision_points(game: HanabiGame, seed: int, moves: list[int]) -> list[tuple[HanabiState,
@@ -40,7 +49,7 @@ def decision_points(game: HanabiGame, seed: int, moves: list[int]) -> list[tuple
     """States (with their SmartBot tables) at the given move numbers of a SmartBot game."""
     state = game.new_initial_state(seed=seed)
     seats = BotSeats("smart", state)
-    out = []
+    out: list[tuple[HanabiState, BotSeats]] = []
     while not state.is_terminal() and len(out) < len(moves):
         if state.move_number() in moves:
             out.append((state.clone(), seats.copy()))
@@ -52,7 +61,7 @@ def decision_points(game: HanabiGame, seed: int, moves: list[int]) -> list[tuple
 
 def bench_rollouts(args: argparse.Namespace) -> dict:
     policy = load_policy(args.checkpoint)
-    game = policy.encoding.game()
+    game = _game_of(policy)
     beliefs = HanabiBeliefs("smart", 0.1)
     rng = np.random.default_rng(args.seed)
     rows = []
@@ -84,7 +93,7 @@ def bench_rollouts(args: argparse.Namespace) -> dict:
 
 def bench_play(args: argparse.Namespace) -> dict:
     policy = load_policy(args.checkpoint, seed=args.seed)
-    game = policy.encoding.game()
+    game = _game_of(policy)
     n = args.games
     greedy = self_play_scores(policy, n, seed=args.seed, greedy=True, decks_seed=args.decks)
     sampled = self_play_scores(policy, n, seed=args.seed, greedy=False, decks_seed=args.decks)

@@ -179,6 +179,7 @@ def bench_search(states: list[pyspiel.State], max_nodes: int,
         py_times.append(dt)
         _, dt = _timed(lambda: [nat.act(state) for _ in range(repeats)])
         nat_times.append(dt / repeats)
+        assert nat.last_result is not None
         sampled += 0 if nat.last_result.exact_beliefs else 1
     py_arr, nat_arr = np.array(py_times), np.array(nat_times)
     n_py, n_nat = len(states), len(states) * repeats

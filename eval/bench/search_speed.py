@@ -61,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
                 idx = np.random.default_rng(k).choice(len(post.weights), 200, p=post.weights)
                 for threads in (1, 2):
                     t = time.perf_counter()
+                    assert post.trace is not None
                     out = rollout_action_values(state, post.trace.seats(),
                                                 state.legal_actions(), 200, seed=k,
                                                 hands=post.hands[idx], hand_player=p,

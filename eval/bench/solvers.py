@@ -27,8 +27,8 @@ import pyspiel
 from open_spiel.python.algorithms import cfr as os_cfr
 from open_spiel.python.algorithms import mmd_dilated
 
-from envs.game_tree import cached_game_tree
 from envs.openspiel_games import load_game
+from envs.tree_compile import cached_game_tree
 from search.cfr.best_response import TreeEvaluator
 from search.cfr.cfr import CFRPlusSolver, CFRSolver
 from search.cfr.dcfr import DCFRSolver, LinearCFRSolver

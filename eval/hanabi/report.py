@@ -82,7 +82,7 @@ def read_source(path: str, flag: str = "--extra-csv") -> list[dict[str, Any]]:
 
 def merge(sources: Iterable[list[dict[str, Any]]]) -> list[dict[str, Any]]:
     """All records, the first of each (agent, deck seed) kept."""
-    seen: set[tuple[str, int]] = set()
+    seen: set[tuple[str, int, int]] = set()
     out = []
     for records in sources:
         for r in records:

@@ -17,7 +17,7 @@ from typing import Any
 from agents.full_support import full_support_bot
 from agents.hanabi.bots import HanabiBotAgent
 from agents.hanabi.hle import HLEAgent
-from agents.protocol import Agent
+from agents.protocol import ActMode, Agent, RuleBasedBlueprint
 from eval.specs.grammar import AgentSpec, SpecError, format_value, parse_spec
 from eval.specs.openspiel import HISTORY_PARAMS, build_md_openspiel
 from eval.specs.registry import (REGISTRY, AgentEntry, Factory, Param,
@@ -50,7 +50,7 @@ def _seats(searchers: str) -> tuple[int, ...] | None:
 
 
 def _hanabi_blueprint(agent: str, blueprint: Agent | None, bot: str, seed: int,
-                      epsilon: float | None = None) -> Agent:
+                      epsilon: float | None = None) -> RuleBasedBlueprint:
     """The blueprint of a native Hanabi search: ``@X`` if given, else the bot named by ``bot``
     (mixed with uniform when ``epsilon`` is given); with ``@X``, ``bot`` and ``epsilon`` must
     stay at their defaults."""
@@ -62,11 +62,14 @@ def _hanabi_blueprint(agent: str, blueprint: Agent | None, bot: str, seed: int,
             raise SpecError(f"{agent}: {err}") from None
     extra = {} if epsilon is None else {"epsilon": epsilon}
     _only_defaults(agent, "the bot= blueprint (not with @blueprint)", bot=bot, **extra)
+    if not isinstance(blueprint, RuleBasedBlueprint):
+        raise SpecError(f"{agent}: the blueprint must be a rule-based Hanabi bot (e.g. @smartbot "
+                        f"or @convention), got {type(blueprint).__name__}")
     return blueprint
 
 
 def _build_md(game: Any, seed: int, *, blueprint: Agent | None, eta: float, histories: Any,
-              rollouts: Any, exact: bool, act: str, max_nodes: int, particles: int, bot: str,
+              rollouts: Any, exact: bool, act: ActMode, max_nodes: int, particles: int, bot: str,
               epsilon: float, seconds: float | None, rollout_epsilon: float | None,
               searchers: str, max_exact: int, samples: int, skip: float | None,
               num_threads: int = 1) -> Agent:

@@ -19,10 +19,10 @@ from open_spiel.python.algorithms import ismcts, mcts
 
 from agents.adapters import BotAgent
 from agents.full_support import full_support
-from agents.protocol import Agent
+from agents.protocol import ActMode, Agent
 from agents.tabular import TabularAgent
 from agents.uniform import UniformAgent
-from envs.game_tree import cached_game_tree
+from envs.tree_compile import cached_game_tree
 from eval.specs.grammar import SpecError
 from eval.specs.registry import (AgentEntry, Param, infostate_game, openspiel_game,
                                  register, zero_sum_infostate_game)
@@ -108,7 +108,7 @@ def save_table(path: str, table: dict[str, dict[int, float]]) -> None:
 
 
 def build_md_openspiel(game: Any, seed: int, *, blueprint: Agent | None, eta: float,
-                       histories: int, rollouts: int | None, exact: bool, act: str,
+                       histories: int, rollouts: int | None, exact: bool, act: ActMode,
                        max_nodes: int, particles: int) -> Agent:
     """``md`` on an OpenSpiel game: ``search.update_equivalent.md.md_search``."""
     if rollouts is None:
@@ -119,7 +119,7 @@ def build_md_openspiel(game: Any, seed: int, *, blueprint: Agent | None, eta: fl
 
 
 def _build_mmd(game: Any, seed: int, *, blueprint: Agent | None, eta: float, alpha: float,
-               histories: int, rollouts: int, exact: bool, act: str, max_nodes: int,
+               histories: int, rollouts: int, exact: bool, act: ActMode, max_nodes: int,
                particles: int) -> Agent:
     return mmd_search(game.raw, eta=eta, alpha=alpha, blueprint=blueprint,
                       num_histories=histories, rollouts=rollouts, act_mode=act, exact=exact,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 from agents.protocol import Agent
 from envs.games import make_game

@@ -174,9 +174,9 @@ def cooperative_summary(agents: list[str], records: Iterable[dict[str, Any]],
                          **time_summary(seconds[i])})
     matrix = [[mean_se(cross[i][j])[0] for j in range(k)] for i in range(k)]
     matrix_se = [[mean_se(cross[i][j])[1] for j in range(k)] for i in range(k)]
-    counts = [[len(cross[i][j]) for j in range(k)] for i in range(k)]
+    games = [[len(cross[i][j]) for j in range(k)] for i in range(k)]
     return {"type": "cooperative", "agents": list(agents), "selfplay": selfplay,
-            "crossplay_mean": matrix, "crossplay_se": matrix_se, "crossplay_games": counts,
+            "crossplay_mean": matrix, "crossplay_se": matrix_se, "crossplay_games": games,
             "max_score": max_score, "games": len(records)}
 
 

@@ -21,11 +21,14 @@ __all__ = ["CONFIG_FILE", "GAMES_FILE", "LOCK_FILE", "KIND", "ResultStore", "Sto
 class ResultStore(RunStore):
     """Append-only game records of one tournament; use ``open`` to create or resume one."""
 
+    config: TournamentConfig
+
     @classmethod
     def open(cls, directory: str, config: TournamentConfig, *,  # type: ignore[override]
              resume: bool = False, valid_keys: Iterable[str] | None = None) -> "ResultStore":
         store = super().open(directory, KIND, config.to_dict(), config.fingerprint(),
                              resume=resume, valid_keys=valid_keys)
+        assert isinstance(store, ResultStore)      # RunStore.open builds ``cls``
         store.config = config
         return store
 

@@ -20,8 +20,9 @@ import pyspiel
 
 from csrc import cfr_kernels as K
 from csrc.game_tree import KernelTree
-from envs.game_tree import TERMINAL, GameTree, cached_game_tree
+from envs.game_tree import TERMINAL, GameTree
 from envs.openspiel_games import as_game
+from envs.tree_compile import cached_game_tree
 from search.cfr.tree_policy import PolicyLike, policy_to_slots
 
 

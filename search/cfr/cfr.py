@@ -29,9 +29,9 @@ from open_spiel.python import policy as policy_lib
 
 from csrc import cfr_kernels as K
 from csrc.game_tree import KernelTree
-from envs.game_tree import (DEFAULT_MAX_NODES, CorruptTreeFileError, GameTree, cached_game_tree,
-                            read_npz)
+from envs.game_tree import DEFAULT_MAX_NODES, CorruptTreeFileError, GameTree, read_npz
 from envs.openspiel_games import as_game
+from envs.tree_compile import cached_game_tree
 from search.cfr.best_response import TreeEvaluator
 from search.cfr.tree_policy import SlotPolicyAgent, slots_to_tabular
 

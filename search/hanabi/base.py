@@ -22,7 +22,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from agents.protocol import act_on_policy
+from agents.protocol import ActMode, act_on_policy
 from envs.hanabi.game import HanabiState
 from search.update_equivalent.history_sampler import Posterior, ZeroPosterior
 
@@ -85,7 +85,7 @@ def check_searchers(searchers: Iterable[int] | str | None) -> frozenset[int] | s
         return FIRST_SEAT
     out = set()
     for s in searchers:
-        if isinstance(s, bool) or not isinstance(s, Integral) or not 0 <= s < 5:
+        if isinstance(s, bool) or not isinstance(s, (int, Integral)) or not 0 <= s < 5:
             raise ValueError(f"searchers must be seat indices 0..4, got {s!r}")
         out.add(int(s))
     if not out:
@@ -171,7 +171,7 @@ class MDSearchAgent(HanabiSearchAgent):
     and ``values`` (with ``last_rollouts``) are set by the subclass."""
 
     search: Any
-    act_mode: str
+    act_mode: ActMode
     values: Any
 
     def searched_move(self, state: HanabiState, player: int, start: float,

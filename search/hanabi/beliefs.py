@@ -132,6 +132,7 @@ class HanabiPosterior(Posterior):
         """The hands at ``indices`` (repeats allowed) with the given ``weights``; the root and
         trace are shared, no state is copied."""
         hands = self.hands[np.asarray(indices)]
+        assert self.root is not None and self.trace is not None   # set by HanabiBeliefs
         return dataclasses.replace(
             self, states=HypotheticalStates(self.root, self.player, hands, self.trace),
             weights=np.asarray(weights, dtype=float), hands=hands)
@@ -173,11 +174,11 @@ class HanabiBeliefs:
                  num_threads: int = 1) -> None:
         from csrc.hanabi_bots import bot_kind
         bot_kind(bot)                                 # TypeError/ValueError on a bad name
-        if isinstance(epsilon, bool) or not isinstance(epsilon, Real):
+        if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float, Real)):
             raise TypeError(f"epsilon must be a real number, got {type(epsilon).__name__}")
         if not 0.0 <= float(epsilon) <= 1.0:
             raise ValueError(f"epsilon must be in [0, 1], got {epsilon}")
-        if isinstance(proposal_mix, bool) or not isinstance(proposal_mix, Real) \
+        if isinstance(proposal_mix, bool) or not isinstance(proposal_mix, (int, float, Real)) \
                 or not 0.0 <= float(proposal_mix) <= 1.0:
             raise ValueError(f"proposal_mix must be a number in [0, 1], got {proposal_mix!r}")
         self.bot = bot
@@ -222,7 +223,7 @@ class HanabiBeliefs:
                 and last.move_number == trace.length):
             return last                     # same decision asked twice: same posterior
         state = state.clone()               # the posterior keeps it; callers mutate theirs
-        if isinstance(player, bool) or not isinstance(player, Integral) \
+        if isinstance(player, bool) or not isinstance(player, (int, Integral)) \
                 or not 0 <= player < trace.num_players:
             raise ValueError(f"player must be in 0..{trace.num_players - 1}, got {player!r}")
         masks, counts = trace.candidate_masks(player)
@@ -233,8 +234,9 @@ class HanabiBeliefs:
                 player=player, candidates=1, root=state, trace=trace,
                 move_number=trace.length)
             return self.last_posterior
-        hands = enumerate_hands(masks, counts, self.max_exact)
-        if hands is not None:
+        found = enumerate_hands(masks, counts, self.max_exact)
+        if found is not None:
+            hands = found
             exact, candidates = True, len(hands)
             log_base = log_count_prior(hands, counts)
         else:
@@ -271,6 +273,8 @@ class HanabiBeliefs:
 
     def playable_probability(self, posterior: HanabiPosterior, slot: int) -> float:
         """Posterior probability that the card in ``slot`` is playable now."""
+        if posterior.root is None:
+            raise ValueError("the posterior has no root state")
         fireworks = np.array(posterior.root.fireworks())
         cards = posterior.hands[:, slot].astype(np.int64)
         ok = (cards % 5) == fireworks[cards // 5]

@@ -152,7 +152,7 @@ class HanabiMDSearch(MDSearchAgent):
         bot, eps = blueprint_parts(blueprint)      # ValueError without full support
         self.skip_sure_plays = check_skip(skip_sure_plays)
         check_budget(rollouts, seconds, "MD search")
-        if isinstance(num_histories, bool) or not isinstance(num_histories, Integral) \
+        if isinstance(num_histories, bool) or not isinstance(num_histories, (int, Integral)) \
                 or num_histories < 1:
             raise ValueError(f"num_histories must be an int >= 1, got {num_histories!r}")
         if act_mode not in ("argmax", "sample"):

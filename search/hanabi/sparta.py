@@ -145,12 +145,12 @@ class SpartaSearch(HanabiSearchAgent):
         for name, value in (("threshold", threshold), ("prune_z", prune_z),
                             ("rollout_epsilon", rollout_epsilon),
                             ("belief_epsilon", belief_epsilon)):
-            if isinstance(value, bool) or not isinstance(value, Real) \
+            if isinstance(value, bool) or not isinstance(value, (int, float, Real)) \
                     or not math.isfinite(value) or value < 0:
                 raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
         if rollout_epsilon > 1 or belief_epsilon > 1:
             raise ValueError("epsilons must be in [0, 1]")
-        if isinstance(batch, bool) or not isinstance(batch, Integral) or batch < 1:
+        if isinstance(batch, bool) or not isinstance(batch, (int, Integral)) or batch < 1:
             raise ValueError(f"batch must be an int >= 1, got {batch!r}")
         self.bot = bot
         self.agent: RuleBasedBlueprint = blueprint
@@ -217,6 +217,7 @@ class SpartaSearch(HanabiSearchAgent):
                                                              self.skip_sure_plays, rng):
             return bp, self.decision(state, player, start, searched=False, deviated=False,
                                      skipped=True, posterior=post), None
+        assert post.trace is not None          # HanabiBeliefs posteriors carry their trace
         seats = post.trace.seats()
         left = None if self.seconds is None else max(self.seconds - belief_seconds, 1e-3)
         out = sparta_decision(state, seats, player, bp, post.hands, post.weights,

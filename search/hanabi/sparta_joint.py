@@ -112,13 +112,13 @@ class JointSpartaSearch(HanabiSearchAgent):
         self.rollouts, _ = check_budget(rollouts, None, "joint SPARTA")
         for name, value, lo in (("max_range", max_range, 1), ("max_exact", max_exact, 1),
                                 ("batch", batch, 1), ("num_threads", num_threads, 1)):
-            if isinstance(value, bool) or not isinstance(value, Integral) or value < lo:
+            if isinstance(value, bool) or not isinstance(value, (int, Integral)) or value < lo:
                 raise ValueError(f"{name} must be an int >= {lo}, got {value!r}")
-        for name, value in (("threshold", threshold), ("prune_z", prune_z),
-                            ("rollout_epsilon", rollout_epsilon)):
-            if isinstance(value, bool) or not isinstance(value, Real) \
-                    or not math.isfinite(value) or value < 0:
-                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+        for name, number in (("threshold", threshold), ("prune_z", prune_z),
+                             ("rollout_epsilon", rollout_epsilon)):
+            if isinstance(number, bool) or not isinstance(number, (int, float, Real)) \
+                    or not math.isfinite(number) or number < 0:
+                raise ValueError(f"{name} must be a finite number >= 0, got {number!r}")
         self.threshold = float(threshold)
         self.batch = int(batch)
         self.prune_z = float(prune_z)
@@ -262,21 +262,22 @@ class JointSpartaSearch(HanabiSearchAgent):
         bp = int(self.agent.bot_move(state))
         legal = state.legal_actions()
         rng_hands, used = self._range(mem, player)
-        fallback = rng_hands is None
         move, support, ess = bp, 0, 0.0
         frame = None
-        if not fallback and len(legal) > 1:
+        fallback = rng_hands is None
+        if rng_hands is not None and len(legal) > 1:
             counts = tr.public_counts()
             w = _private_weights(rng_hands, counts, state.hand(partner))
             keep = w > 0
             hands, w = rng_hands[keep], w[keep]
             seed = (self.joint_seed * 1_000_003 + 7919 * T + 13) & ((1 << 31) - 1)
             snap = tr.hypothetical_snapshot(T, partner, state.hand(partner), player, hands)
+            assert snap is not None                # the partner's real hand is in the range
             move, n = self._search(snap, tr.seats(), player, bp, hands, w, seed)
             used += n
             support, ess = len(hands), float(1.0 / np.sum(w ** 2))
             frame = _Frame(T, player, move, rng_hands, counts, seed)
-        elif not fallback:
+        elif rng_hands is not None:
             # a single legal move: record it as a (trivial) search with its range
             frame = _Frame(T, player, move, rng_hands, tr.public_counts(), 0)
         record = HanabiDecision(T, player, not fallback, time.perf_counter() - start, used,

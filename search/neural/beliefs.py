@@ -166,7 +166,7 @@ class BatchedBeliefs:
         return batched_posteriors(self.policy, truth, np.array([player]), rng,
                                   self.max_frontier).posterior(0)
 
-    def posteriors(self, truths: PhantomBatch, players: Sequence[int],
+    def posteriors(self, truths: PhantomBatch, players: Sequence[int] | np.ndarray,
                    rng: np.random.Generator) -> RootPosteriors:
         return batched_posteriors(self.policy, truths, np.asarray(players), rng,
                                   self.max_frontier)

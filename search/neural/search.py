@@ -24,7 +24,7 @@ import numpy as np
 
 from agents.protocol import NetworkBlueprint, act_on_policy
 from envs.openspiel_games import as_game, require_two_player_zero_sum
-from envs.vector_env import policy_inputs
+from envs.vector_env import GameBatch, policy_inputs
 from envs.phantom.batch import PhantomBatch, supports
 from search.neural.rollouts import (BatchedRolloutActionValues, max_continuation,
                                      rollout_returns_batched)
@@ -96,6 +96,7 @@ class NeuralSearch:
         if picks:
             pick = np.concatenate(picks)
             owner = np.concatenate(owners)
+            assert post.batch is not None     # some decision has a non-empty support
             roots = post.batch.select(pick)
             acts = np.where(masks[owner], np.arange(A)[None, :], -1)
             uniforms = self.rng.random((len(pick), self.rollouts, max_continuation(self.game)))
@@ -117,7 +118,9 @@ class NeuralSearch:
         self.seconds += out.seconds
         return out
 
-    def act_batch(self, batch: PhantomBatch, rows: np.ndarray) -> np.ndarray:
+    def act_batch(self, batch: GameBatch, rows: np.ndarray) -> np.ndarray:
+        if not isinstance(batch, PhantomBatch):
+            raise TypeError(f"neural search plays native phantom games, got {type(batch).__name__}")
         result = self.search_batch(batch, rows)
         return np.array([act_on_policy(self.act_mode, self.rng, a, p)
                          for a, p in zip(result.actions, result.policy)], dtype=np.int64)

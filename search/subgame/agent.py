@@ -23,8 +23,9 @@ from agents.protocol import sample_action
 
 from csrc import cfr_kernels as K
 from csrc.game_tree import KernelTree
-from envs.game_tree import DEFAULT_MAX_NODES, GameTooLargeError, GameTree, cached_game_tree
+from envs.game_tree import DEFAULT_MAX_NODES, GameTree
 from envs.openspiel_games import as_game, require_two_player_zero_sum
+from envs.tree_compile import GameTooLargeError, cached_game_tree
 from search.subgame.closure import (HistoryFinder, blueprint_reaches, compile_public_subgame,
                                     rollout_values, state_closure, state_of_subtree_node)
 from search.subgame.solver import (ALGORITHMS, GADGETS, OPT_OUT_VALUES, PublicStateIndex,
@@ -170,6 +171,7 @@ class SubgameSolvingAgent:
 
     def _decide_on_tree(self, node: int) -> dict[int, float]:
         tree = self.tree
+        assert tree is not None                # only called once the game is compiled
         t0 = time.perf_counter()
         player = int(tree.player[node])
         if player < 0:
@@ -201,6 +203,7 @@ class SubgameSolvingAgent:
     def _solve_on_tree(self, roots: np.ndarray, player: int
                        ) -> tuple[dict[int, np.ndarray], int, int | None]:
         tree = self.tree
+        assert tree is not None                # only called once the game is compiled
         weights = root_weights(tree, roots, self._bp, player, self.gadget)
         opt = None
         if self.gadget == "resolve":

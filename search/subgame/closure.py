@@ -15,7 +15,8 @@ import numpy as np
 import pyspiel
 
 from agents.protocol import sample_action
-from envs.game_tree import GameTree, compile_from_states
+from envs.game_tree import GameTree
+from envs.tree_compile import compile_from_states
 from search.subgame.solver import SubgameTooLargeError
 
 HistoryFinder = Callable[[pyspiel.State, int], list[pyspiel.State]]

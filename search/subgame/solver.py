@@ -21,12 +21,14 @@ up in games with little public information.
 from __future__ import annotations
 
 import dataclasses
+from typing import Callable
 
 import numpy as np
 
 from csrc import cfr_kernels as K
 from csrc.game_tree import KernelTree, mark_descendants, node_depths, public_closure
 from envs.game_tree import CHANCE, TERMINAL, GameTree
+from search.cfr.cfr import TreeSolver
 from search.cfr.solvers import WARM_START_SOLVERS, solver_class
 
 GADGETS = ("resolve", "none")
@@ -245,6 +247,8 @@ def extract_subgame(source: GameTree, roots: np.ndarray, weights: np.ndarray,
     terminal = source.num_children[core] == 0
     utility[:, idx[terminal]] = source.utility[:, core[terminal]]
     if leaf.any():
+        if node_values is None:
+            raise ValueError("a depth-limited subgame needs node_values at its cut")
         utility[:, idx[leaf]] = node_values[:, core[leaf]]
     obs[:, idx] = source.observation_id[:, core]
     src[idx] = core
@@ -263,6 +267,7 @@ def extract_subgame(source: GameTree, roots: np.ndarray, weights: np.ndarray,
         action[t_nodes] = 0
         parent[idx[:R]] = g
         action[idx[:R]] = 1
+        assert opt_out is not None           # checked above for the resolve gadget
         utility[opponent, t_nodes] = opt_out
         utility[searcher, t_nodes] = -opt_out
     else:
@@ -363,7 +368,7 @@ def solve_subgame(subgame: Subgame, algorithm: str = "cfr+", iterations: int = 2
     if not isinstance(iterations, (int, np.integer)) or iterations <= 0:
         raise ValueError(f"iterations must be a positive integer, got {iterations!r}")
     initial = subgame.policy_from_source(blueprint) if blueprint is not None else None
-    solver = solver_class(algorithm, ALGORITHMS, "subgame algorithm")(subgame.tree,
-                                                                       initial_policy=initial)
+    make: Callable[..., TreeSolver] = solver_class(algorithm, ALGORITHMS, "subgame algorithm")
+    solver = make(subgame.tree, initial_policy=initial)
     solver.run(int(iterations))
     return solver.average_policy_array()

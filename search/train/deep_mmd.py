@@ -65,6 +65,7 @@ class DeepMMDTrainer(SelfPlayTrainer):
     """Self-play deep MMD with a uniform magnet (see module docstring)."""
 
     algorithm = "deep_mmd"
+    config: MMDConfig
 
     def __init__(self, game: Any, config: MMDConfig | None = None, seed: int = 0) -> None:
         super().__init__(game, config or MMDConfig(), seed)

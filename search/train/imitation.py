@@ -24,6 +24,7 @@ import argparse
 import dataclasses
 import json
 import time
+from typing import Sequence
 
 import numpy as np
 import torch
@@ -102,7 +103,8 @@ def decision_kinds(encoding: HanabiEncoding, data: Demonstrations) -> dict[str, 
     return kinds
 
 
-def train(encoding: HanabiEncoding, data: Demonstrations, hidden=(256, 256), epochs: int = 6,
+def train(encoding: HanabiEncoding, data: Demonstrations, hidden: Sequence[int] = (256, 256),
+          epochs: int = 6,
           lr: float = 1e-3, minibatch: int = 256, holdout: float = 0.05, seed: int = 0,
           progress: bool = False) -> tuple[PolicyValueNet, dict[str, float]]:
     """Behaviour cloning by masked cross-entropy; returns the net and accuracy figures."""
@@ -142,17 +144,17 @@ def train(encoding: HanabiEncoding, data: Demonstrations, hidden=(256, 256), epo
     kinds = decision_kinds(encoding, data)
     stats: dict[str, float] = {}
     with torch.inference_mode():
-        for name, idx in (("train", tr[:200_000]), ("holdout", val)):
-            if len(idx) == 0:
+        for name, rows in (("train", tr[:200_000]), ("holdout", val)):
+            if len(rows) == 0:
                 continue
-            t = torch.from_numpy(idx)
+            t = torch.from_numpy(rows)
             logits, _ = net(x[t].float(), m[t])
             hit = (logits.argmax(-1) == a[t]).numpy()
             stats[f"{name}_accuracy"] = float(hit.mean())
             stats[f"{name}_loss"] = float(torch.nn.functional.cross_entropy(logits, a[t]))
             if name == "holdout":
                 for kind, mask in kinds.items():
-                    sel = mask[idx]
+                    sel = mask[rows]
                     if sel.any():
                         stats[f"holdout_accuracy_{kind}"] = float(hit[sel].mean())
                         stats[f"holdout_share_{kind}"] = float(sel.mean())
@@ -166,6 +168,8 @@ def self_play_scores(policy: TorchPolicy, num_games: int, seed: int = 0, greedy:
     defaults to ``seed``); ``seed`` drives the sampling of moves."""
     if num_games <= 0:
         raise ValueError(f"num_games must be positive, got {num_games}")
+    if not isinstance(policy.encoding, HanabiEncoding):
+        raise TypeError("self_play_scores needs a policy over the native Hanabi encoding")
     game: HanabiGame = policy.encoding.game()
     rng = np.random.default_rng(seed)
     ds = seed if decks_seed is None else decks_seed

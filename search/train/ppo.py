@@ -70,6 +70,7 @@ class PPOTrainer(SelfPlayTrainer):
     """Clipped-surrogate PPO with an entropy bonus, in self-play."""
 
     algorithm = "ppo"
+    config: PPOConfig
 
     def __init__(self, game: Any, config: PPOConfig | None = None, seed: int = 0) -> None:
         super().__init__(game, config or PPOConfig(), seed)

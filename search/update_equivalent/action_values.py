@@ -48,13 +48,13 @@ class ExactActionValues:
             outcomes = state.chance_outcomes()
         else:
             outcomes = self.blueprint.action_probabilities(state).items()
-        total = 0.0
+        total: float | np.ndarray = 0.0
         for action, prob in outcomes:
             if prob > 0.0:
                 total = total + prob * self.value(state.child(action))
         if len(self._cache) < self._cache_limit:
-            self._cache[key] = total
-        return total
+            self._cache[key] = np.asarray(total, dtype=float)
+        return np.asarray(total, dtype=float)
 
     def action_values(self, states: Sequence[Any], weights: np.ndarray, actions: Sequence[int],
                       player: int, rng: np.random.Generator | None = None) -> np.ndarray:

@@ -22,7 +22,7 @@ size is reported.
 from __future__ import annotations
 
 import dataclasses
-from typing import Iterator, Protocol
+from typing import Iterator, Protocol, Sequence
 
 import numpy as np
 import pyspiel
@@ -45,7 +45,7 @@ class ZeroPosterior(ValueError):
 class Posterior:
     """Histories (as states) with normalised posterior weights."""
 
-    states: list[pyspiel.State]
+    states: Sequence[pyspiel.State]
     weights: np.ndarray
     exact: bool
     nodes_visited: int

@@ -18,7 +18,7 @@ from search.update_equivalent.core import UpdateEquivalentSearch
 class ExactBeliefs(HistorySampler):
     """The full posterior by enumeration; fails (never samples) when it does not fit."""
 
-    def posterior(self, state, player, rng):  # type: ignore[override]
+    def posterior(self, state, player, rng):
         from search.update_equivalent.history_sampler import enumerate_histories
         return enumerate_histories(state, player, self.blueprint, self.max_nodes)
 

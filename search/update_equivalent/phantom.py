@@ -19,7 +19,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from csrc.phantom_games import enumerate_consistent, rollout_values, sample_consistent
+from csrc.phantom_games import HistoryBatch, enumerate_consistent, rollout_values, sample_consistent
 from envs.phantom.native import as_native
 from search.update_equivalent.history_sampler import EnumerationLimitExceeded, Posterior, ZeroPosterior
 
@@ -35,7 +35,7 @@ def _int(name: str, value: Any) -> int:
         raise TypeError(f"{name} must be an int, got {type(value).__name__}") from None
 
 
-def _normalised(raw: np.ndarray, exact: bool, visited: int, states: Sequence[Any]) -> Posterior:
+def _normalised(raw: np.ndarray, exact: bool, visited: int, states: HistoryBatch) -> Posterior:
     total = float(np.sum(raw))
     if len(raw) == 0 or total <= 0.0:
         raise ZeroPosterior("no history consistent with the information state has positive "

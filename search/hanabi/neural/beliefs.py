@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from agents.protocol import NetworkBlueprint
-from csrc.hanabi_belief import log_count_prior
+from csrc.hanabi_belief import GameTrace, log_count_prior
 from csrc.hanabi_features import encode_view
 from envs.hanabi.game import HanabiState
 from search.hanabi.beliefs import HanabiBeliefs, HanabiPosterior, HypotheticalStates
@@ -54,17 +54,17 @@ class NeuralHanabiBeliefs:
         self.bot = "smart"               # the tables the encoding reads
         self.last_posterior: HanabiPosterior | None = None
         self._cache: dict[tuple[int, int, int], float] = {}
-        self._cache_trace = None
+        self._cache_trace: GameTrace | None = None
         self.network_rows = 0
 
     def __repr__(self) -> str:
         return (f"NeuralHanabiBeliefs({self.policy!r}, proposal_epsilon={self.smart.epsilon}, "
                 f"max_hands={self.max_hands})")
 
-    def trace(self, state: HanabiState):
+    def trace(self, state: HanabiState) -> GameTrace:
         return self.smart.trace(state)
 
-    def _log_net(self, trace, player: int, hands: np.ndarray) -> np.ndarray:
+    def _log_net(self, trace: GameTrace, player: int, hands: np.ndarray) -> np.ndarray:
         """Σ over past partner moves of log π_net(m_t | view at t under each hand)."""
         if trace is not self._cache_trace:
             self._cache.clear()
@@ -131,6 +131,7 @@ class NeuralHanabiBeliefs:
         w = np.where(keep, np.exp(log_w - log_w[keep].max()), 0.0)
         hands, w = hands[w > 0], w[w > 0]
         w /= w.sum()
+        assert post.root is not None           # HanabiBeliefs posteriors keep their root
         self.last_posterior = HanabiPosterior(
             HypotheticalStates(post.root, player, hands, post.trace), w,
             post.exact and len(hands) == len(post.hands), len(hands), hands=hands, player=player,

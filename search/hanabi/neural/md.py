@@ -53,7 +53,8 @@ class NeuralRolloutValues:
 
     def __init__(self, rollouts: NeuralRollouts, budget: int) -> None:
         self.rollouts = rollouts
-        self.budget, _ = check_budget(budget, None, "NeuralRolloutValues")
+        check_budget(budget, None, "NeuralRolloutValues")      # a positive int
+        self.budget = int(budget)
         self.last_rollouts = 0
 
     def action_values(self, states: Sequence[Any], weights: np.ndarray, actions: Sequence[int],
@@ -94,7 +95,7 @@ class HanabiNeuralMDSearch(MDSearchAgent):
             raise TypeError(f"policy must be a NetworkBlueprint (e.g. a TorchPolicy), got "
                             f"{type(policy).__name__}")
         check_budget(rollouts, None, "neural MD search")
-        if isinstance(num_histories, bool) or not isinstance(num_histories, Integral) \
+        if isinstance(num_histories, bool) or not isinstance(num_histories, (int, Integral)) \
                 or num_histories < 1:
             raise ValueError(f"num_histories must be an int >= 1, got {num_histories!r}")
         if act_mode not in ("argmax", "sample"):

@@ -7,7 +7,7 @@ import pytest
 from open_spiel.python import policy as policy_lib
 from open_spiel.python.algorithms import exploitability as os_expl
 
-from envs.game_tree import build_game_tree
+from envs.tree_compile import build_game_tree
 from search.cfr.best_response import best_response, exploitability, nash_conv
 from search.cfr.tree_policy import (SlotPolicyAgent, load_policy, policy_to_slots, save_policy,
                                 slots_to_dict, slots_to_tabular)

@@ -8,7 +8,8 @@ import pytest
 from agents.uniform import UniformAgent
 from csrc import cfr_kernels as K
 from csrc.game_tree import KernelTree
-from envs.game_tree import CHANCE, cached_game_tree
+from envs.game_tree import CHANCE
+from envs.tree_compile import cached_game_tree
 from search.cfr.best_response import TreeEvaluator, exploitability
 from search.cfr.cfr import CFRPlusSolver
 from search.subgame.closure import history_sampler_finder, state_closure
