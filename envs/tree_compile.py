@@ -23,7 +23,7 @@ import numpy as np
 import pyspiel
 
 from envs.game_tree import CHANCE, DEFAULT_MAX_NODES, TERMINAL, GameTree, load_game_tree
-from envs.openspiel_games import as_game
+from envs.openspiel_games import as_game, require_sequential_imperfect_information
 
 # per-player utilities of a history cut off at max_depth
 _LeafValues = Callable[[pyspiel.State], Sequence[float] | np.ndarray]
@@ -162,12 +162,8 @@ class _Builder:
 
 
 def _check_compilable(game: pyspiel.Game) -> None:
+    require_sequential_imperfect_information(game, "compiling a game tree")
     info = game.get_type()
-    if info.dynamics != pyspiel.GameType.Dynamics.SEQUENTIAL:
-        raise ValueError(f"cannot compile {game}: only sequential (turn-based) games are "
-                         f"supported, it is {info.dynamics.name}")
-    if not info.provides_information_state_string:
-        raise ValueError(f"cannot compile {game}: it does not provide information_state_string")
     if info.chance_mode == pyspiel.GameType.ChanceMode.SAMPLED_STOCHASTIC:
         raise ValueError(f"cannot compile {game}: its chance events are sampled, not explicit")
 
