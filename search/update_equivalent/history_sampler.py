@@ -18,11 +18,21 @@ at each node pick among the *consistent* children in proportion to their probabi
 multiply the particle's weight by the total probability of those children. The weights are
 exact importance weights, so self-normalised estimates are consistent; the effective sample
 size is reported.
+
+A walk can dead-end (a later attempt of i reveals something else than in the true game), so
+in hard information states the sampler may find too few particles within its attempt budget.
+``posterior_with_fallbacks`` (used by ``HistorySampler`` and the native phantom beliefs) then
+falls back, in order, and tags the posterior with the level it reached (``Posterior.fallback``):
+  "more_particles" – sampling again with ``retry_factor`` times the attempt budget;
+  "enumeration"    – exact enumeration within the larger ``fallback_max_nodes`` budget;
+  "partial"        – the (valid, importance-weighted) particles found so far, if any;
+and otherwise raises ``SamplingFailed`` (a ``NoPosterior``), on which a search plays its
+blueprint's move (``search.update_equivalent.core``). Nothing raises mid-game.
 """
 from __future__ import annotations
 
 import dataclasses
-from typing import Iterator, Protocol
+from typing import Callable, Iterator, Protocol
 
 import numpy as np
 import pyspiel
@@ -37,8 +47,31 @@ class EnumerationLimitExceeded(RuntimeError):
     """Raised when exact enumeration would visit more nodes than allowed."""
 
 
-class ZeroPosterior(ValueError):
+class NoPosterior(ValueError):
+    """No posterior to search over at this information state: a search keeps its blueprint."""
+
+
+class ZeroPosterior(NoPosterior):
     """The information state has probability zero under the blueprint (no posterior exists)."""
+
+
+class SamplingFailed(NoPosterior):
+    """Every fallback of ``posterior_with_fallbacks`` failed to find a consistent history."""
+
+
+class SamplingShortfall(RuntimeError):
+    """Sequential importance sampling found fewer particles than asked within its attempt
+    budget; ``states`` / ``raw_weights`` / ``visited`` hold what it did find."""
+
+    def __init__(self, message: str, states: list | None = None,
+                 raw_weights: np.ndarray | None = None, visited: int = 0) -> None:
+        super().__init__(message)
+        self.states = list(states or [])
+        self.raw_weights = np.zeros(0) if raw_weights is None else np.asarray(raw_weights, float)
+        self.visited = int(visited)
+
+
+FALLBACK_LEVELS = ("more_particles", "enumeration", "partial", "blueprint")
 
 
 @dataclasses.dataclass
@@ -49,6 +82,7 @@ class Posterior:
     weights: np.ndarray
     exact: bool
     nodes_visited: int
+    fallback: str | None = None       # FALLBACK_LEVELS entry that produced it (None: first try)
 
     @property
     def support_size(self) -> int:
@@ -191,8 +225,9 @@ def sample_histories(state: pyspiel.State, player: int, blueprint: Blueprint,
     while len(particles) < num_particles:
         attempts += 1
         if attempts > max_attempts_per_particle * num_particles:
-            raise RuntimeError(f"sequential importance sampling found only {len(particles)} of "
-                               f"{num_particles} particles for {traj.target!r}")
+            raise SamplingShortfall(f"sequential importance sampling found only "
+                                    f"{len(particles)} of {num_particles} particles for "
+                                    f"{traj.target!r}", particles, np.asarray(weights), visited)
         node, weight = game.new_initial_state(), 1.0
         while True:
             visited += 1
@@ -211,13 +246,52 @@ def sample_histories(state: pyspiel.State, player: int, blueprint: Blueprint,
     return Posterior(particles, w / w.sum(), False, visited)
 
 
+def posterior_with_fallbacks(enumerate_within: Callable[[int], Posterior],
+                             sample_within: Callable[[int], Posterior], *, max_nodes: int,
+                             max_attempts: int = 100, retry_factor: int = 10,
+                             fallback_max_nodes: int | None = None) -> Posterior:
+    """Exact enumeration within ``max_nodes``, else importance sampling with ``max_attempts``
+    walks per particle, else the fallbacks of the module docstring. ``enumerate_within(n)``
+    enumerates with a budget of n nodes; ``sample_within(k)`` samples with k attempts per
+    particle (raising ``SamplingShortfall`` when short). ``fallback_max_nodes`` defaults to
+    ten times ``max_nodes``. Raises ``SamplingFailed`` (or ``ZeroPosterior``) if all fail."""
+    try:
+        return enumerate_within(max_nodes)
+    except EnumerationLimitExceeded:
+        pass
+    found: list = []
+    raw: list[np.ndarray] = []
+    visited = 0
+    for level, attempts in ((None, max_attempts), ("more_particles", max_attempts * retry_factor)):
+        try:
+            post = sample_within(attempts)
+            return post if level is None else dataclasses.replace(post, fallback=level)
+        except SamplingShortfall as short:
+            found += short.states
+            raw.append(short.raw_weights)
+            visited += short.visited
+    budget = 10 * max_nodes if fallback_max_nodes is None else fallback_max_nodes
+    if budget > max_nodes:
+        try:
+            return dataclasses.replace(enumerate_within(budget), fallback="enumeration")
+        except EnumerationLimitExceeded:
+            pass
+    w = np.concatenate(raw) if raw else np.zeros(0)
+    if len(found) and len(w) == len(found) and w.sum() > 0:
+        return Posterior(found, w / w.sum(), False, visited, fallback="partial")
+    raise SamplingFailed("no history consistent with the information state was found by "
+                         "sampling or by enumeration within the node budget")
+
+
 @dataclasses.dataclass
 class HistorySampler:
-    """Exact posterior when enumeration fits in ``max_nodes``, importance sampling otherwise."""
+    """Exact posterior when enumeration fits in ``max_nodes``, importance sampling otherwise,
+    then the fallbacks of ``posterior_with_fallbacks`` (never raises on a hard state)."""
 
     blueprint: Blueprint
     max_nodes: int = 20_000
     num_particles: int = 100
+    fallback_max_nodes: int | None = None       # None: 10 * max_nodes
 
     def __post_init__(self) -> None:
         if self.max_nodes <= 0 or self.num_particles <= 0:
@@ -225,7 +299,7 @@ class HistorySampler:
 
     def posterior(self, state: pyspiel.State, player: int,
                   rng: np.random.Generator) -> Posterior:
-        try:
-            return enumerate_histories(state, player, self.blueprint, self.max_nodes)
-        except EnumerationLimitExceeded:
-            return sample_histories(state, player, self.blueprint, self.num_particles, rng)
+        return posterior_with_fallbacks(
+            lambda n: enumerate_histories(state, player, self.blueprint, n),
+            lambda k: sample_histories(state, player, self.blueprint, self.num_particles, rng, k),
+            max_nodes=self.max_nodes, fallback_max_nodes=self.fallback_max_nodes)
