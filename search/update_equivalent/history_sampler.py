@@ -23,9 +23,9 @@ A walk can dead-end (a later attempt of i reveals something else than in the tru
 in hard information states the sampler may find too few particles within its attempt budget.
 ``posterior_with_fallbacks`` (used by ``HistorySampler`` and the native phantom beliefs) then
 falls back, in order, and tags the posterior with the level it reached (``Posterior.fallback``):
-  "more_particles" – sampling again with ``retry_factor`` times the attempt budget;
-  "enumeration"    – exact enumeration within the larger ``fallback_max_nodes`` budget;
-  "partial"        – the (valid, importance-weighted) particles found so far, if any;
+  "more_particles" – sampling the missing particles with ``retry_factor`` times the walks;
+  "enumeration"    – if still short: exact enumeration within a larger node budget;
+  "partial"        – if that does not fit: the (valid, importance-weighted) particles found;
 and otherwise raises ``SamplingFailed`` (a ``NoPosterior``), on which a search plays its
 blueprint's move (``search.update_equivalent.core``). Nothing raises mid-game.
 """
@@ -213,7 +213,17 @@ def enumerate_histories(state: pyspiel.State, player: int, blueprint: Blueprint,
 def sample_histories(state: pyspiel.State, player: int, blueprint: Blueprint,
                      num_particles: int, rng: np.random.Generator,
                      max_attempts_per_particle: int = 100) -> Posterior:
-    """``num_particles`` importance-weighted histories from the posterior (see module doc)."""
+    """``num_particles`` importance-weighted histories from the posterior (see module doc);
+    ``SamplingShortfall`` (a ``RuntimeError``) if too few are found."""
+    particles, w, visited = sample_particles(state, player, blueprint, num_particles, rng,
+                                             max_attempts_per_particle)
+    return Posterior(particles, w / w.sum(), False, visited)
+
+
+def sample_particles(state: pyspiel.State, player: int, blueprint: Blueprint,
+                     num_particles: int, rng: np.random.Generator,
+                     max_attempts_per_particle: int = 100) -> Particles:
+    """``sample_histories`` before normalisation: (states, raw weights, nodes visited)."""
     if num_particles <= 0:
         raise ValueError(f"num_particles must be positive, got {num_particles}")
     traj = _trajectory(state, player)
@@ -242,45 +252,60 @@ def sample_histories(state: pyspiel.State, player: int, blueprint: Blueprint,
             total = probs.sum()
             pick = rng.choice(len(options), p=probs / total)
             node, weight = options[pick][0], weight * total
-    w = np.asarray(weights)
-    return Posterior(particles, w / w.sum(), False, visited)
+    return particles, np.asarray(weights, dtype=float), visited
+
+
+Particles = tuple  # (states, raw importance weights, nodes visited) of one sampling run
+
+
+def _joined(a: Particles, b: Particles) -> Particles:
+    states = b[0] if not len(a[0]) else a[0] if not len(b[0]) else list(a[0]) + list(b[0])
+    return states, np.concatenate([a[1], b[1]]), a[2] + b[2]
 
 
 def posterior_with_fallbacks(enumerate_within: Callable[[int], Posterior],
-                             sample_within: Callable[[int], Posterior], *, max_nodes: int,
-                             max_attempts: int = 100, retry_factor: int = 10,
+                             sample_within: Callable[[int, int], Particles], *, max_nodes: int,
+                             num_particles: int = 100, max_attempts: int = 100,
+                             retry_factor: int = 3,
                              fallback_max_nodes: int | None = None) -> Posterior:
-    """Exact enumeration within ``max_nodes``, else importance sampling with ``max_attempts``
-    walks per particle, else the fallbacks of the module docstring. ``enumerate_within(n)``
-    enumerates with a budget of n nodes; ``sample_within(k)`` samples with k attempts per
-    particle (raising ``SamplingShortfall`` when short). ``fallback_max_nodes`` defaults to
-    ten times ``max_nodes``. Raises ``SamplingFailed`` (or ``ZeroPosterior``) if all fail."""
+    """Exact enumeration within ``max_nodes``, else ``num_particles`` importance-sampled
+    histories with ``max_attempts`` walks per particle, else the fallbacks of the module
+    docstring ("more_particles" samples only the missing particles, with ``retry_factor``
+    times the walks per particle, and keeps those already found: independent runs of one
+    proposal, so their raw weights combine). ``enumerate_within(n)`` enumerates within n
+    nodes; ``sample_within(k, m)`` returns (states, raw weights, nodes visited) of k particles
+    sampled with m walks per particle, or raises ``SamplingShortfall`` holding what it found.
+    ``fallback_max_nodes`` defaults to ten times ``max_nodes``. Raises ``SamplingFailed`` (or
+    ``ZeroPosterior``) if everything fails."""
     try:
         return enumerate_within(max_nodes)
     except EnumerationLimitExceeded:
         pass
-    found: list = []
-    raw: list[np.ndarray] = []
-    visited = 0
-    for level, attempts in ((None, max_attempts), ("more_particles", max_attempts * retry_factor)):
+    fallback = None
+    try:
+        found: Particles = sample_within(num_particles, max_attempts)
+    except SamplingShortfall as short:
+        found = (short.states, short.raw_weights, short.visited)
+        fallback = "more_particles"
         try:
-            post = sample_within(attempts)
-            return post if level is None else dataclasses.replace(post, fallback=level)
-        except SamplingShortfall as short:
-            found += short.states
-            raw.append(short.raw_weights)
-            visited += short.visited
-    budget = 10 * max_nodes if fallback_max_nodes is None else fallback_max_nodes
-    if budget > max_nodes:
-        try:
-            return dataclasses.replace(enumerate_within(budget), fallback="enumeration")
-        except EnumerationLimitExceeded:
-            pass
-    w = np.concatenate(raw) if raw else np.zeros(0)
-    if len(found) and len(w) == len(found) and w.sum() > 0:
-        return Posterior(found, w / w.sum(), False, visited, fallback="partial")
-    raise SamplingFailed("no history consistent with the information state was found by "
-                         "sampling or by enumeration within the node budget")
+            found = _joined(found, sample_within(num_particles - len(found[0]),
+                                                 max_attempts * retry_factor))
+        except SamplingShortfall as again:
+            found = _joined(found, (again.states, again.raw_weights, again.visited))
+            fallback = "partial"
+    if fallback == "partial":
+        budget = 10 * max_nodes if fallback_max_nodes is None else fallback_max_nodes
+        if budget > max_nodes:
+            try:
+                return dataclasses.replace(enumerate_within(budget), fallback="enumeration")
+            except EnumerationLimitExceeded:
+                pass
+    states, raw, visited = found
+    total = float(np.sum(raw))
+    if not len(states) or len(raw) != len(states) or total <= 0.0:
+        raise SamplingFailed("no history consistent with the information state was found by "
+                             "sampling or by enumeration within the node budget")
+    return Posterior(states, np.asarray(raw, float) / total, False, visited, fallback=fallback)
 
 
 @dataclasses.dataclass
@@ -301,5 +326,6 @@ class HistorySampler:
                   rng: np.random.Generator) -> Posterior:
         return posterior_with_fallbacks(
             lambda n: enumerate_histories(state, player, self.blueprint, n),
-            lambda k: sample_histories(state, player, self.blueprint, self.num_particles, rng, k),
-            max_nodes=self.max_nodes, fallback_max_nodes=self.fallback_max_nodes)
+            lambda k, m: sample_particles(state, player, self.blueprint, k, rng, m),
+            max_nodes=self.max_nodes, num_particles=self.num_particles,
+            fallback_max_nodes=self.fallback_max_nodes)

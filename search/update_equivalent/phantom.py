@@ -56,7 +56,16 @@ def enumerate_histories(state: Any, player: int, max_nodes: int = 200_000) -> Po
 
 def sample_histories(state: Any, player: int, num_particles: int, rng: np.random.Generator,
                      max_attempts_per_particle: int = 100) -> Posterior:
-    """Native sequential importance sampling (seeded from ``rng``)."""
+    """Native sequential importance sampling (seeded from ``rng``); ``SamplingShortfall`` if
+    too few particles are found."""
+    batch, raw, visited = sample_particles(state, player, num_particles, rng,
+                                           max_attempts_per_particle)
+    return _normalised(raw, False, visited, batch)
+
+
+def sample_particles(state: Any, player: int, num_particles: int, rng: np.random.Generator,
+                     max_attempts_per_particle: int = 100) -> tuple[Any, np.ndarray, int]:
+    """``sample_histories`` before normalisation: (native batch, raw weights, nodes visited)."""
     native = as_native(state)
     seed = int(rng.integers(0, _MAX_SEED))
     try:
@@ -67,7 +76,7 @@ def sample_histories(state: Any, player: int, num_particles: int, rng: np.random
             raise
         # the kernel keeps no partial particles: a shortfall with nothing to reuse
         raise SamplingShortfall(str(err)) from None
-    return _normalised(raw, False, visited, batch)
+    return batch, raw, visited
 
 
 def posterior(state: Any, player: int, rng: np.random.Generator, max_nodes: int = 20_000,
@@ -78,8 +87,8 @@ def posterior(state: Any, player: int, rng: np.random.Generator, max_nodes: int 
     native = as_native(state)
     return posterior_with_fallbacks(
         lambda n: enumerate_histories(native, player, n),
-        lambda k: sample_histories(native, player, num_particles, rng, k),
-        max_nodes=max_nodes)
+        lambda k, m: sample_particles(native, player, k, rng, m),
+        max_nodes=max_nodes, num_particles=num_particles)
 
 
 class NativeUniformBeliefs:
