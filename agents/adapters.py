@@ -3,7 +3,9 @@
 - ``AgentBot(agent)``: a ``pyspiel.Bot`` so OpenSpiel's ``evaluate_bots`` can play our agents.
 - ``BotAgent(bot)``: a ``pyspiel.Bot`` (e.g. OpenSpiel's MCTS bot) used as our ``Agent``.
 - ``AgentPolicy(game, agent)``: an ``open_spiel.python.policy.Policy`` so OpenSpiel's
-  ``exploitability``/``expected_game_score`` accept our agents and blueprints unchanged.
+  ``exploitability``/``expected_game_score`` accept our agents and blueprints unchanged; the
+  agent is asked once per information state (``agents.tabular.CachedPolicy``), so a sampled
+  agent is one behavioural policy, the same one ``agents.tabular.tabulate`` freezes.
 - ``PolicyAgent(policy)``: an OpenSpiel ``Policy`` used as our ``Agent``.
 """
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pyspiel
 from open_spiel.python import policy as os_policy
 
 from agents.protocol import Agent, Policy, sample_action
+from agents.tabular import CachedPolicy, cached
 
 
 class AgentBot(pyspiel.Bot):
@@ -65,15 +68,17 @@ class BotAgent:
 
 
 class AgentPolicy(os_policy.Policy):
-    """Expose any of our policies/agents as an OpenSpiel ``Policy``."""
+    """Expose any of our policies/agents as an OpenSpiel ``Policy``, asked once per information
+    state (``cache``: a ``CachedPolicy``; pass one to share it)."""
 
     def __init__(self, game: pyspiel.Game, agent: Policy) -> None:
         super().__init__(game, list(range(game.num_players())))
-        self.agent = agent
+        self.cache: CachedPolicy = cached(agent)
+        self.agent = self.cache.policy
 
     def action_probabilities(self, state: pyspiel.State, player_id: int | None = None
                              ) -> dict[int, float]:
-        return self.agent.action_probabilities(state)
+        return self.cache.action_probabilities(state)
 
 
 class PolicyAgent:

@@ -26,7 +26,9 @@ Small pieces both layers share also live here: ``UniformPolicy``, ``sample_actio
 (inverse-CDF sampling of batched action distributions with given uniforms), and the one way
 every agent and search turns a policy into a move: ``sample_action(rng, policy)`` (one draw from
 the seeded generator) and ``act_on_policy(act_mode, rng, policy)`` (argmax or a sample, for
-searches acting on their updated policy).
+searches acting on their updated policy). ``DecisionGuard`` is the one check agents run at the
+top of ``act`` / ``action_probabilities``: the state must be a decision (not terminal, not a
+chance node) of the agent's own game (``WrongStateError`` otherwise).
 """
 from __future__ import annotations
 
@@ -200,3 +202,45 @@ def sample_actions(probs: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
     actions = (cdf <= uniforms[:, None] * cdf[:, -1:]).sum(axis=1)
     last_positive = probs.shape[1] - 1 - np.argmax(probs[:, ::-1] > 0, axis=1)
     return np.minimum(actions, last_positive)
+
+
+class WrongStateError(ValueError):
+    """An agent was asked to decide at a state it cannot decide at: a terminal or chance state,
+    or a state of another game than the one it was built for."""
+
+
+def state_game(state: Any) -> Any:
+    """The game object a state belongs to (``pyspiel.State.get_game()``, ``HanabiState.game``)."""
+    get = getattr(state, "get_game", None)
+    return get() if get is not None else getattr(state, "game", None)
+
+
+class DecisionGuard:
+    """Refuses states an agent must not decide at (``check``). ``game``: the agent's game
+    (``pyspiel.Game`` or ``HanabiGame``; None: any game). Cheap on every decision: the game
+    of the state is compared by identity with the last game accepted, by ``==`` only when it
+    is another object (pyspiel and Hanabi games compare by their parameters)."""
+
+    __slots__ = ("game", "who", "_accepted")
+
+    def __init__(self, game: Any, who: str) -> None:
+        self.game = game
+        self.who = who
+        self._accepted = game
+
+    def check(self, state: Any) -> None:
+        if state.is_terminal():
+            raise WrongStateError(f"{self.who} cannot act at a terminal state (the game is over)")
+        chance = getattr(state, "is_chance_node", None)
+        if chance is not None and chance():
+            raise WrongStateError(f"{self.who} cannot act at a chance node (resolve it with the "
+                                  "game's chance outcomes first)")
+        if self.game is None:
+            return
+        game = state_game(state)
+        if game is self._accepted:
+            return
+        if game is not None and game == self.game:
+            self._accepted = game
+            return
+        raise WrongStateError(f"{self.who} was built for {self.game} but got a state of {game}")

@@ -4,6 +4,13 @@
 representative state of every information state, and returns a ``TabularAgent``. This is how a
 decision-time search agent is evaluated exactly in small games: its tabular policy is handed
 to exploitability / expected-return computations, or used as the next blueprint.
+
+A sampled agent (e.g. MMD search with G sampled histories) gives a different distribution at
+every call, so a policy that asks it again at every state of an information state is not one
+behavioural policy. ``CachedPolicy`` asks once per information-state string and keeps the
+answer; ``tabulate`` and ``agents.adapters.AgentPolicy`` both go through one (the same one when
+``tabulate`` is given the ``AgentPolicy``), so OpenSpiel's exploitability of the adapter and the
+project's exploitability of the table evaluate the same policy.
 """
 from __future__ import annotations
 
@@ -96,7 +103,35 @@ def information_states(game: pyspiel.Game) -> Iterator[tuple[str, pyspiel.State]
             stack.append(state.child(action))
 
 
+class CachedPolicy:
+    """``policy`` asked once per information state (of the player to move); later calls at any
+    state of that information state return the first answer. ``table`` holds the answers."""
+
+    def __init__(self, policy: Any) -> None:
+        self.policy = policy
+        self.table: dict[str, dict[int, float]] = {}
+
+    def action_probabilities(self, state: Any) -> dict[int, float]:
+        key = state.information_state_string(state.current_player())
+        probs = self.table.get(key)
+        if probs is None:
+            probs = self.table[key] = {int(a): float(p) for a, p in
+                                       self.policy.action_probabilities(state).items()}
+        return dict(probs)
+
+
+def cached(policy: Any) -> CachedPolicy:
+    """The ``CachedPolicy`` of ``policy``: itself, the ``cache`` of an adapter that has one
+    (``agents.adapters.AgentPolicy``), or a new one."""
+    if isinstance(policy, CachedPolicy):
+        return policy
+    cache = getattr(policy, "cache", None)
+    return cache if isinstance(cache, CachedPolicy) else CachedPolicy(policy)
+
+
 def tabulate(game: pyspiel.Game, policy: Any, seed: int | None = 0) -> TabularAgent:
-    """Freeze ``policy`` into a table by querying it at every information state."""
-    table = {key: policy.action_probabilities(state) for key, state in information_states(game)}
+    """Freeze ``policy`` into a table by querying it once at every information state (through
+    ``cached(policy)``, so answers an ``AgentPolicy`` already gave are reused)."""
+    once = cached(policy)
+    table = {key: once.action_probabilities(state) for key, state in information_states(game)}
     return TabularAgent(table, seed)

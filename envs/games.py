@@ -11,6 +11,9 @@ parse the game string, pick the engine, wrap it.
   OpenSpiel's own Hanabi).
 - any other string → an OpenSpiel game via ``envs.openspiel_games.load_game``. Simultaneous-move
   games are played in OpenSpiel's turn-based form (``turn_based_simultaneous_game``).
+
+``as_handle(game)`` also accepts a game object: a ``GameHandle`` itself, a ``pyspiel.Game`` or an
+``envs.hanabi.game.HanabiGame`` (wrapped as they are, so their states are the agents' states).
 """
 from __future__ import annotations
 
@@ -85,9 +88,9 @@ class OpenSpielGame(_HandleBase):
 
     engine = "openspiel"
 
-    def __init__(self, game_string: str, label: str | None = None) -> None:
+    def __init__(self, game_string: str, label: str | None = None, raw: Any = None) -> None:
         import pyspiel
-        game = load_game(game_string)
+        game = load_game(game_string) if raw is None else raw
         info = game.get_type()
         if info.dynamics == pyspiel.GameType.Dynamics.SIMULTANEOUS:
             game = pyspiel.convert_to_turn_based(game)
@@ -125,10 +128,10 @@ class NativeHanabiGame(_HandleBase):
     engine = "native-hanabi"
     utility = COMMON_PAYOFF
 
-    def __init__(self, game_string: str, params: dict[str, int]) -> None:
+    def __init__(self, game_string: str, params: dict[str, int], raw: Any = None) -> None:
         kwargs = {_NATIVE_HANABI_PARAMS[k]: v for k, v in params.items()}
         try:
-            self.raw = HanabiGame(config=HanabiConfig(**kwargs))
+            self.raw = HanabiGame(config=HanabiConfig(**kwargs)) if raw is None else raw
         except (TypeError, ValueError) as err:
             raise GameError(f"cannot build {game_string!r}: {err}") from None
         self.game_string = game_string
@@ -201,3 +204,27 @@ def make_game(game_string: str) -> GameHandle:
         return NativeHanabiGame(game_string, native)
     return OpenSpielGame(game_string)
 
+
+def _hanabi_game_string(game: HanabiGame) -> str:
+    """The native game string of a ``HanabiGame`` (every rule written out)."""
+    c = game.config
+    return (f"hanabi(players={c.players},colors={c.colors},ranks={c.ranks},"
+            f"hand_size={game.hand_size()},max_information_tokens={c.max_information_tokens},"
+            f"max_life_tokens={c.max_life_tokens})")
+
+
+def as_handle(game: Any) -> GameHandle:
+    """A ``GameHandle`` for a game string (``make_game``), a handle, a ``pyspiel.Game`` or a
+    ``HanabiGame``; ``GameError`` naming the type for anything else."""
+    if isinstance(game, str):
+        return make_game(game)
+    if isinstance(game, (OpenSpielGame, NativeHanabiGame)):
+        return game
+    if isinstance(game, HanabiGame):
+        string = _hanabi_game_string(game)
+        return NativeHanabiGame(string, _parse_native_hanabi(string) or {}, raw=game)
+    import pyspiel
+    if isinstance(game, pyspiel.Game):
+        return OpenSpielGame(str(game), raw=game)
+    raise GameError(f"expected a game string, an envs.games handle, a pyspiel.Game or an "
+                    f"envs.hanabi.game.HanabiGame; got {type(game).__name__}")

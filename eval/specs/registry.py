@@ -18,7 +18,8 @@ import re
 from typing import Any, Callable, Literal
 
 from agents.protocol import Agent
-from envs.games import make_game
+from envs.games import as_handle
+from envs.openspiel_games import GameError
 from eval.specs.grammar import NAME, AgentSpec, SpecError, format_value, parse_spec
 
 GameSupport = Callable[[Any], "str | None"]     # game handle -> reason it is unsupported, or None
@@ -182,8 +183,9 @@ def canonical_spec(spec: "str | AgentSpec") -> str:
 
 
 def check_spec(spec: "str | AgentSpec", game: Any) -> ResolvedSpec:
-    """Resolve a spec and check it can be built for ``game`` (a handle or a game string)."""
-    handle = make_game(game) if isinstance(game, str) else game
+    """Resolve a spec and check it can be built for ``game`` (a game string, an ``envs.games``
+    handle, a ``pyspiel.Game`` or a ``HanabiGame``)."""
+    handle = _handle(game)
     resolved = resolve(spec)
     _check_for_game(resolved, handle)
     return resolved
@@ -201,16 +203,24 @@ def _check_for_game(resolved: ResolvedSpec, game: Any) -> None:
 
 def build_agent(spec: "str | AgentSpec | ResolvedSpec", game: Any, seed: int, *,
                 num_threads: int = 1) -> Agent:
-    """Build the agent a spec names for ``game`` with randomness from ``seed``; agents that run
+    """Build the agent a spec names for ``game`` (any game object ``check_spec`` accepts) with
+    randomness from ``seed``; agents that run
     rollouts in native threads (entries with ``threads``) use ``num_threads`` of them."""
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise SpecError(f"seed must be a non-negative integer, got {seed!r}")
     if not isinstance(num_threads, int) or isinstance(num_threads, bool) or num_threads < 1:
         raise SpecError(f"num_threads must be a positive integer, got {num_threads!r}")
-    handle = make_game(game) if isinstance(game, str) else game
+    handle = _handle(game)
     resolved = spec if isinstance(spec, ResolvedSpec) else resolve(spec)
     _check_for_game(resolved, handle)
     return _build(resolved, handle, seed, num_threads)
+
+
+def _handle(game: Any) -> Any:
+    try:
+        return as_handle(game)
+    except GameError as err:
+        raise SpecError(str(err)) from None
 
 
 def _build(resolved: ResolvedSpec, game: Any, seed: int, num_threads: int = 1) -> Agent:
@@ -226,7 +236,9 @@ def _build(resolved: ResolvedSpec, game: Any, seed: int, num_threads: int = 1) -
         kwargs["path"] = resolved.spec.path
     if resolved.entry.threads:
         kwargs["num_threads"] = num_threads
-    return resolved.entry.build(game, seed, **kwargs)
+    agent = resolved.entry.build(game, seed, **kwargs)
+    bind = getattr(agent, "for_game", None)     # agents that learn their game after building
+    return bind(game.raw) if callable(bind) else agent
 
 
 def describe_agents(game: Any = None) -> str:

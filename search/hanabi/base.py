@@ -6,6 +6,8 @@ JointSpartaSearch``) derive from ``HanabiSearchAgent``. One call of ``act`` is o
 appends exactly one ``HanabiDecision`` to ``decisions``: whether the seat searched, what the
 decision cost (seconds, rollouts), the belief it used (support, exact, effective sample size)
 and whether the move differs from the blueprint's. ``action_probabilities`` records nothing.
+Both verbs refuse (``check_state``) anything but a live ``HanabiState`` of the agent's game
+(``for_game``, which ``eval.specs.build_agent`` calls; without it any Hanabi game is accepted).
 
 ``MDSearchAgent`` adds the decision of the two MD searches at a searching seat: steps 1-3 of
 Algorithm 1 are ``search.update_equivalent.core.UpdateEquivalentSearch.search`` (given the
@@ -22,7 +24,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from agents.protocol import ActMode, act_on_policy
+from agents.protocol import ActMode, DecisionGuard, act_on_policy
 from envs.hanabi.game import HanabiState
 from search.update_equivalent.history_sampler import Posterior, ZeroPosterior
 
@@ -132,6 +134,13 @@ class HanabiSearchAgent:
 
     searchers: frozenset[int] | str | None = None
     decisions: list[HanabiDecision]
+    guard: DecisionGuard = DecisionGuard(None, "a Hanabi search agent")   # no game: any game
+
+    def for_game(self, game: Any) -> "HanabiSearchAgent":
+        """Bind the agent to ``game`` (an ``envs.hanabi.game.HanabiGame``): states of other
+        Hanabi games (another player count, other rules) are refused from now on."""
+        self.guard = DecisionGuard(game, type(self).__name__)
+        return self
 
     def searches(self, player: int) -> bool:
         """Whether ``player``'s seat searches (``"first"`` becomes that seat at the first
@@ -146,10 +155,12 @@ class HanabiSearchAgent:
         return str(sorted(self.searchers))
 
     def check_state(self, state: Any) -> None:
-        """TypeError unless ``state`` is a native Hanabi state."""
+        """TypeError unless ``state`` is a native Hanabi state; ``WrongStateError`` at a
+        terminal state or a state of another game than ``for_game``'s."""
         if not isinstance(state, HanabiState):
             raise TypeError(f"{type(self).__name__} plays envs.hanabi.game.HanabiState, got "
                             f"{type(state).__name__}")
+        self.guard.check(state)
 
     @staticmethod
     def decision(state: HanabiState, player: int, start: float, *, searched: bool,

@@ -187,6 +187,7 @@ class HanabiMDSearch(MDSearchAgent):
     # ---- Agent protocol ------------------------------------------------------------------
     def action_probabilities(self, state: HanabiState) -> dict[int, float]:
         """p' = MD update of the blueprint at a searching seat; the blueprint elsewhere."""
+        self.check_state(state)
         if not self.searches(state.current_player()):
             return self.blueprint.action_probabilities(state)
         return self.search.decide(state).as_dict()

@@ -138,6 +138,7 @@ class JointSpartaSearch(HanabiSearchAgent):
     def action_probabilities(self, state: HanabiState) -> dict[int, float]:
         """Probability 1 on the move ``act`` would choose now. Nothing is recorded: neither a
         decision nor the search frame (only the memo of replicated searches fills up)."""
+        self.check_state(state)
         move, _, _ = self._decide(state)
         return {move: 1.0}
 

@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from agents.protocol import NetworkBlueprint, act_on_policy
+from agents.protocol import DecisionGuard, NetworkBlueprint, act_on_policy
 from envs.openspiel_games import as_game, require_two_player_zero_sum
 from envs.vector_env import GameBatch, policy_inputs
 from envs.phantom.batch import PhantomBatch, supports
@@ -70,6 +70,8 @@ class NeuralSearch:
         self.rng = np.random.default_rng(seed)
         self.decisions = 0
         self.seconds = 0.0
+        self.guard = DecisionGuard(game, type(self).__name__)
+        self.fallbacks: dict[str, int] = {}     # "zero_posterior": decisions kept the blueprint
 
     @property
     def seconds_per_decision(self) -> float:
@@ -113,6 +115,9 @@ class NeuralSearch:
             out.blueprint.append(p)
             out.q.append(q)
             out.policy.append(self.update.apply(p, q) if support[r] else p)
+        if not support.all():
+            self.fallbacks["zero_posterior"] = (self.fallbacks.get("zero_posterior", 0)
+                                                + int((support == 0).sum()))
         out.seconds = time.perf_counter() - start
         self.decisions += len(rows)
         self.seconds += out.seconds
@@ -126,6 +131,7 @@ class NeuralSearch:
                          for a, p in zip(result.actions, result.policy)], dtype=np.int64)
 
     def _single(self, state: Any) -> BatchSearchResult:
+        self.guard.check(state)
         batch = PhantomBatch.from_histories(self.game, [list(state.history())])
         return self.search_batch(batch, np.array([0]))
 
@@ -150,8 +156,10 @@ def neural_mmd_search(policy: NetworkBlueprint, eta: float = 10.0, alpha: float 
                       act_mode: Literal["sample", "argmax"] = "sample", seed: int | None = 0
                       ) -> UpdateEquivalentSearch:
     """The same search assembled from the ``Beliefs``/``ActionValues`` protocol pieces."""
-    require_two_player_zero_sum(as_game(policy.game_string), "MMD search")
+    game = as_game(policy.game_string)
+    require_two_player_zero_sum(game, "MMD search")
     return UpdateEquivalentSearch(policy, MagneticMirrorDescent(eta, alpha),
                                   BatchedBeliefs(policy, max_frontier),
                                   BatchedRolloutActionValues(policy, rollouts),
-                                  num_histories=num_histories, act_mode=act_mode, seed=seed)
+                                  num_histories=num_histories, act_mode=act_mode, seed=seed,
+                                  game=game)

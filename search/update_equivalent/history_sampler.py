@@ -18,11 +18,21 @@ at each node pick among the *consistent* children in proportion to their probabi
 multiply the particle's weight by the total probability of those children. The weights are
 exact importance weights, so self-normalised estimates are consistent; the effective sample
 size is reported.
+
+A walk can dead-end (a later attempt of i reveals something else than in the true game), so
+in hard information states the sampler may find too few particles within its attempt budget.
+``posterior_with_fallbacks`` (used by ``HistorySampler`` and the native phantom beliefs) then
+falls back, in order, and tags the posterior with the level it reached (``Posterior.fallback``):
+  "more_particles" – sampling the missing particles with ``retry_factor`` times the walks;
+  "enumeration"    – if still short: exact enumeration within a larger node budget;
+  "partial"        – if that does not fit: the (valid, importance-weighted) particles found;
+and otherwise raises ``SamplingFailed`` (a ``NoPosterior``), on which a search plays its
+blueprint's move (``search.update_equivalent.core``). Nothing raises mid-game.
 """
 from __future__ import annotations
 
 import dataclasses
-from typing import Iterator, Protocol, Sequence
+from typing import Callable, Iterator, Protocol, Sequence
 
 import numpy as np
 import pyspiel
@@ -37,8 +47,31 @@ class EnumerationLimitExceeded(RuntimeError):
     """Raised when exact enumeration would visit more nodes than allowed."""
 
 
-class ZeroPosterior(ValueError):
+class NoPosterior(ValueError):
+    """No posterior to search over at this information state: a search keeps its blueprint."""
+
+
+class ZeroPosterior(NoPosterior):
     """The information state has probability zero under the blueprint (no posterior exists)."""
+
+
+class SamplingFailed(NoPosterior):
+    """Every fallback of ``posterior_with_fallbacks`` failed to find a consistent history."""
+
+
+class SamplingShortfall(RuntimeError):
+    """Sequential importance sampling found fewer particles than asked within its attempt
+    budget; ``states`` / ``raw_weights`` / ``visited`` hold what it did find."""
+
+    def __init__(self, message: str, states: list | None = None,
+                 raw_weights: np.ndarray | None = None, visited: int = 0) -> None:
+        super().__init__(message)
+        self.states = list(states or [])
+        self.raw_weights = np.zeros(0) if raw_weights is None else np.asarray(raw_weights, float)
+        self.visited = int(visited)
+
+
+FALLBACK_LEVELS = ("more_particles", "enumeration", "partial", "blueprint")
 
 
 @dataclasses.dataclass
@@ -49,6 +82,7 @@ class Posterior:
     weights: np.ndarray
     exact: bool
     nodes_visited: int
+    fallback: str | None = None       # FALLBACK_LEVELS entry that produced it (None: first try)
 
     @property
     def support_size(self) -> int:
@@ -179,7 +213,17 @@ def enumerate_histories(state: pyspiel.State, player: int, blueprint: Blueprint,
 def sample_histories(state: pyspiel.State, player: int, blueprint: Blueprint,
                      num_particles: int, rng: np.random.Generator,
                      max_attempts_per_particle: int = 100) -> Posterior:
-    """``num_particles`` importance-weighted histories from the posterior (see module doc)."""
+    """``num_particles`` importance-weighted histories from the posterior (see module doc);
+    ``SamplingShortfall`` (a ``RuntimeError``) if too few are found."""
+    particles, w, visited = sample_particles(state, player, blueprint, num_particles, rng,
+                                             max_attempts_per_particle)
+    return Posterior(particles, w / w.sum(), False, visited)
+
+
+def sample_particles(state: pyspiel.State, player: int, blueprint: Blueprint,
+                     num_particles: int, rng: np.random.Generator,
+                     max_attempts_per_particle: int = 100) -> Particles:
+    """``sample_histories`` before normalisation: (states, raw weights, nodes visited)."""
     if num_particles <= 0:
         raise ValueError(f"num_particles must be positive, got {num_particles}")
     traj = _trajectory(state, player)
@@ -191,8 +235,9 @@ def sample_histories(state: pyspiel.State, player: int, blueprint: Blueprint,
     while len(particles) < num_particles:
         attempts += 1
         if attempts > max_attempts_per_particle * num_particles:
-            raise RuntimeError(f"sequential importance sampling found only {len(particles)} of "
-                               f"{num_particles} particles for {traj.target!r}")
+            raise SamplingShortfall(f"sequential importance sampling found only "
+                                    f"{len(particles)} of {num_particles} particles for "
+                                    f"{traj.target!r}", particles, np.asarray(weights), visited)
         node, weight = game.new_initial_state(), 1.0
         while True:
             visited += 1
@@ -207,17 +252,71 @@ def sample_histories(state: pyspiel.State, player: int, blueprint: Blueprint,
             total = probs.sum()
             pick = rng.choice(len(options), p=probs / total)
             node, weight = options[pick][0], weight * total
-    w = np.asarray(weights)
-    return Posterior(particles, w / w.sum(), False, visited)
+    return particles, np.asarray(weights, dtype=float), visited
+
+
+Particles = tuple  # (states, raw importance weights, nodes visited) of one sampling run
+
+
+def _joined(a: Particles, b: Particles) -> Particles:
+    states = b[0] if not len(a[0]) else a[0] if not len(b[0]) else list(a[0]) + list(b[0])
+    return states, np.concatenate([a[1], b[1]]), a[2] + b[2]
+
+
+def posterior_with_fallbacks(enumerate_within: Callable[[int], Posterior],
+                             sample_within: Callable[[int, int], Particles], *, max_nodes: int,
+                             num_particles: int = 100, max_attempts: int = 100,
+                             retry_factor: int = 3,
+                             fallback_max_nodes: int | None = None) -> Posterior:
+    """Exact enumeration within ``max_nodes``, else ``num_particles`` importance-sampled
+    histories with ``max_attempts`` walks per particle, else the fallbacks of the module
+    docstring ("more_particles" samples only the missing particles, with ``retry_factor``
+    times the walks per particle, and keeps those already found: independent runs of one
+    proposal, so their raw weights combine). ``enumerate_within(n)`` enumerates within n
+    nodes; ``sample_within(k, m)`` returns (states, raw weights, nodes visited) of k particles
+    sampled with m walks per particle, or raises ``SamplingShortfall`` holding what it found.
+    ``fallback_max_nodes`` defaults to ten times ``max_nodes``. Raises ``SamplingFailed`` (or
+    ``ZeroPosterior``) if everything fails."""
+    try:
+        return enumerate_within(max_nodes)
+    except EnumerationLimitExceeded:
+        pass
+    fallback = None
+    try:
+        found: Particles = sample_within(num_particles, max_attempts)
+    except SamplingShortfall as short:
+        found = (short.states, short.raw_weights, short.visited)
+        fallback = "more_particles"
+        try:
+            found = _joined(found, sample_within(num_particles - len(found[0]),
+                                                 max_attempts * retry_factor))
+        except SamplingShortfall as again:
+            found = _joined(found, (again.states, again.raw_weights, again.visited))
+            fallback = "partial"
+    if fallback == "partial":
+        budget = 10 * max_nodes if fallback_max_nodes is None else fallback_max_nodes
+        if budget > max_nodes:
+            try:
+                return dataclasses.replace(enumerate_within(budget), fallback="enumeration")
+            except EnumerationLimitExceeded:
+                pass
+    states, raw, visited = found
+    total = float(np.sum(raw))
+    if not len(states) or len(raw) != len(states) or total <= 0.0:
+        raise SamplingFailed("no history consistent with the information state was found by "
+                             "sampling or by enumeration within the node budget")
+    return Posterior(states, np.asarray(raw, float) / total, False, visited, fallback=fallback)
 
 
 @dataclasses.dataclass
 class HistorySampler:
-    """Exact posterior when enumeration fits in ``max_nodes``, importance sampling otherwise."""
+    """Exact posterior when enumeration fits in ``max_nodes``, importance sampling otherwise,
+    then the fallbacks of ``posterior_with_fallbacks`` (never raises on a hard state)."""
 
     blueprint: Blueprint
     max_nodes: int = 20_000
     num_particles: int = 100
+    fallback_max_nodes: int | None = None       # None: 10 * max_nodes
 
     def __post_init__(self) -> None:
         if self.max_nodes <= 0 or self.num_particles <= 0:
@@ -225,7 +324,8 @@ class HistorySampler:
 
     def posterior(self, state: pyspiel.State, player: int,
                   rng: np.random.Generator) -> Posterior:
-        try:
-            return enumerate_histories(state, player, self.blueprint, self.max_nodes)
-        except EnumerationLimitExceeded:
-            return sample_histories(state, player, self.blueprint, self.num_particles, rng)
+        return posterior_with_fallbacks(
+            lambda n: enumerate_histories(state, player, self.blueprint, n),
+            lambda k, m: sample_particles(state, player, self.blueprint, k, rng, m),
+            max_nodes=self.max_nodes, num_particles=self.num_particles,
+            fallback_max_nodes=self.fallback_max_nodes)

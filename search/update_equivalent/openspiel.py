@@ -51,15 +51,15 @@ def build_search(game: "str | pyspiel.Game", update: LocalUpdate, blueprint: Blu
         beliefs: HistorySampler = ExactBeliefs(blueprint, max_nodes=max_nodes)
         values = ExactActionValues(blueprint)
         return UpdateEquivalentSearch(blueprint, update, beliefs, values, num_histories=None,
-                                      act_mode=act_mode, seed=seed)
+                                      act_mode=act_mode, seed=seed, game=game)
     native = _native_phantom(game) if is_uniform(blueprint) else None
     if native is not None:
         # Native twin of the same posterior and rollouts (search.update_equivalent.phantom).
         fast_beliefs = native.NativeUniformBeliefs(max_nodes, num_particles)
         fast_values = native.NativeRolloutActionValues(rollouts, common_random_numbers)
         return UpdateEquivalentSearch(blueprint, update, fast_beliefs, fast_values,
-                                      num_histories=num_histories, act_mode=act_mode, seed=seed)
+                                      num_histories=num_histories, act_mode=act_mode, seed=seed, game=game)
     beliefs = HistorySampler(blueprint, max_nodes=max_nodes, num_particles=num_particles)
     values_mc = RolloutActionValues(blueprint, rollouts, common_random_numbers)
     return UpdateEquivalentSearch(blueprint, update, beliefs, values_mc,
-                                  num_histories=num_histories, act_mode=act_mode, seed=seed)
+                                  num_histories=num_histories, act_mode=act_mode, seed=seed, game=game)

@@ -21,7 +21,9 @@ import numpy as np
 
 from csrc.phantom_games import HistoryBatch, enumerate_consistent, rollout_values, sample_consistent
 from envs.phantom.native import as_native
-from search.update_equivalent.history_sampler import EnumerationLimitExceeded, Posterior, ZeroPosterior
+from search.update_equivalent.history_sampler import (EnumerationLimitExceeded, Posterior,
+                                                      SamplingShortfall, ZeroPosterior,
+                                                      posterior_with_fallbacks)
 
 _MAX_SEED = 2**63 - 1
 
@@ -54,22 +56,39 @@ def enumerate_histories(state: Any, player: int, max_nodes: int = 200_000) -> Po
 
 def sample_histories(state: Any, player: int, num_particles: int, rng: np.random.Generator,
                      max_attempts_per_particle: int = 100) -> Posterior:
-    """Native sequential importance sampling (seeded from ``rng``)."""
+    """Native sequential importance sampling (seeded from ``rng``); ``SamplingShortfall`` if
+    too few particles are found."""
+    batch, raw, visited = sample_particles(state, player, num_particles, rng,
+                                           max_attempts_per_particle)
+    return _normalised(raw, False, visited, batch)
+
+
+def sample_particles(state: Any, player: int, num_particles: int, rng: np.random.Generator,
+                     max_attempts_per_particle: int = 100) -> tuple[Any, np.ndarray, int]:
+    """``sample_histories`` before normalisation: (native batch, raw weights, nodes visited)."""
     native = as_native(state)
     seed = int(rng.integers(0, _MAX_SEED))
-    batch, raw, visited = sample_consistent(native, player, num_particles, seed,
-                                            max_attempts_per_particle)
-    return _normalised(raw, False, visited, batch)
+    try:
+        batch, raw, visited = sample_consistent(native, player, num_particles, seed,
+                                                max_attempts_per_particle)
+    except RuntimeError as err:
+        if "found only" not in str(err):
+            raise
+        # the kernel keeps no partial particles: a shortfall with nothing to reuse
+        raise SamplingShortfall(str(err)) from None
+    return batch, raw, visited
 
 
 def posterior(state: Any, player: int, rng: np.random.Generator, max_nodes: int = 20_000,
               num_particles: int = 100) -> Posterior:
-    """Exact posterior if it fits in ``max_nodes`` nodes, importance sampling otherwise."""
+    """Exact posterior if it fits in ``max_nodes`` nodes, importance sampling otherwise, then
+    the fallbacks of ``history_sampler.posterior_with_fallbacks`` (never raises on a hard
+    state but ``SamplingFailed`` / ``ZeroPosterior``, on which search keeps its blueprint)."""
     native = as_native(state)
-    try:
-        return enumerate_histories(native, player, max_nodes)
-    except EnumerationLimitExceeded:
-        return sample_histories(native, player, num_particles, rng)
+    return posterior_with_fallbacks(
+        lambda n: enumerate_histories(native, player, n),
+        lambda k, m: sample_particles(native, player, k, rng, m),
+        max_nodes=max_nodes, num_particles=num_particles)
 
 
 class NativeUniformBeliefs:
