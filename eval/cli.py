@@ -11,8 +11,8 @@ Three pieces:
   refused at once when the random-walk estimate of its histories is above the cap, or when it
   is Hanabi);
 * ``run(body, argv, prog)``: calls ``body(argv)`` and turns the suite's user-facing errors
-  (``USER_ERRORS``: bad specs, games, stores, checkpoints, too-large games, missing or
-  unwritable user paths) into ``prog: error: message`` and exit code 2. Everything else still
+  (``USER_ERRORS``: bad specs, games, stores, checkpoints, too-large games; a missing or
+  unwritable path only when it is one the user gave) into ``prog: error: message`` and exit code 2. Everything else still
   raises with its traceback: an internal bug must stay visible, so inputs are checked up front
   instead of catching broadly.
 """
@@ -72,11 +72,22 @@ def message(err: BaseException) -> str:
     return " ".join(text.split())
 
 
+def about_given_path(err: OSError, argv: Sequence[str]) -> bool:
+    """Whether ``err`` is about one of the paths in ``argv`` (or a file inside one)."""
+    given = [os.path.abspath(a) for a in argv if a and not a.startswith("-")]
+    if err.filename is not None:
+        name = os.path.abspath(os.fsdecode(err.filename))
+        return any(name == a or name.startswith(a + os.sep) for a in given)
+    return any(a in str(err) for a in argv if len(a) > 2 and ("/" in a or "." in a))
+
+
 def run(body: Callable[[Any], int | None], argv: Sequence[str] | None, prog: str) -> int:
     """``body(argv)`` with user errors turned into one line on stderr and exit code 2."""
     try:
         code = body(argv)
-    except PATH_ERRORS as err:
+    except PATH_ERRORS as err:      # a user error only when it is about a path the user gave
+        if not about_given_path(err, sys.argv[1:] if argv is None else argv):
+            raise
         print(f"{prog}: error: {message(err)}", file=sys.stderr)
         return 2
     except Exception as err:        # re-raised below unless it is a user error
