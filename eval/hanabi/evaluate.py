@@ -200,6 +200,12 @@ def check_values(args: argparse.Namespace) -> None:
             raise UsageError(f"--eta-sweep values must be positive, got {eta}")
     if args.eta_sweep and "{eta}" not in args.md:
         raise UsageError(f"--md must contain {{eta}}, got {args.md!r}")
+    if args.eta_sweep:
+        try:
+            args.md.format(eta=1.0)
+        except (KeyError, IndexError, ValueError) as err:
+            raise UsageError(f"--md {args.md!r} is not a template with only {{eta}} "
+                             f"({type(err).__name__}: {err})") from None
     if args.resume and args.report_only:
         raise UsageError("--resume and --report-only exclude each other")
 

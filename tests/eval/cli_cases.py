@@ -51,6 +51,8 @@ TABLE: dict[str, list[tuple[list[str], str]]] = {
         (["--seed", "-1", "--out", "{tmp}/h"], "-1"), (["--workers", "0", "--out", "{tmp}/h"], "0"),
         (["--threads", "0", "--out", "{tmp}/h"], "--threads"),
         (["--eta-sweep", "0", "--out", "{tmp}/h"], "--eta-sweep"),
+        (["--eta-sweep", "1", "--md", "md(eta={{eta}},x={{y}})", "--out", "{tmp}/h"],
+         "md(eta={eta},x={y})"),
         (["--agents", "nosuchagent", "--out", "{tmp}/h"], "nosuchagent"),
         (["--out", "{file}/sub"], "plain.txt"),
         (["--resume", "--out", "{emptydir}"], "emptydir"),

@@ -181,3 +181,24 @@ def test_every_argument_of_every_cli(places) -> None:
     with concurrent.futures.ThreadPoolExecutor(3) as pool:
         problems = [p for found in pool.map(one, sorted(TABLE)) for p in found]
     assert not problems, "\n".join(problems)
+
+
+def test_internal_errors_keep_their_traceback(capsys) -> None:
+    """``run`` maps only the suite's user errors: a bug (or a file the user did not name) raises."""
+    from envs.openspiel_games import GameError
+    from eval.cli import run
+
+    def raising(error):
+        def body(argv):
+            raise error
+        return body
+
+    assert run(raising(GameError("bad game 'x'")), [], "prog") == 2
+    assert capsys.readouterr().err == "prog: error: bad game 'x'\n"
+    assert run(raising(FileNotFoundError(2, "No such file", "/given/f.txt")),
+               ["--out", "/given/f.txt"], "prog") == 2
+    assert "'/given/f.txt'" in capsys.readouterr().err
+    for error in (ZeroDivisionError("bug"), ValueError("internal"), KeyError("k"),
+                  FileNotFoundError(2, "No such file", "/internal/data.bin")):
+        with pytest.raises(type(error)):
+            run(raising(error), ["--out", "/given/f.txt"], "prog")
