@@ -55,7 +55,7 @@ class ArgumentParser(argparse.ArgumentParser):
 
 def user_error_classes() -> tuple[type, ...]:
     """The ``USER_ERRORS`` classes of the modules loaded so far."""
-    out = []
+    out: list[type] = []
     for module, names in USER_ERRORS.items():
         loaded = sys.modules.get(module)
         if loaded is not None:

@@ -24,7 +24,7 @@ import numpy as np
 
 from eval.cli import ArgumentParser, bot_list, int_list, positive_int
 from agents.hanabi.bots import HanabiBotAgent
-from csrc.hanabi_bots import BOT_NAMES, BotSeats, bot_kind, self_play_games
+from csrc.hanabi_bots import BOT_NAMES, BotSeats, self_play_games
 from csrc.hanabi_rollout import rollout_scores
 from envs.hanabi.game import HanabiGame
 

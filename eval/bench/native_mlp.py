@@ -22,7 +22,6 @@ import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")     # before numpy / scipy load OpenBLAS
 
-import argparse  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 from typing import Callable  # noqa: E402
