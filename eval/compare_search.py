@@ -13,14 +13,15 @@ Examples:
 """
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from typing import Any
 
 from agents.tabular import tabulate
 from agents.uniform import UniformAgent
-from envs.openspiel_games import GameError, load_game, require_two_player_zero_sum
+from eval.cli import (ArgumentParser, exact_game, non_negative_float, openspiel_game, output_dir,
+                      positive_float, positive_int, run)
+from envs.openspiel_games import load_game, require_two_player_zero_sum
 from search.cfr.best_response import exploitability
 from search.update_equivalent.mmd import mmd_search
 from search.subgame.agent import SubgameSolvingAgent
@@ -69,42 +70,52 @@ def small_game_rows(game_string: str, iterations: int, eta: float, alpha: float
     return rows
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--small", nargs="*", default=None,
-                        help=f"small games for exact exploitability (default {SMALL_DEFAULT})")
-    parser.add_argument("--large", nargs="*", default=[],
-                        help="large games for head-to-head play (e.g. phantom_ttt)")
-    parser.add_argument("--eta", type=float, default=1.0)
-    parser.add_argument("--alpha", type=float, default=1.0)
-    parser.add_argument("--iterations", type=int, default=200, help="subgame CFR+ iterations")
-    parser.add_argument("--games", type=int, default=50, help="games per seating (large games)")
-    parser.add_argument("--out", default="results/compare_search")
-    parser.add_argument("--resume", action="store_true")
-    args = parser.parse_args(argv)
-    small = SMALL_DEFAULT if args.small is None and not args.large else (args.small or [])
-    try:
-        for game_string in small:
-            print(f"\n### {game_string}: exact exploitability, uniform blueprint\n")
-            print("| agent | exploitability | ms per information state |")
-            print("|---|---:|---:|")
-            for name, value, ms in small_game_rows(game_string, args.iterations, args.eta,
-                                                    args.alpha):
-                print(f"| {name} | {value:.4f} | {ms:.2f} |", flush=True)
-        if args.large:
-            from eval.tournament.config import Section, TournamentConfig
-            from eval.tournament.run import run_tournament
-            sections = tuple(Section(g, LARGE_AGENTS, "round-robin", args.games)
-                             for g in args.large)
-            result = run_tournament(TournamentConfig(sections, seed=0), args.out,
-                                    resume=args.resume, workers=1, plots=False,
-                                    progress=sys.stderr.isatty())
-            print(getattr(result, "markdown", ""))
-    except (GameError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    return 0
+PROG = "python -m eval.compare_search"
 
+
+def build_parser() -> ArgumentParser:
+    parser = ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0])
+    parser.add_argument("--small", nargs="*", default=None, type=exact_game,
+                        help=f"small games for exact exploitability (default {SMALL_DEFAULT})")
+    parser.add_argument("--large", nargs="*", default=[], type=openspiel_game,
+                        help="large games for head-to-head play (e.g. phantom_ttt)")
+    parser.add_argument("--eta", type=positive_float, default=1.0)
+    parser.add_argument("--alpha", type=non_negative_float, default=1.0)
+    parser.add_argument("--iterations", type=positive_int, default=200,
+                        help="subgame CFR+ iterations")
+    parser.add_argument("--games", type=positive_int, default=50,
+                        help="games per seating (large games)")
+    parser.add_argument("--out", type=output_dir, default="results/compare_search")
+    parser.add_argument("--resume", action="store_true")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run(_main, argv, PROG)
+
+
+def _main(argv: list[str] | None) -> int:
+    args = build_parser().parse_args(argv)
+    small = SMALL_DEFAULT if args.small is None and not args.large else (args.small or [])
+    for game_string in small:           # every game checked before the first is played
+        require_two_player_zero_sum(load_game(game_string), "the search comparison")
+    for game_string in small:
+        print(f"\n### {game_string}: exact exploitability, uniform blueprint\n")
+        print("| agent | exploitability | ms per information state |")
+        print("|---|---:|---:|")
+        for name, value, ms in small_game_rows(game_string, args.iterations, args.eta,
+                                                args.alpha):
+            print(f"| {name} | {value:.4f} | {ms:.2f} |", flush=True)
+    if args.large:
+        from eval.tournament.config import Section, TournamentConfig
+        from eval.tournament.run import run_tournament
+        sections = tuple(Section(g, LARGE_AGENTS, "round-robin", args.games)
+                         for g in args.large)
+        result = run_tournament(TournamentConfig(sections, seed=0), args.out,
+                                resume=args.resume, workers=1, plots=False,
+                                progress=sys.stderr.isatty())
+        print(getattr(result, "markdown", ""))
+    return 0
 
 if __name__ == "__main__":
     sys.exit(main())

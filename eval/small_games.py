@@ -12,7 +12,6 @@ Example:
 """
 from __future__ import annotations
 
-import argparse
 import csv
 import math
 import sys
@@ -25,6 +24,8 @@ from open_spiel.python.algorithms import expected_game_score, exploitability
 
 from agents.tabular import TabularAgent, tabulate
 from agents.uniform import UniformAgent
+from eval.cli import (ArgumentParser, exact_game, non_negative_float, output_file,
+                      positive_float, positive_int, run)
 from envs.openspiel_games import GameError, is_common_payoff, is_two_player_zero_sum, load_game
 from search.update_equivalent.global_update import global_update
 from search.update_equivalent.local_updates import Greedy, LocalUpdate, MagneticMirrorDescent, MirrorDescent
@@ -87,32 +88,40 @@ def iterate(game: pyspiel.Game, update_kind: str, schedule: Schedule, iterations
             yield t, name, value, seconds, gap
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--game", default="kuhn_poker")
+PROG = "python -m eval.small_games"
+
+
+def build_parser() -> ArgumentParser:
+    parser = ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0])
+    parser.add_argument("--game", type=exact_game, default="kuhn_poker",
+                        help="OpenSpiel game small enough for exact search")
     parser.add_argument("--update", default="mmd", choices=["md", "mmd", "greedy"])
-    parser.add_argument("--eta", type=float, default=1.0)
-    parser.add_argument("--alpha", type=float, default=1.0)
+    parser.add_argument("--eta", type=positive_float, default=1.0)
+    parser.add_argument("--alpha", type=non_negative_float, default=1.0)
     parser.add_argument("--schedule", default="sqrt", choices=["constant", "sqrt"])
-    parser.add_argument("--iterations", type=int, default=200)
-    parser.add_argument("--every", type=int, default=20, help="evaluate every N iterations")
+    parser.add_argument("--iterations", type=positive_int, default=200)
+    parser.add_argument("--every", type=positive_int, default=20,
+                        help="evaluate every N iterations")
     parser.add_argument("--check-global", action="store_true",
                         help="also compute the global update and print max |search - global|")
-    parser.add_argument("--csv", help="write the rows to this CSV file as they are produced")
-    args = parser.parse_args(argv)
-    if args.iterations <= 0 or args.every <= 0:
-        parser.error("--iterations and --every must be positive")
-    try:
-        game = load_game(args.game)
-        if args.update == "mmd" and not is_two_player_zero_sum(game):
-            raise GameError(f"MMD search needs a two-player zero-sum game; {args.game} is not")
-        if args.update == "md" and not is_common_payoff(game):
-            raise GameError(f"MD search needs a common-payoff game; {args.game} is not")
-        schedule = make_schedule(args.schedule, args.eta, args.alpha)
-        make_update(args.update, *schedule(1))
-    except (GameError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    parser.add_argument("--csv", type=output_file(),
+                        help="write the rows to this CSV file as they are produced")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run(_main, argv, PROG)
+
+
+def _main(argv: list[str] | None) -> int:
+    args = build_parser().parse_args(argv)
+    game = load_game(args.game)
+    if args.update == "mmd" and not is_two_player_zero_sum(game):
+        raise GameError(f"MMD search needs a two-player zero-sum game; {args.game} is not")
+    if args.update == "md" and not is_common_payoff(game):
+        raise GameError(f"MD search needs a common-payoff game; {args.game} is not")
+    schedule = make_schedule(args.schedule, args.eta, args.alpha)
+    make_update(args.update, *schedule(1))
     out = open(args.csv, "w", newline="") if args.csv else None
     writer = csv.writer(out) if out else None
     if writer:

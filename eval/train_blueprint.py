@@ -25,42 +25,50 @@ import torch
 from tqdm import tqdm
 
 from agents.neural.checkpoint import read
+from envs.openspiel_games import load_game, require_two_player_zero_sum
+from eval.cli import (ArgumentParser, UsageError, float_in, int_list, non_negative_float,
+                      non_negative_int, openspiel_game, output_file, positive_float, positive_int,
+                      run)
 from search.train.deep_mmd import SCHEDULES, DeepMMDTrainer, MMDConfig
 from search.train.ppo import PPOConfig, PPOTrainer
 from search.train.self_play import SelfPlayTrainer
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--game", required=True)
+PROG = "python -m eval.train_blueprint"
+
+
+def build_parser() -> ArgumentParser:
+    p = ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
+    p.add_argument("--game", required=True, type=openspiel_game,
+                   help="two-player zero-sum OpenSpiel game")
     p.add_argument("--algorithm", choices=("mmd", "ppo"), default="mmd")
-    p.add_argument("--updates", type=int, default=1000, help="total self-play updates")
-    p.add_argument("--games-per-update", type=int, default=256)
-    p.add_argument("--hidden", default="128,128", help="comma-separated hidden layer sizes")
-    p.add_argument("--lr", type=float, default=3e-4)
-    p.add_argument("--epochs", type=int, default=2)
-    p.add_argument("--minibatch", type=int, default=512)
-    p.add_argument("--alpha", type=float, default=0.05)
-    p.add_argument("--alpha-final", type=float, default=0.005)
+    p.add_argument("--updates", type=positive_int, default=1000, help="total self-play updates")
+    p.add_argument("--games-per-update", type=positive_int, default=256)
+    p.add_argument("--hidden", type=int_list(1, 1), default=[128, 128], help="comma-separated hidden layer sizes")
+    p.add_argument("--lr", type=positive_float, default=3e-4)
+    p.add_argument("--epochs", type=positive_int, default=2)
+    p.add_argument("--minibatch", type=positive_int, default=512)
+    p.add_argument("--alpha", type=positive_float, default=0.05)
+    p.add_argument("--alpha-final", type=non_negative_float, default=0.005)
     p.add_argument("--alpha-schedule", choices=SCHEDULES, default="linear")
-    p.add_argument("--eta", type=float, default=1.0)
-    p.add_argument("--eta-final", type=float, default=1.0)
+    p.add_argument("--eta", type=positive_float, default=1.0)
+    p.add_argument("--eta-final", type=positive_float, default=1.0)
     p.add_argument("--eta-schedule", choices=SCHEDULES, default="constant")
-    p.add_argument("--entropy-coef", type=float, default=0.01, help="PPO only")
-    p.add_argument("--clip", type=float, default=0.2, help="PPO only")
-    p.add_argument("--eval-every", type=int, default=100)
-    p.add_argument("--eval-games", type=int, default=1000)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
-    p.add_argument("--out", required=True, help="checkpoint path (rewritten as training goes)")
-    p.add_argument("--ship", default=None, help="also write a weights-only checkpoint here")
+    p.add_argument("--entropy-coef", type=non_negative_float, default=0.01, help="PPO only")
+    p.add_argument("--clip", type=float_in(0.0, 1.0, low_open=True, high_open=True), default=0.2, help="PPO only")
+    p.add_argument("--eval-every", type=positive_int, default=100)
+    p.add_argument("--eval-games", type=positive_int, default=1000)
+    p.add_argument("--seed", type=non_negative_int, default=0)
+    p.add_argument("--threads", type=positive_int, default=1, help="torch threads (default 1)")
+    p.add_argument("--out", required=True, type=output_file(create_folders=True), help="checkpoint path (rewritten as training goes)")
+    p.add_argument("--ship", default=None, type=output_file(create_folders=True), help="also write a weights-only checkpoint here")
     p.add_argument("--resume", action="store_true", help="continue the run saved at --out")
     p.add_argument("--no-progress", action="store_true")
     return p
 
 
 def make_trainer(args: argparse.Namespace) -> SelfPlayTrainer:
-    hidden = tuple(int(h) for h in args.hidden.split(",") if h.strip())
+    hidden = tuple(args.hidden)
     common = dict(hidden=hidden, games_per_update=args.games_per_update, epochs=args.epochs,
                   minibatch=args.minibatch, learning_rate=args.lr, total_updates=args.updates)
     if args.algorithm == "mmd":
@@ -73,9 +81,14 @@ def make_trainer(args: argparse.Namespace) -> SelfPlayTrainer:
 
 
 def main(argv: list[str] | None = None) -> int:
+    return run(_main, argv, PROG)
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
-    if args.threads <= 0:
-        raise SystemExit(f"--threads must be positive, got {args.threads}")
+    require_two_player_zero_sum(load_game(args.game), f"{args.algorithm} self-play training")
+    if args.resume and not os.path.isfile(args.out):
+        raise UsageError(f"--resume: no checkpoint at --out {args.out!r}")
     torch.set_num_threads(args.threads)
     trainer = make_trainer(args)
     command = "python -m eval.train_blueprint " + " ".join(
@@ -83,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.resume:
         ckpt = read(args.out, args.game)
         if ckpt.trainer is None:
-            raise SystemExit(f"{args.out} has no trainer state to resume from")
+            raise UsageError(f"--resume: {args.out} has no trainer state to resume from")
         trainer.net.load_state_dict(ckpt.state_dict)
         trainer.load_trainer_state(ckpt.trainer)
         print(f"resumed {args.out} at update {trainer.iteration}", flush=True)

@@ -109,8 +109,9 @@ def read(path: str, game: str | None = None) -> Checkpoint:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except (RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile, OSError,
             ValueError, KeyError) as err:
+        first = (str(err).strip().splitlines() or ["no details"])[0][:120]   # may be empty
         raise CheckpointError(f"{path}: corrupt or truncated checkpoint "
-                              f"({type(err).__name__}: {str(err).splitlines()[0][:120]})") from None
+                              f"({type(err).__name__}: {first})") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT_TAG:
         raise CheckpointError(f"{path}: not a {FORMAT_TAG} checkpoint")
     version = payload.get("version")

@@ -17,14 +17,14 @@ Usage::
 """
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 
 import numpy as np
 
+from eval.cli import ArgumentParser, bot_list, int_list, positive_int
 from agents.hanabi.bots import HanabiBotAgent
-from csrc.hanabi_bots import BOT_NAMES, BotSeats, bot_kind, self_play_games
+from csrc.hanabi_bots import BOT_NAMES, BotSeats, self_play_games
 from csrc.hanabi_rollout import rollout_scores
 from envs.hanabi.game import HanabiGame
 
@@ -95,25 +95,19 @@ def rollout_rate(bot: str, rollouts: int, threads: int, repeats: int) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--games", type=int, default=3000, help="native games per measurement")
-    ap.add_argument("--python-games", type=int, default=200, help="games for the Python loops")
-    ap.add_argument("--rollouts", type=int, default=4000, help="rollouts per kernel measurement")
-    ap.add_argument("--players", default="2,3,4,5")
-    ap.add_argument("--bots", default=",".join(BOT_NAMES))
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--repeats", type=int, default=3)
+    ap = ArgumentParser(prog="python -m eval.bench.bots", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--games", type=positive_int, default=3000,
+                    help="native games per measurement")
+    ap.add_argument("--python-games", type=positive_int, default=200,
+                    help="games for the Python loops")
+    ap.add_argument("--rollouts", type=positive_int, default=4000,
+                    help="rollouts per kernel measurement")
+    ap.add_argument("--players", type=int_list(1, 2, 5), default=[2, 3, 4, 5])
+    ap.add_argument("--bots", type=bot_list, default=list(BOT_NAMES))
+    ap.add_argument("--threads", type=positive_int, default=2)
+    ap.add_argument("--repeats", type=positive_int, default=3)
     args = ap.parse_args(argv)
-    for name in ("games", "python_games", "rollouts", "threads", "repeats"):
-        if getattr(args, name) < 1:
-            raise SystemExit(f"error: --{name.replace('_', '-')} must be >= 1")
-    try:
-        bots = [BOT_NAMES[bot_kind(b.strip())] for b in args.bots.split(",")]
-        players = [int(p) for p in args.players.split(",")]
-    except ValueError as e:
-        raise SystemExit(f"error: {e}")
-    if any(not 2 <= p <= 5 for p in players):
-        raise SystemExit("error: player counts must be in 2..5")
+    bots, players = args.bots, args.players
 
     print(f"| bot | players | native moves/s (1 thread) | native games/s (1 thread) | "
           f"native moves/s ({args.threads} threads) | Python-loop moves/s | Agent API moves/s | "

@@ -33,7 +33,6 @@ Usage::
 """
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import os
 import random
@@ -42,6 +41,7 @@ import time
 from typing import Any, Callable
 
 from envs.hanabi.game import HanabiConfig, HanabiGame, native_random_games
+from eval.cli import ArgumentParser, non_negative_int, player_count, positive_float, positive_int
 
 RunFn = Callable[[int, int, int], tuple[int, int, int]]
 
@@ -288,27 +288,19 @@ def parity(n_games: int, seed: int) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--players", type=int, nargs="+", default=[2])
-    ap.add_argument("--seconds", type=float, default=3.0,
+    ap = ArgumentParser(prog="python -m eval.bench.engine",
+                        description=__doc__.split("\n\n")[0])
+    ap.add_argument("--players", type=player_count, nargs="+", default=[2])
+    ap.add_argument("--seconds", type=positive_float, default=3.0,
                     help="time per row, split over the rounds (default 3)")
-    ap.add_argument("--rounds", type=int, default=5,
+    ap.add_argument("--rounds", type=positive_int, default=5,
                     help="interleaved measurement rounds per row (default 5; ratios are medians)")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--parity", type=int, default=0, metavar="N",
+    ap.add_argument("--seed", type=non_negative_int, default=0)
+    ap.add_argument("--parity", type=positive_int, default=0, metavar="N",
                     help="instead of timing, run the engine parity check with N games per "
                          "player count (variants get N/10)")
     args = ap.parse_args(argv)
-    for p in args.players:
-        if not 2 <= p <= 5:
-            ap.error(f"--players must be in 2..5, got {p}")
-    if args.seconds <= 0:
-        ap.error("--seconds must be > 0")
-    if args.rounds < 1:
-        ap.error("--rounds must be >= 1")
     if args.parity:
-        if args.parity < 1:
-            ap.error("--parity must be >= 1")
         return parity(args.parity, args.seed)
     benchmark(args.players, args.seconds, args.seed, ROWS, args.rounds)
     return 0

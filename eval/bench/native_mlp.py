@@ -22,7 +22,6 @@ import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")     # before numpy / scipy load OpenBLAS
 
-import argparse  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 from typing import Callable  # noqa: E402
@@ -31,6 +30,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from agents.neural.checkpoint import read  # noqa: E402
+from eval.cli import ArgumentParser, existing_file, positive_int, run  # noqa: E402
 from agents.neural.native import native_from_network  # noqa: E402
 from agents.neural.policy import PolicyValueNet, masked_probabilities  # noqa: E402
 from agents.protocol import sample_actions  # noqa: E402
@@ -105,13 +105,27 @@ def round_rates(net: PolicyValueNet, native: NativeMLP, x: np.ndarray, m: np.nda
             "native C": _rate(c_run, 16 * reps * batch)}
 
 
-def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--checkpoints", nargs="+", default=list(DEFAULT_CHECKPOINTS))
-    ap.add_argument("--rounds", type=int, default=7)
-    ap.add_argument("--calls", type=int, default=1000, help="network calls per system and round")
-    ap.add_argument("--games", type=int, default=40, help="games sampled for the input pool")
+PROG = "python -m eval.bench.native_mlp"
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run(_main, argv, PROG)
+
+
+def _main(argv: list[str] | None) -> int:
+    ap = ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
+    ap.add_argument("--checkpoints", nargs="+", type=existing_file,
+                    default=list(DEFAULT_CHECKPOINTS))
+    ap.add_argument("--rounds", type=positive_int, default=7)
+    ap.add_argument("--calls", type=positive_int, default=1000,
+                    help=f"network calls per system and round (at least {max(BATCHES)})")
+    ap.add_argument("--games", type=positive_int, default=40,
+                    help="games sampled for the input pool")
     args = ap.parse_args(argv)
+    if args.calls < max(BATCHES):
+        ap.error(f"argument --calls: must be at least {max(BATCHES)} (the largest batch), "
+                 f"got {args.calls}")
+    ckpts = [read(path) for path in args.checkpoints]      # every file checked before timing
     torch.set_num_threads(1)
     print(f"torch {torch.__version__}, threads 1, OPENBLAS_NUM_THREADS="
           f"{os.environ.get('OPENBLAS_NUM_THREADS')}, rounds {args.rounds}, "
@@ -119,8 +133,7 @@ def main(argv: list[str] | None = None) -> None:
     print("| network | batch | torch rows/s | native rows/s | native C rows/s | "
           "native/torch (median) | native C/torch (median) |")
     print("|---|---:|---:|---:|---:|---:|---:|")
-    for path in args.checkpoints:
-        ckpt = read(path)
+    for path, ckpt in zip(args.checkpoints, ckpts):
         net = ckpt.network()
         native = native_from_network(net)
         x, m = decision_pool(ckpt.game, native, args.games)
@@ -135,6 +148,8 @@ def main(argv: list[str] | None = None) -> None:
                   f"{batch} | {med['torch']:,.0f} | {med['native']:,.0f} | "
                   f"{med['native C']:,.0f} | {ratio:.1f}x | {ratio_c:.1f}x |", flush=True)
 
+    return 0
+
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

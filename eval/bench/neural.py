@@ -27,7 +27,9 @@ import numpy as np
 import torch
 
 from agents.neural.batch import NetActor, UniformActor, play_match
-from agents.neural.checkpoint import load_policy, read
+from agents.neural.checkpoint import CheckpointError, load_policy, read
+from eval.cli import (ArgumentParser, existing_file, non_negative_float, non_negative_int,
+                      positive_float, positive_int, run)
 from search.update_equivalent.history_sampler import enumerate_histories
 from envs.openspiel_games import load_game
 from envs.phantom.batch import PhantomBatch
@@ -39,6 +41,9 @@ from search.neural.search import neural_mmd
 
 def _policy(args):
     game = read(args.checkpoint).game
+    if game.startswith("hanabi"):
+        raise CheckpointError(f"{args.checkpoint} is a checkpoint for {game}, not for an "
+                              "OpenSpiel game (Hanabi: python -m eval.bench.neural_hanabi)")
     return game, load_policy(args.checkpoint, game, seed=args.seed)
 
 
@@ -117,8 +122,6 @@ def bench_vs_uniform(args: argparse.Namespace) -> dict:
 
 def bench_head_to_head(args: argparse.Namespace) -> dict:
     game, policy = _policy(args)
-    if not args.other:
-        raise SystemExit("head-to-head needs --other CHECKPOINT")
     other = load_policy(args.other, game, seed=args.seed + 1)
     res = play_match(game, NetActor(policy, seed=args.seed), NetActor(other, seed=args.seed + 2),
                      args.games, args.seed)
@@ -147,23 +150,33 @@ def bench_search_vs_blueprint(args: argparse.Namespace) -> dict:
             "wall_s": wall}
 
 
+PROG = "python -m eval.bench.neural"
+
+
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    return run(_main, argv, PROG)
+
+
+def _main(argv: list[str] | None) -> int:
+    p = ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     p.add_argument("command", choices=("rollouts", "beliefs", "vs-uniform", "head-to-head",
                                        "search-vs-blueprint"))
-    p.add_argument("--checkpoint", required=True)
-    p.add_argument("--other", help="second checkpoint (head-to-head)")
-    p.add_argument("--decisions", type=int, default=64)
-    p.add_argument("--histories", type=int, default=16)
-    p.add_argument("--rollouts", type=int, default=2)
-    p.add_argument("--games", type=int, default=1000)
-    p.add_argument("--eta", type=float, default=10.0)
-    p.add_argument("--alpha", type=float, default=0.01)
+    p.add_argument("--checkpoint", required=True, type=existing_file)
+    p.add_argument("--other", type=existing_file, help="second checkpoint (head-to-head)")
+    p.add_argument("--decisions", type=positive_int, default=64)
+    p.add_argument("--histories", type=positive_int, default=16)
+    p.add_argument("--rollouts", type=positive_int, default=2)
+    p.add_argument("--games", type=positive_int, default=1000)
+    p.add_argument("--eta", type=positive_float, default=10.0)
+    p.add_argument("--alpha", type=non_negative_float, default=0.01)
     p.add_argument("--act-mode", choices=("sample", "argmax"), default="sample")
-    p.add_argument("--chunk", type=int, default=256, help="games played in lockstep")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--chunk", type=positive_int, default=256, help="games played in lockstep")
+    p.add_argument("--seed", type=non_negative_int, default=0)
+    p.add_argument("--threads", type=positive_int, default=1)
     args = p.parse_args(argv)
+    if args.command == "head-to-head" and not args.other:
+        p.error("head-to-head needs --other CHECKPOINT")
+    _policy(args)                       # the checkpoint is checked before any work
     torch.set_num_threads(args.threads)
     fn = {"rollouts": bench_rollouts, "beliefs": bench_beliefs, "vs-uniform": bench_vs_uniform,
           "head-to-head": bench_head_to_head,

@@ -20,13 +20,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 
 import numpy as np
 import torch
 from tqdm import tqdm
 
-from agents.neural.checkpoint import load_policy
+from agents.neural.checkpoint import CheckpointError, load_policy, read
+from agents.neural.policy import TorchPolicy
+from eval.cli import (ArgumentParser, existing_file, int_list, non_negative_int, output_file,
+                      positive_float, positive_int, probability, run)
 from csrc.hanabi_bots import BotSeats
 from agents.neural.policy import TorchPolicy
 from envs.hanabi.game import HanabiGame, HanabiState
@@ -59,13 +63,21 @@ def decision_points(game: HanabiGame, seed: int, moves: list[int]) -> list[tuple
     return out
 
 
+def hanabi_policy(path: str, seed: int | None = 0) -> TorchPolicy:
+    """The policy of a Hanabi checkpoint (``CheckpointError`` naming the game of any other)."""
+    game = read(path).game
+    if not game.startswith("hanabi"):
+        raise CheckpointError(f"{path} is a checkpoint for {game}, not for Hanabi")
+    return load_policy(path, game, seed=seed)
+
+
 def bench_rollouts(args: argparse.Namespace) -> dict:
-    policy = load_policy(args.checkpoint)
+    policy = hanabi_policy(args.checkpoint)
     game = _game_of(policy)
     beliefs = HanabiBeliefs("smart", 0.1)
     rng = np.random.default_rng(args.seed)
     rows = []
-    for state, seats in decision_points(game, args.seed, [int(m) for m in args.moves.split(",")]):
+    for state, seats in decision_points(game, args.seed, args.moves):
         player = state.current_player()
         post = beliefs.posterior(state, player, rng)
         hands = post.hands[post.sample_indices(args.columns, rng)]
@@ -92,7 +104,7 @@ def bench_rollouts(args: argparse.Namespace) -> dict:
 
 
 def bench_play(args: argparse.Namespace) -> dict:
-    policy = load_policy(args.checkpoint, seed=args.seed)
+    policy = hanabi_policy(args.checkpoint, seed=args.seed)
     game = _game_of(policy)
     n = args.games
     greedy = self_play_scores(policy, n, seed=args.seed, greedy=True, decks_seed=args.decks)
@@ -134,29 +146,40 @@ def bench_play(args: argparse.Namespace) -> dict:
     return out
 
 
+PROG = "python -m eval.bench.neural_hanabi"
+
+
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    return run(_main, argv, PROG)
+
+
+def _main(argv: list[str] | None) -> int:
+    p = ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="mode", required=True)
     r = sub.add_parser("rollouts", help="batched vs one-at-a-time neural rollouts")
-    r.add_argument("--moves", default="4,30,60", help="move numbers of the decision points")
-    r.add_argument("--columns", type=int, default=8)
+    r.add_argument("--moves", type=int_list(1, 0), default=[4, 30, 60],
+                   help="move numbers of the decision points (comma-separated)")
+    r.add_argument("--columns", type=positive_int, default=8)
     q = sub.add_parser("play", help="blueprint vs MD search over it on the same decks")
-    q.add_argument("--games", type=int, default=10)
-    q.add_argument("--decks", type=int, default=7, help="deck seed family")
-    q.add_argument("--eta", type=float, default=2.0)
-    q.add_argument("--rollouts", type=int, default=200)
-    q.add_argument("--histories", type=int, default=32)
-    q.add_argument("--belief-epsilon", type=float, default=0.1)
+    q.add_argument("--games", type=positive_int, default=10)
+    q.add_argument("--decks", type=non_negative_int, default=7, help="deck seed family")
+    q.add_argument("--eta", type=positive_float, default=2.0)
+    q.add_argument("--rollouts", type=positive_int, default=200)
+    q.add_argument("--histories", type=positive_int, default=32)
+    q.add_argument("--belief-epsilon", type=probability, default=0.1)
     q.add_argument("--beliefs", choices=("neural", "smart"), default="neural")
     for s in (r, q):
-        s.add_argument("--checkpoint", default="checkpoints/hanabi_smartbot_bc.pt")
-        s.add_argument("--seed", type=int, default=0)
-        s.add_argument("--threads", type=int, default=1)
-        s.add_argument("--out", default=None, help="write the result as JSON here")
+        s.add_argument("--checkpoint", type=existing_file,
+                       default="checkpoints/hanabi_smartbot_bc.pt")
+        s.add_argument("--seed", type=non_negative_int, default=0)
+        s.add_argument("--threads", type=positive_int, default=1)
+        s.add_argument("--out", type=output_file(), default=None,
+                       help="write the result as JSON here")
     args = p.parse_args(argv)
+    hanabi_policy(args.checkpoint)      # the checkpoint is checked before any work
     torch.set_num_threads(args.threads)
     result = bench_rollouts(args) if args.mode == "rollouts" else bench_play(args)
-    result["command"] = "python -m eval.bench.neural_hanabi " + " ".join(argv or [])
+    result["command"] = PROG + " " + " ".join(sys.argv[1:] if argv is None else argv)
     if args.out:
         with open(args.out, "w") as f:
             json.dump(result, f, indent=1)
@@ -164,5 +187,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    import sys
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(main())

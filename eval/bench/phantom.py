@@ -31,6 +31,9 @@ from envs.phantom import native as pn
 from search.update_equivalent import phantom as ps
 from search.update_equivalent.history_sampler import EnumerationLimitExceeded, HistorySampler, enumerate_histories
 from envs.openspiel_games import GameError, load_game
+from eval.cli import (ArgumentParser, non_negative_int, openspiel_game, output_file,
+                      positive_int)
+from eval.cli import run as run_cli
 from search.update_equivalent.action_values import RolloutActionValues, rollout_returns
 from search.update_equivalent.local_updates import MagneticMirrorDescent
 from search.update_equivalent.core import UpdateEquivalentSearch
@@ -227,35 +230,45 @@ def report(r: dict[str, Any]) -> str:
         f"{s['native_values_ms']:.3f} ms (the rest is the search driver and the MMD update)"])
 
 
+def native_game(text: str) -> str:
+    """argparse type: a game string with a native implementation."""
+    game = load_game(openspiel_game(text))
+    if not pn.supports(game):
+        raise argparse.ArgumentTypeError(f"{text!r} has no native implementation "
+                                         "(phantom_ttt and dark_hex variants have)")
+    return text
+
+
+PROG = "python -m eval.bench.phantom"
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--games", nargs="+", default=DEFAULT_GAMES)
-    parser.add_argument("--random-games", type=int, default=6,
+    return run_cli(_main, argv, PROG)
+
+
+def _main(argv: list[str] | None) -> int:
+    parser = ArgumentParser(prog=PROG, description=__doc__.split("\n")[0])
+    parser.add_argument("--games", nargs="+", type=native_game, default=DEFAULT_GAMES)
+    parser.add_argument("--random-games", type=positive_int, default=6,
                         help="random games whose states are measured (default 6)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--max-nodes", type=int, default=20_000,
+    parser.add_argument("--seed", type=non_negative_int, default=0)
+    parser.add_argument("--max-nodes", type=positive_int, default=20_000,
                         help="enumeration budget before importance sampling (default 20000)")
-    parser.add_argument("--rollouts-python", type=int, default=20,
+    parser.add_argument("--rollouts-python", type=positive_int, default=20,
                         help="Python rollouts per state (default 20)")
-    parser.add_argument("--rollouts-native", type=int, default=20_000,
+    parser.add_argument("--rollouts-native", type=positive_int, default=20_000,
                         help="native rollouts per state (default 20000)")
-    parser.add_argument("--repeats", type=int, default=10,
+    parser.add_argument("--repeats", type=positive_int, default=10,
                         help="native timings are averaged over this many calls (default 10)")
-    parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--json", type=output_file(),
+                        help="also write the results to this file")
     args = parser.parse_args(argv)
-    for name in ("random_games", "max_nodes", "rollouts_python", "rollouts_native", "repeats"):
-        if getattr(args, name) <= 0:
-            parser.error(f"--{name.replace('_', '-')} must be positive")
     results = []
-    try:
-        for game_string in args.games:
-            r = run(game_string, args.random_games, args.seed, args.max_nodes,
-                    args.rollouts_python, args.rollouts_native, args.repeats)
-            print(report(r), flush=True)
-            results.append(r)
-    except GameError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    for game_string in args.games:
+        r = run(game_string, args.random_games, args.seed, args.max_nodes,
+                args.rollouts_python, args.rollouts_native, args.repeats)
+        print(report(r), flush=True)
+        results.append(r)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=2)

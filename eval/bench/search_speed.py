@@ -12,7 +12,6 @@ Usage::
 """
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 
@@ -23,21 +22,24 @@ from agents.hanabi.bots import HanabiBotAgent
 from csrc.hanabi_bots import BotSeats
 from csrc.hanabi_rollout import rollout_action_values
 from envs.hanabi.game import HanabiGame
+from eval.cli import (ArgumentParser, float_in, non_negative_int, player_count, positive_float,
+                      positive_int)
 from search.hanabi.beliefs import HanabiBeliefs
 from search.hanabi.md import HanabiMDSearch
 from search.hanabi.sparta import SpartaSearch
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--players", type=int, default=2)
-    ap.add_argument("--games", type=int, default=3)
-    ap.add_argument("--every", type=int, default=5)
-    ap.add_argument("--epsilon", type=float, default=0.01)
-    ap.add_argument("--eta", type=float, default=3.0)
-    ap.add_argument("--md-rollouts", type=int, default=300)
-    ap.add_argument("--sparta-rollouts", type=int, default=3000)
-    ap.add_argument("--seed", type=int, default=0)
+    ap = ArgumentParser(prog="python -m eval.bench.search_speed",
+                        description=__doc__.split("\n\n")[0])
+    ap.add_argument("--players", type=player_count, default=2)
+    ap.add_argument("--games", type=positive_int, default=3)
+    ap.add_argument("--every", type=positive_int, default=5)
+    ap.add_argument("--epsilon", type=float_in(0.0, 1.0, low_open=True), default=0.01)
+    ap.add_argument("--eta", type=positive_float, default=3.0)
+    ap.add_argument("--md-rollouts", type=positive_int, default=300)
+    ap.add_argument("--sparta-rollouts", type=positive_int, default=3000)
+    ap.add_argument("--seed", type=non_negative_int, default=0)
     args = ap.parse_args(argv)
     belief_ms, exact = [], []
     md_ms, sp_ms, md_r, sp_r = [], [], [], []

@@ -27,8 +27,9 @@ import pyspiel
 from open_spiel.python.algorithms import cfr as os_cfr
 from open_spiel.python.algorithms import mmd_dilated
 
-from envs.openspiel_games import load_game
+from envs.openspiel_games import GameError, load_game, require_two_player_zero_sum
 from envs.tree_compile import cached_game_tree
+from eval.cli import ArgumentParser, exact_game, output_file, positive_float, positive_int, run
 from search.cfr.best_response import TreeEvaluator
 from search.cfr.cfr import CFRPlusSolver, CFRSolver
 from search.cfr.dcfr import DCFRSolver, LinearCFRSolver
@@ -155,19 +156,35 @@ def markdown(results: list[Result], headers: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
+def solver_game(text: str) -> str:
+    """argparse type: a two-player zero-sum game small enough to compile (``exact_game``)."""
+    exact_game(text)
+    try:
+        require_two_player_zero_sum(load_game(text), "the solver benchmark")
+    except GameError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return text
+
+
+PROG = "python -m eval.bench.solvers"
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--games", nargs="+", default=list(DEFAULT_GAMES))
-    parser.add_argument("--iterations", type=int, default=1000,
+    return run(_main, argv, PROG)
+
+
+def _main(argv: list[str] | None) -> int:
+    parser = ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
+    parser.add_argument("--games", nargs="+", type=solver_game, default=list(DEFAULT_GAMES))
+    parser.add_argument("--iterations", type=positive_int, default=1000,
                         help="iterations per system (fewer if the time budget runs out)")
-    parser.add_argument("--budget", type=float, default=20.0,
+    parser.add_argument("--budget", type=positive_float, default=20.0,
                         help="seconds of iterating per system and game")
     parser.add_argument("--systems", nargs="*", default=None,
                         help="substrings selecting systems (default: all)")
-    parser.add_argument("--json", default=None, help="also write the results to this file")
+    parser.add_argument("--json", type=output_file(create_folders=True), default=None,
+                        help="also write the results to this file")
     args = parser.parse_args(argv)
-    if args.iterations <= 0 or args.budget <= 0:
-        parser.error("--iterations and --budget must be positive")
     systems = [s for s in SYSTEMS
                if not args.systems or any(x.lower() in s.name.lower() for x in args.systems)]
     if not systems:

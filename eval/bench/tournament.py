@@ -10,12 +10,13 @@ this process one after the other; check that every backend produced the same gam
 """
 from __future__ import annotations
 
-import argparse
+import importlib.util
 import os
 import sys
 import tempfile
 import time
 
+from eval.cli import ArgumentParser, positive_int
 from eval.tournament.backends import default_workers
 from eval.tournament.config import Section, TournamentConfig
 from eval.tournament.run import run_tournament
@@ -37,12 +38,14 @@ def results_of(records: list[dict]) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.bench.tournament",
-                                     description=__doc__.split("\n\n")[0])
-    parser.add_argument("--games", type=int, default=60, help="games per seating")
-    parser.add_argument("--workers", type=int, default=default_workers())
+    parser = ArgumentParser(prog="python -m eval.bench.tournament",
+                            description=__doc__.split("\n\n")[0])
+    parser.add_argument("--games", type=positive_int, default=60, help="games per seating")
+    parser.add_argument("--workers", type=positive_int, default=default_workers())
     parser.add_argument("--ray", action="store_true", help="also run the Ray backend")
     args = parser.parse_args(argv)
+    if args.ray and importlib.util.find_spec("ray") is None:
+        parser.error("argument --ray: the ray package is not installed (pip install ray)")
     config = bench_config(args.games)
     runs = [("serial", "local", 1), (f"local x{args.workers}", "local", args.workers)]
     if args.ray:

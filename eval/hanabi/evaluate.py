@@ -46,6 +46,7 @@ import sys
 import time
 from typing import Any, Iterable
 
+from eval.cli import ArgumentParser, UsageError, message, output_dir
 from eval.hanabi.report import (LEGACY_FILE, is_blueprint, markdown, merge, plot_scores,
                                 plot_sweep, read_legacy_csv, read_source, record_key, summarize)
 from eval.runs.processes import Interrupted, WorkerPool, resume_message, stop_on_signals
@@ -55,10 +56,6 @@ from eval.specs import SpecError, build_agent, resolve
 
 KIND = "hanabi-eval"
 COMMAND = "python -m eval.hanabi"
-
-
-class UsageError(ValueError):
-    """A bad command line (one line on stderr, exit code 2)."""
 
 
 def hanabi_game(players: int) -> str:
@@ -164,7 +161,7 @@ def run_games(config: dict[str, Any], directory: str, *, resume: bool = False, w
 # ---- command line ---------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog=COMMAND, description=__doc__.split("\n\n")[0],
+    ap = ArgumentParser(prog=COMMAND, description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--players", type=int, help="2..5 (default 2)")
     ap.add_argument("--games", type=int, help="games per agent (default 100)")
@@ -173,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--eta-sweep", nargs="+", type=float, default=None, metavar="ETA")
     ap.add_argument("--md", default="md(eta={eta},rollouts=300)",
                     help="MD spec template for --eta-sweep")
-    ap.add_argument("--out", required=True,
+    ap.add_argument("--out", required=True, type=output_dir,
                     help="results directory (config.json, games.jsonl, report.md, png)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--threads", type=int, default=1, help="OpenMP threads per worker")
@@ -203,6 +200,12 @@ def check_values(args: argparse.Namespace) -> None:
             raise UsageError(f"--eta-sweep values must be positive, got {eta}")
     if args.eta_sweep and "{eta}" not in args.md:
         raise UsageError(f"--md must contain {{eta}}, got {args.md!r}")
+    if args.eta_sweep:
+        try:
+            args.md.format(eta=1.0)
+        except (KeyError, IndexError, ValueError) as err:
+            raise UsageError(f"--md {args.md!r} is not a template with only {{eta}} "
+                             f"({type(err).__name__}: {err})") from None
     if args.resume and args.report_only:
         raise UsageError("--resume and --report-only exclude each other")
 
@@ -317,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
             specs = list(dict.fromkeys(config["agents"] + [r["agent"] for r in records]))
         print(write_report(args, argv, records, specs, players, sweep))
     except (UsageError, StoreError) as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"{COMMAND}: error: {message(err)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as err:
         text, code = resume_message(err, COMMAND, args.out)

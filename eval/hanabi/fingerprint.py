@@ -12,13 +12,15 @@ Usage::
 """
 from __future__ import annotations
 
-import argparse
 import sys
 import time
-from typing import Any, Callable, TextIO
+from typing import Any, Callable, Sequence, TextIO
 
 from envs.hanabi.game import HanabiGame
+from eval.cli import ArgumentParser, output_file, positive_int, run
 from eval.specs import build_agent
+
+PROG = "python -m eval.hanabi.fingerprint"
 
 SUITES = (   # (name, spec, players, games at --games 200)
     ("md", "md(eta=3,rollouts=100,histories=32)", 2, 200),
@@ -58,15 +60,16 @@ def play(out: TextIO, name: str, make: Callable[[int], Any], players: int, games
     return count
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m eval.hanabi.fingerprint",
-                                 description=__doc__.split("\n\n")[0])
-    ap.add_argument("out", help="file to write the fingerprint to")
-    ap.add_argument("--games", type=int, default=200,
+def main(argv: Sequence[str] | None = None) -> int:
+    return run(_main, argv, PROG)
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    ap = ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0])
+    ap.add_argument("out", type=output_file(), help="file to write the fingerprint to")
+    ap.add_argument("--games", type=positive_int, default=200,
                     help="games of the main MD and SPARTA suites (the others scale with it)")
     args = ap.parse_args(argv)
-    if args.games < 1:
-        ap.error(f"--games must be at least 1, got {args.games}")
     with open(args.out, "w") as out:
         for name, spec, players, games in SUITES:
             games = max(1, games * args.games // 200)

@@ -75,9 +75,10 @@ def read_source(path: str, flag: str = "--extra-csv") -> list[dict[str, Any]]:
         raise StoreError(f"{flag} {path} does not exist")
     if not os.access(path, os.R_OK):
         raise StoreError(f"{flag} {path} is not readable")
-    if path.endswith(".csv"):
-        return read_legacy_csv(path)
-    return read_records(path, repair=False)
+    records = read_legacy_csv(path) if path.endswith(".csv") else read_records(path, repair=False)
+    if not records:
+        raise StoreError(f"{flag} {path} holds no game records")
+    return records
 
 
 def merge(sources: Iterable[list[dict[str, Any]]]) -> list[dict[str, Any]]:

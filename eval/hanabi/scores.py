@@ -22,7 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from csrc.hanabi_bots import BOT_NAMES, bot_kind, self_play_games
+from eval.cli import (ArgumentParser, bot_list, int_list, non_negative_int, output_dir,
+                      positive_int)
+from csrc.hanabi_bots import BOT_NAMES, self_play_games
 
 PRETTY = {"simple": "SimpleBot", "holmes": "HolmesBot", "smart": "SmartBot", "value": "ValueBot"}
 
@@ -90,43 +92,34 @@ def plot_rows(rows: list[ScoreRow], path: str) -> str:
     return path
 
 
-def _int_list(text: str, name: str) -> list[int]:
-    try:
-        values = [int(x) for x in text.split(",") if x.strip()]
-    except ValueError:
-        raise SystemExit(f"error: --{name} must be comma-separated integers, got {text!r}")
-    if not values:
-        raise SystemExit(f"error: --{name} is empty")
-    return values
+PROG = "python -m eval.hanabi.scores"
+
+
+def build_parser() -> ArgumentParser:
+    ap = ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0],
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--games", type=positive_int, default=10000,
+                    help="games per bot and player count (at least 2)")
+    ap.add_argument("--bots", type=bot_list, default=list(BOT_NAMES),
+                    help="comma-separated bot names")
+    ap.add_argument("--players", type=int_list(1, 2, 5), default=[2, 3, 4, 5],
+                    help="comma-separated player counts")
+    ap.add_argument("--seed", type=non_negative_int, default=0,
+                    help="deal seed (game g uses stream g)")
+    ap.add_argument("--threads", type=positive_int, default=2, help="OpenMP threads")
+    ap.add_argument("--out", type=output_dir, default="results/hanabi_scores",
+                    help="output directory")
+    ap.add_argument("--no-plot", action="store_true", help="skip the PNG")
+    return ap
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--games", type=int, default=10000, help="games per bot and player count")
-    ap.add_argument("--bots", default=",".join(BOT_NAMES), help="comma-separated bot names")
-    ap.add_argument("--players", default="2,3,4,5", help="comma-separated player counts")
-    ap.add_argument("--seed", type=int, default=0, help="deal seed (game g uses stream g)")
-    ap.add_argument("--threads", type=int, default=2, help="OpenMP threads")
-    ap.add_argument("--out", default="results/hanabi_scores", help="output directory")
-    ap.add_argument("--no-plot", action="store_true", help="skip the PNG")
+    ap = build_parser()
     args = ap.parse_args(argv)
     if args.games < 2:
-        raise SystemExit(f"error: --games must be >= 2, got {args.games}")
-    if args.threads < 1:
-        raise SystemExit(f"error: --threads must be >= 1, got {args.threads}")
-    if args.seed < 0:
-        raise SystemExit(f"error: --seed must be >= 0, got {args.seed}")
-    bots = []
-    for name in args.bots.split(","):
-        try:
-            bots.append(BOT_NAMES[bot_kind(name.strip())])
-        except ValueError as e:
-            raise SystemExit(f"error: {e}")
-    players = _int_list(args.players, "players")
-    bad = [p for p in players if not 2 <= p <= 5]
-    if bad:
-        raise SystemExit(f"error: player counts must be in 2..5, got {bad}")
+        ap.error(f"argument --games: must be at least 2 (a standard error needs two games), "
+                 f"got {args.games}")
+    bots, players = args.bots, args.players
 
     rows = []
     t0 = time.perf_counter()

@@ -26,6 +26,7 @@ import json
 import os
 import sys
 
+from eval.cli import ArgumentParser, message
 from eval.specs import describe_agents
 from envs.games import make_game
 from eval.tournament.backends import BACKENDS
@@ -36,6 +37,7 @@ from eval.tournament.run import run_tournament
 from eval.runs.processes import resume_message, stop_on_signals
 from eval.tournament.store import StoreError, stored_config
 
+PROG = "python -m eval.tournament"
 DEFAULT_KUHN = Section("kuhn_poker", ("uniform", "cfr(solver=cfr+,iters=1000)",
                                       "mmd(eta=50.0,alpha=0.01,exact=true)",
                                       "ismcts(simulations=100)"), "round-robin", 300)
@@ -162,8 +164,8 @@ def resume_config(args: argparse.Namespace) -> TournamentConfig:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m eval.tournament", description=__doc__.split("\n\n")[0],
+    parser = ArgumentParser(
+        prog=PROG, description=__doc__.split("\n\n")[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="Agent specs: python -m eval.tournament --list-agents")
     parser.add_argument("--game", action="append", help="game string (repeat for sections): "
@@ -219,13 +221,13 @@ def main(argv: list[str] | None = None) -> int:
                                     progress=not args.no_progress, plots=not args.no_plots,
                                     ci=args.ci, bootstrap_samples=args.bootstrap_samples)
     except (ConfigError, StoreError, RatingError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"{PROG}: error: {message(err)}", file=sys.stderr)
         return 2
     except GameFailure as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"{PROG}: error: {message(err)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt as err:
-        text, code = resume_message(err, "python -m eval.tournament", out)
+        text, code = resume_message(err, PROG, out)
         print(f"\n{text}", file=sys.stderr)
         return code
     print(result.markdown)
