@@ -25,10 +25,17 @@ colour is all gone; valuable: last live copy and not worthless).
 ``LockstepGames`` keeps many games (state struct + one bot table per seat) in C arrays; one step
 encodes every live game for its player to move, masks legal moves and applies one move per game
 (every seat's table observes it first), so a network can act for all games in one call.
+
+``LockstepGames.rollout_native`` fuses that loop with a native network (``csrc.mlp``): the games
+are split into chunks of columns, and each chunk (one OpenMP task, without the GIL) repeats
+encode -> one ``mlp_forward`` over its live games -> inverse-CDF sample from the game's own
+uniform (``sample_row``, the order and arithmetic of ``agents.protocol.sample_actions``) ->
+observe + apply until all its games are finished; Python is never re-entered per step.
 """
 from libc.stdlib cimport malloc, free
 from libc.string cimport memcpy, memset
-from libc.stdint cimport uint64_t
+from libc.stdint cimport uint64_t, int64_t
+from cython.parallel cimport prange
 
 import numpy as np
 cimport numpy as cnp
@@ -40,6 +47,7 @@ from csrc.hanabi_engine cimport (apply_move, legal_moves, move_is_legal, state_s
 from csrc.hanabi_bots cimport BotState, BotSeats, bot_refresh, bots_observe_all
 from csrc.hanabi_engine_state cimport HanabiState as PyHanabiState
 from csrc.rng cimport Rng, rng_seed
+from csrc.mlp cimport NativeMLP, MLP, mlp_forward, mlp_workspace
 
 cnp.import_array()
 
@@ -358,6 +366,89 @@ cdef inline int row_size(const HanabiState* s) noexcept nogil:
             + (s.cfg.num_moves - 2 * H) * HINT_FEATURES)
 
 
+cdef int sample_row(const double* p, int A, double u) noexcept nogil:
+    """Inverse-CDF draw from probabilities p (A entries) with uniform u, exactly as
+    ``agents.protocol.sample_actions``: the number of running sums (left to right, double)
+    that are <= u * total, clamped to the last positive entry."""
+    cdef double run = 0.0, total = 0.0, thr
+    cdef int j, count = 0, last = 0
+    for j in range(A):
+        total += p[j]
+        if p[j] > 0:
+            last = j
+    thr = u * total
+    for j in range(A):
+        run += p[j]
+        if run <= thr:
+            count += 1
+    return count if count < last else last
+
+
+cdef int rollout_chunk(HanabiState* states, BotState* tables, int n, const MLP* net,
+                       double temperature, const double* uniforms, Py_ssize_t ldu,
+                       const int64_t* cols, int rsize, int A, int64_t* trace,
+                       Py_ssize_t ldt) noexcept nogil:
+    """Play games 0..n-1 (states, MAX_PLAYERS tables each) to the end in lockstep with the
+    network: game g's k-th move reads uniforms[cols[g] * ldu + k]. trace (NULL: none) gets
+    game g's k-th move at trace[g * ldt + k]. Returns 0, 1 if out of memory, 2 if the
+    uniforms ran out, 3 if the network left a live game without a legal move."""
+    cdef float* x = <float*>malloc(<Py_ssize_t>n * rsize * sizeof(float))
+    cdef unsigned char* mask = <unsigned char*>malloc(<Py_ssize_t>n * A)
+    cdef double* probs = <double*>malloc(<Py_ssize_t>n * A * sizeof(double))
+    cdef float* work = <float*>malloc(mlp_workspace(net, n) * sizeof(float))
+    cdef int* live = <int*>malloc(n * sizeof(int))
+    cdef int* steps = <int*>malloc(n * sizeof(int))
+    cdef int g, k, m, nlive = 0, code = 0, move
+    cdef HanabiState* s
+    if x == NULL or mask == NULL or probs == NULL or work == NULL or live == NULL \
+            or steps == NULL:
+        code = 1
+    else:
+        for g in range(n):
+            steps[g] = 0
+            if not states[g].terminal:
+                live[nlive] = g
+                nlive += 1
+    while code == 0 and nlive > 0:
+        memset(x, 0, <Py_ssize_t>nlive * rsize * sizeof(float))
+        memset(mask, 0, <Py_ssize_t>nlive * A)
+        for k in range(nlive):
+            g = live[k]
+            s = &states[g]
+            if steps[g] >= ldu:
+                code = 2
+                break
+            encode_into(s, &tables[g * MAX_PLAYERS + s.cur_player], s.cur_player,
+                        x + <Py_ssize_t>k * rsize)
+            legal_mask_into(s, mask + <Py_ssize_t>k * A)
+        if code:
+            break
+        if mlp_forward(net, nlive, x, rsize, mask, A, temperature, work, probs, A, NULL) >= 0:
+            code = 3
+            break
+        m = 0
+        for k in range(nlive):
+            g = live[k]
+            s = &states[g]
+            move = sample_row(probs + <Py_ssize_t>k * A, A, uniforms[cols[g] * ldu + steps[g]])
+            if trace != NULL and steps[g] < ldt:
+                trace[g * ldt + steps[g]] = move
+            steps[g] += 1
+            bots_observe_all(&tables[g * MAX_PLAYERS], s.cfg.num_players, s, move)
+            apply_move(s, move)
+            if not s.terminal:
+                live[m] = g
+                m += 1
+        nlive = m
+    free(x)
+    free(mask)
+    free(probs)
+    free(work)
+    free(live)
+    free(steps)
+    return code
+
+
 def _check_view_args(PyHanabiState state, BotSeats seats, int player):
     if state is None or seats is None:
         raise TypeError("need a native HanabiState and a BotSeats")
@@ -537,6 +628,60 @@ cdef class LockstepGames:
                 bots_observe_all(&self.tables[ix[j] * MAX_PLAYERS], s.cfg.num_players, s,
                                  <int>mv[j])
                 apply_move(s, <int>mv[j])
+
+    def rollout_native(self, NativeMLP net, double temperature, uniforms, columns_of,
+                       int chunk=16, int num_threads=1, trace=None) -> None:
+        """Play every game to the end with the native network ``net`` at ``temperature``
+        (module docstring): game j's k-th move is drawn with ``uniforms[columns_of[j], k]``.
+        Games are cut into chunks of ``chunk`` consecutive games, run as OpenMP tasks over
+        ``num_threads`` threads (the games do not depend on either). ``trace`` (optional, int64
+        (size, T), filled with -1 by the caller) receives every game's moves after the first."""
+        cdef const double[:, ::1] u = np.ascontiguousarray(uniforms, dtype=np.float64)
+        cdef const int64_t[::1] cols = np.ascontiguousarray(columns_of, dtype=np.int64)
+        cdef int64_t[:, ::1] tr
+        cdef int64_t* trp = NULL
+        cdef Py_ssize_t ldt = 0
+        cdef int c, nchunks, first, n, worst = 0
+        if self.size == 0:
+            return
+        if net.input_size != self.row_size or net.num_actions != self.num_actions:
+            raise ValueError(f"the network maps {net.input_size} inputs to {net.num_actions} "
+                             f"moves; these games need {self.row_size} -> {self.num_actions}")
+        if not temperature > 0:
+            raise ValueError(f"temperature must be positive, got {temperature}")
+        if chunk < 1 or num_threads < 1:
+            raise ValueError(f"chunk and num_threads must be >= 1, got {chunk}, {num_threads}")
+        if cols.shape[0] != self.size:
+            raise ValueError(f"{cols.shape[0]} columns for {self.size} games")
+        for c in range(self.size):
+            if not 0 <= cols[c] < u.shape[0]:
+                raise ValueError(f"column {cols[c]} out of range 0..{u.shape[0] - 1}")
+        if u.shape[1] == 0:
+            raise ValueError("need at least one uniform per column")
+        if trace is not None:
+            tr = trace
+            if tr.shape[0] != self.size:
+                raise ValueError(f"trace needs {self.size} rows")
+            trp = &tr[0, 0]
+            ldt = tr.shape[1]
+        nchunks = (self.size + chunk - 1) // chunk
+        codes = np.zeros(nchunks, dtype=np.intc)
+        cdef int[::1] cv = codes
+        with nogil:
+            for c in prange(nchunks, num_threads=num_threads, schedule="dynamic"):
+                first = c * chunk
+                n = self.size - first if self.size - first < chunk else chunk
+                cv[c] = rollout_chunk(&self.states[first], &self.tables[first * MAX_PLAYERS], n,
+                                      &net.net, temperature, &u[0, 0], u.shape[1], &cols[first],
+                                      self.row_size, self.num_actions,
+                                      trp + first * ldt if trp != NULL else NULL, ldt)
+        worst = int(codes.max())
+        if worst == 1:
+            raise MemoryError()
+        if worst == 2:
+            raise RuntimeError(f"rollouts longer than the {u.shape[1]} uniforms provided")
+        if worst == 3:
+            raise RuntimeError("a live game has no legal move")
 
     def scores(self, str scoring="hle") -> np.ndarray:
         """Per game, the HLE score (0 after losing every life) or the fireworks total."""
