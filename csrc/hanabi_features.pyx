@@ -44,7 +44,7 @@ from csrc.hanabi_state cimport (HanabiState, MAX_PLAYERS, MAX_HAND, MAX_CARD_IDS
                                 MAX_MOVES, MAX_COLORS)
 from csrc.hanabi_engine cimport (apply_move, legal_moves, move_is_legal, state_score,
                                  fireworks_total, set_hand, shuffle_undrawn, unseen_cards)
-from csrc.hanabi_bots cimport BotState, BotSeats, bot_refresh, bots_observe_all
+from csrc.hanabi_bots cimport BotState, BotSeats, bot_refresh, bot_decide, bots_observe_all
 from csrc.hanabi_engine_state cimport HanabiState as PyHanabiState
 from csrc.rng cimport Rng, rng_seed
 from csrc.mlp cimport NativeMLP, MLP, mlp_forward, mlp_workspace
@@ -594,6 +594,22 @@ cdef class LockstepGames:
                 s = &self.states[ix[j]]
                 encode_into(s, &self.tables[ix[j] * MAX_PLAYERS + s.cur_player], s.cur_player,
                             &o[j, 0])
+        return out
+
+    def bot_moves(self, idx) -> np.ndarray:
+        """(len(idx),) int64: the move SmartBot (the seats' tables) would make in each game."""
+        cdef const cnp.int64_t[::1] ix = np.ascontiguousarray(idx, dtype=np.int64)
+        self._check_idx(ix)
+        out = np.zeros(ix.shape[0], dtype=np.int64)
+        cdef cnp.int64_t[::1] o = out
+        cdef Py_ssize_t j
+        cdef HanabiState* s
+        cdef BotState* b
+        for j in range(ix.shape[0]):
+            s = &self.states[ix[j]]
+            b = &self.tables[ix[j] * MAX_PLAYERS + s.cur_player]
+            bot_refresh(b, s)
+            o[j] = bot_decide(b, s)
         return out
 
     def legal_masks(self, idx) -> np.ndarray:
