@@ -17,7 +17,7 @@ from typing import Any
 from agents.full_support import full_support_bot
 from agents.hanabi.bots import HanabiBotAgent
 from agents.hanabi.hle import HLEAgent
-from agents.protocol import Agent
+from agents.protocol import Agent, NetworkBlueprint, RuleBasedBlueprint
 from eval.specs.grammar import AgentSpec, SpecError, format_value, parse_spec
 from eval.specs.openspiel import HISTORY_PARAMS, build_md_openspiel
 from eval.specs.registry import (REGISTRY, AgentEntry, Factory, Param,
@@ -81,6 +81,12 @@ def _build_md(game: Any, seed: int, *, blueprint: Agent | None, eta: float, hist
                                   exact=exact, act=act, max_nodes=max_nodes, particles=particles)
     _only_defaults("md", "small OpenSpiel games", exact=exact, max_nodes=max_nodes,
                    particles=particles)
+    if isinstance(blueprint, NetworkBlueprint) and not isinstance(blueprint, RuleBasedBlueprint):
+        return _build_md_network(blueprint, seed, eta=eta, histories=histories,
+                                 rollouts=rollouts, act=act, bot=bot, epsilon=epsilon,
+                                 seconds=seconds, rollout_epsilon=rollout_epsilon,
+                                 searchers=searchers, max_exact=max_exact, samples=samples,
+                                 skip=skip, num_threads=num_threads)
     bp = _hanabi_blueprint("md", blueprint, bot, seed, epsilon=epsilon)
     try:
         return HanabiMDSearch(bp, eta, rollouts=_auto(rollouts, 1000), seconds=seconds,
@@ -88,6 +94,24 @@ def _build_md(game: Any, seed: int, *, blueprint: Agent | None, eta: float, hist
                               rollout_epsilon=rollout_epsilon, searchers=_seats(searchers),
                               act_mode=act, max_exact=max_exact, num_samples=samples,
                               skip_sure_plays=skip, num_threads=num_threads, seed=seed)
+    except (ValueError, TypeError) as err:
+        raise SpecError(f"md: {err}") from None
+
+
+def _build_md_network(policy: NetworkBlueprint, seed: int, *, eta: float, histories: Any,
+                      rollouts: Any, act: str, searchers: str, max_exact: int, samples: int,
+                      num_threads: int, **bot_only: Any) -> Agent:
+    """Native Hanabi over ``@torch:PATH``: ``HanabiNeuralMDSearch`` (neural beliefs, native
+    fused rollouts; auto budget 200 rollouts and 32 histories per decision); the bot-only
+    parameters must keep their defaults."""
+    from search.hanabi.neural.md import HanabiNeuralMDSearch
+    _only_defaults("md", "rule-based bot blueprints (not @torch)", **bot_only)
+    try:
+        return HanabiNeuralMDSearch(policy, eta, rollouts=_auto(rollouts, 200),
+                                    num_histories=_auto(histories, 32),
+                                    searchers=_seats(searchers), act_mode=act,
+                                    max_exact=max_exact, num_samples=samples,
+                                    num_threads=num_threads, seed=seed)
     except (ValueError, TypeError) as err:
         raise SpecError(f"md: {err}") from None
 
@@ -158,7 +182,8 @@ _BOT = Param("bot", str, "smart", "native Hanabi: the rule-based blueprint bot w
 register(AgentEntry(
     "md", "MD search (update-equivalent search with the mirror descent update); OpenSpiel games: "
     "blueprint @X defaults to uniform; native Hanabi: blueprint @X or the epsilon-mixed bot "
-    "(bot=smart, epsilon=0.01), budget = rollouts per decision",
+    "(bot=smart, epsilon=0.01), budget = rollouts per decision; over @torch:PATH (a Hanabi "
+    "network) neural beliefs and native network rollouts (auto: 200 rollouts, 32 histories)",
     "common-payoff OpenSpiel games (e.g. tiny_hanabi) and native hanabi(...)",
     _build_md,
     params=(Param("eta", float, 1.0, "step size", positive=True),
@@ -187,7 +212,9 @@ register(AgentEntry(
 register(AgentEntry(
     "sparta", "single-agent SPARTA (Lerer et al. 2020): Monte Carlo search over the legal moves "
     "with UCB-style pruning, deviating from the blueprint move only by more than threshold; "
-    "beliefs assume partners play the blueprint; blueprint @X or bot= (default smart)",
+    "beliefs assume partners play the blueprint; blueprint @X or bot= (default smart); over "
+    "@torch:PATH the network's most likely move is the blueprint move, beliefs use its "
+    "likelihood (epsilon: the SmartBot proposal's) and rollouts sample it natively",
     "native hanabi(...)", _build_sparta,
     params=(Param("rollouts", int, 10_000, "rollouts per decision (none: no cap, needs "
                   "seconds)", positive=True, nullable=True),

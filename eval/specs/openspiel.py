@@ -274,6 +274,10 @@ register(AgentEntry(
 _NETS: dict[tuple[Any, ...], Any] = {}
 
 
+def _torch_game(game: Any) -> str | None:
+    return None if game.engine == "native-hanabi" else openspiel_game(game)
+
+
 def _build_torch(game: Any, seed: int, *, path: str, temperature: float) -> Agent:
     """A neural blueprint checkpoint (agents.neural.checkpoint); the network is loaded once per
     process and shared by the agents built from it (inference only)."""
@@ -282,10 +286,14 @@ def _build_torch(game: Any, seed: int, *, path: str, temperature: float) -> Agen
     from agents.neural.policy import TorchPolicy
     if not os.path.isfile(path):
         raise SpecError(f"checkpoint {path!r} does not exist")
-    key = (os.path.abspath(path), os.path.getmtime(path), game.game_string)
+    game_string = game.game_string
+    if game.engine == "native-hanabi":          # checkpoints name the Hanabi encoding's game
+        from envs.hanabi.tensor import hanabi_encoding_for
+        game_string = hanabi_encoding_for(game.raw).game_string
+    key = (os.path.abspath(path), os.path.getmtime(path), game_string)
     if key not in _NETS:
         try:
-            _NETS[key] = load_policy(path, game.game_string, seed=0)
+            _NETS[key] = load_policy(path, game_string, seed=0)
         except ValueError as err:
             raise SpecError(f"cannot use checkpoint {path!r}: {err}") from None
     loaded = _NETS[key]
@@ -294,7 +302,7 @@ def _build_torch(game: Any, seed: int, *, path: str, temperature: float) -> Agen
 
 register(AgentEntry(
     "torch", "a neural blueprint checkpoint (agents.neural.checkpoint), sampled",
-    "the OpenSpiel game the checkpoint was trained on", _build_torch,
+    "the OpenSpiel game or native hanabi(...) the checkpoint was trained on", _build_torch,
     params=(Param("temperature", float, 1.0, "divides the logits (small = nearly greedy)",
                   positive=True),),
-    supports=openspiel_game, path="required"))
+    supports=_torch_game, path="required"))
