@@ -646,7 +646,7 @@ cdef class LockstepGames:
                 apply_move(s, <int>mv[j])
 
     def rollout_native(self, NativeMLP net, double temperature, uniforms, columns_of,
-                       int chunk=16, int num_threads=1, trace=None) -> None:
+                       int chunk=1, int num_threads=1, trace=None) -> None:
         """Play every game to the end with the native network ``net`` at ``temperature``
         (module docstring): game j's k-th move is drawn with ``uniforms[columns_of[j], k]``.
         Games are cut into chunks of ``chunk`` consecutive games, run as OpenMP tasks over

@@ -1173,7 +1173,7 @@ def batch_rollout_native(GameSpec game, NativeMLP net, double temperature,
                          int8_t[:, :, ::1] seq, int64_t[:, ::1] seq_len, int64_t[::1] current,
                          uint8_t[::1] done, int64_t[::1] winner, int8_t[:, ::1] hist,
                          int64_t[::1] hist_len, const int64_t[::1] urow,
-                         const double[:, ::1] uniforms, int chunk=16,
+                         const double[:, ::1] uniforms, int chunk=1,
                          int num_threads=1) -> None:
     """Play every row of a batch to the end with ``net`` (module docstring): row r's t-th move
     from here on is drawn with ``uniforms[urow[r], t]``. Rows are cut into chunks of ``chunk``

@@ -220,7 +220,7 @@ class PhantomBatch:
                     rows, actions, bool(check))
 
     def rollout_native(self, net: object, temperature: float, uniform_rows: np.ndarray,
-                       uniforms: np.ndarray, chunk: int = 16, threads: int = 1) -> None:
+                       uniforms: np.ndarray, chunk: int = 1, threads: int = 1) -> None:
         """Play every row to the end with a native network (``csrc.mlp.NativeMLP``): row r's
         t-th move from now on is drawn by inverse CDF from ``uniforms[uniform_rows[r], t]``, as
         the step loop over ``legal_mask`` / ``information_state_tensor`` + player one-hot /

@@ -18,6 +18,10 @@ the end without returning to Python, reading the same uniforms in the same order
 with the same inverse CDF, so it plays the same games as the torch path (up to a uniform that
 falls within float32 rounding of a CDF boundary). ``record_moves`` keeps every rollout's moves
 after the first in ``last_moves`` ((rows, MAX_ROLLOUT_MOVES), -1 padded) for comparisons.
+``chunk`` (games per native forward pass) defaults to 1: one row per pass uses BLAS sgemv,
+which OpenBLAS runs on the calling thread, while a multi-row sgemm may start OpenBLAS's own
+threads and then runs several times slower on a busy machine (measured, 2 cores); batches of
+rows were no faster single-threaded.
 """
 from __future__ import annotations
 
@@ -51,7 +55,7 @@ class NeuralRollouts:
 
     def __init__(self, policy: NetworkBlueprint, scoring: str = "hle",
                  batched: bool = True, native: bool = True, threads: int = 1,
-                 chunk: int = 16, record_moves: bool = False) -> None:
+                 chunk: int = 1, record_moves: bool = False) -> None:
         if not isinstance(policy, NetworkBlueprint) or \
                 not policy.encoding.game_string.startswith("hanabi_native"):
             raise TypeError("NeuralRollouts needs a NetworkBlueprint (e.g. a TorchPolicy) over the "
