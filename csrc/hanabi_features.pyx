@@ -48,6 +48,8 @@ from csrc.hanabi_bots cimport BotState, BotSeats, bot_refresh, bot_decide, bots_
 from csrc.hanabi_engine_state cimport HanabiState as PyHanabiState
 from csrc.rng cimport Rng, rng_seed
 from csrc.mlp cimport NativeMLP, MLP, mlp_forward, mlp_workspace
+from csrc.hanabi_belief cimport GameTrace
+from libc.math cimport log, INFINITY
 
 cnp.import_array()
 
@@ -447,6 +449,113 @@ cdef int rollout_chunk(HanabiState* states, BotState* tables, int n, const MLP* 
     free(live)
     free(steps)
     return code
+
+
+cdef enum:
+    PUBLIC_BASE = 32            # csrc.hanabi_belief: source code of a card that left the hand
+
+
+cdef bint hypothetical_into(const HanabiState* snap, int player, const signed char* hand,
+                            int other, HanabiState* work) noexcept nogil:
+    """``work`` = snap with ``player`` holding ``hand`` and ``other`` its own cards, the
+    undrawn deck refilled in canonical order (``GameTrace.hypothetical_snapshot`` with
+    other_hands = [other's real hand]); False (work = snap) if the cards do not fit."""
+    cdef int counts[MAX_CARD_IDS]
+    cdef int i, c, n
+    work[0] = snap[0]
+    for i in range(MAX_CARD_IDS):
+        counts[i] = 0
+    for i in range(snap.deck_pos, snap.cfg.deck_size):
+        counts[snap.deck[i]] += 1
+    for i in range(snap.hand_len[player]):
+        counts[snap.hands[player][i]] += 1
+    for i in range(snap.hand_len[other]):
+        counts[snap.hands[other][i]] += 1
+    for i in range(snap.hand_len[player]):
+        c = hand[i]
+        if c < 0 or c >= MAX_CARD_IDS or counts[c] <= 0:
+            work[0] = snap[0]
+            return False
+        counts[c] -= 1
+        work.hands[player][i] = <signed char>c
+    for i in range(snap.hand_len[other]):
+        c = snap.hands[other][i]
+        if counts[c] <= 0:
+            work[0] = snap[0]
+            return False
+        counts[c] -= 1
+    n = snap.deck_pos
+    for c in range(MAX_CARD_IDS):
+        for i in range(counts[c]):
+            work.deck[n] = <signed char>c
+            n += 1
+    return True
+
+
+def partner_move_log_probs(GameTrace trace, int player, ts, sources, hands, which,
+                           NativeMLP net, double temperature) -> np.ndarray:
+    """log pi_net(m_t | the mover's view before move t) for every pair k, t = ts[k] (a partner
+    move), ``player``'s hand at t given by ``sources`` (``GameTrace.observer_sources``) and the
+    current hand ``hands[which[k]]``: the view is the traced snapshot with that hand written in
+    (the snapshot itself if it does not fit), encoded with the mover's tables of that time; one
+    native forward pass per pair, without the GIL (the loop of
+    ``search.hanabi.neural.beliefs``)."""
+    cdef const int[::1] tv = np.ascontiguousarray(ts, dtype=np.intc)
+    cdef const int[::1] wv = np.ascontiguousarray(which, dtype=np.intc)
+    cdef const short[:, ::1] sv = np.ascontiguousarray(sources, dtype=np.int16)
+    cdef const signed char[:, ::1] hv = np.ascontiguousarray(hands, dtype=np.int8)
+    cdef Py_ssize_t K = tv.shape[0], k
+    cdef int t, j, code, actor, rsize, A, bad = 0
+    cdef signed char at_t[MAX_HAND]
+    cdef HanabiState work
+    cdef BotState table
+    out = np.zeros(K, dtype=np.float64)
+    if K == 0:
+        return out
+    if wv.shape[0] != K:
+        raise ValueError(f"{K} times but {wv.shape[0]} hand indices")
+    if not 0 <= player < trace.num_players or sv.shape[0] < trace.length:
+        raise ValueError("bad player or sources")
+    for k in range(K):
+        if not 0 <= tv[k] < trace.length or trace.states[tv[k]].cur_player == player:
+            raise ValueError(f"move {tv[k]} is not a traced partner move")
+        if not 0 <= wv[k] < hv.shape[0]:
+            raise ValueError(f"hand index {wv[k]} out of range")
+        for j in range(trace.states[tv[k]].hand_len[player]):
+            code = sv[tv[k], j]
+            if not (0 <= code < hv.shape[1] or PUBLIC_BASE <= code < PUBLIC_BASE + MAX_CARD_IDS):
+                raise ValueError(f"bad source code {code}")
+    rsize = row_size(&trace.states[0])
+    A = trace.states[0].cfg.num_moves
+    if net.input_size != rsize or net.num_actions != A:
+        raise ValueError(f"the network maps {net.input_size} inputs to {net.num_actions} moves; "
+                         f"this game needs {rsize} -> {A}")
+    cdef float[::1] row = np.zeros(rsize, dtype=np.float32)
+    cdef unsigned char[::1] mask = np.zeros(A, dtype=np.uint8)
+    cdef double[::1] probs = np.zeros(A, dtype=np.float64)
+    cdef float[::1] wk = np.zeros(mlp_workspace(&net.net, 1), dtype=np.float32)
+    cdef double[::1] ov = out
+    with nogil:
+        for k in range(K):
+            t = tv[k]
+            actor = trace.states[t].cur_player
+            for j in range(trace.states[t].hand_len[player]):
+                code = sv[t, j]
+                at_t[j] = hv[wv[k], code] if code < PUBLIC_BASE else <signed char>(code - PUBLIC_BASE)
+            hypothetical_into(&trace.states[t], player, at_t, actor, &work)
+            table = trace.tables[t * MAX_PLAYERS + actor]
+            memset(&row[0], 0, rsize * sizeof(float))
+            memset(&mask[0], 0, A)
+            encode_into(&work, &table, actor, &row[0])
+            legal_mask_into(&work, &mask[0])
+            if mlp_forward(&net.net, 1, &row[0], rsize, &mask[0], A, temperature, &wk[0],
+                           &probs[0], A, NULL) >= 0:
+                bad = 1
+                break
+            ov[k] = log(probs[trace.moves[t]]) if probs[trace.moves[t]] > 0 else -INFINITY
+    if bad:
+        raise RuntimeError("a traced position has no legal move")
+    return out
 
 
 def _check_view_args(PyHanabiState state, BotSeats seats, int player):
