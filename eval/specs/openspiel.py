@@ -121,6 +121,19 @@ def build_md_openspiel(game: Any, seed: int, *, blueprint: Agent | None, eta: fl
 def _build_mmd(game: Any, seed: int, *, blueprint: Agent | None, eta: float, alpha: float,
                histories: int, rollouts: int, exact: bool, act: str, max_nodes: int,
                particles: int) -> Agent:
+    """``mmd_search``; over a network blueprint (``@torch:PATH``) in Phantom Tic-Tac-Toe / Dark
+    Hex (not ``exact``), the batched search ``search.neural.search.neural_mmd`` (batched
+    beliefs, fused native rollouts; ``max_nodes`` bounds its belief frontier)."""
+    from agents.protocol import NetworkBlueprint
+    from envs.phantom.batch import supports as phantom_batch_game
+    if isinstance(blueprint, NetworkBlueprint) and not exact and phantom_batch_game(game.raw) \
+            and particles == 100:
+        from search.neural.search import neural_mmd
+        try:
+            return neural_mmd(blueprint, eta, alpha, num_histories=histories, rollouts=rollouts,
+                              max_frontier=max_nodes, act_mode=act, seed=seed)
+        except (ValueError, TypeError) as err:
+            raise SpecError(f"mmd: {err}") from None
     return mmd_search(game.raw, eta=eta, alpha=alpha, blueprint=blueprint,
                       num_histories=histories, rollouts=rollouts, act_mode=act, exact=exact,
                       seed=seed, max_nodes=max_nodes, num_particles=particles)
@@ -178,7 +191,9 @@ register(AgentEntry(
     supports=infostate_game, path="required"))
 register(AgentEntry(
     "mmd", "MMD search (update-equivalent search with the magnetic mirror descent update); "
-    "blueprint @X defaults to uniform", "two-player zero-sum OpenSpiel games", _build_mmd,
+    "blueprint @X defaults to uniform; over @torch:PATH in phantom_ttt / dark_hex the batched "
+    "search (batched beliefs, native network rollouts)", "two-player zero-sum OpenSpiel games",
+    _build_mmd,
     params=(Param("eta", float, 50.0, "step size", positive=True),
             Param("alpha", float, 0.01, "magnet (regularisation) temperature", minimum=0.0),
             *HISTORY_PARAMS[:3],
