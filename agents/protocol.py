@@ -18,6 +18,9 @@ protocols, checked with ``isinstance``):
   and ``agents.full_support.MixedBotPolicy``.
 - ``NetworkBlueprint``: a neural blueprint with batched probabilities over encoded inputs;
   implemented by ``agents.neural.policy.TorchPolicy``.
+- ``native_network(policy)``: the native copy (``csrc.mlp.NativeMLP``) of a network blueprint
+  that offers one (``TorchPolicy.native_network``), else None, so search can run the fused
+  native rollout kernels and fall back to batched ``probabilities`` calls otherwise.
 - ``UniformBlueprint``: a policy that can say it is uniform over the legal actions at every
   state (so search may use native uniform kernels); ``UniformPolicy`` is the smallest one, the
   default blueprint of the OpenSpiel searches, and ``agents.uniform.UniformAgent`` extends it.
@@ -35,6 +38,8 @@ from __future__ import annotations
 from typing import Any, Literal, Mapping, Protocol, Sequence, runtime_checkable
 
 import numpy as np
+
+from csrc.mlp import NativeMLP
 
 ActionProbabilities = dict[int, float]
 PolicyTable = dict[str, dict[int, float]]      # information state -> {action: probability}
@@ -153,6 +158,19 @@ class NetworkBlueprint(Policy, Protocol):
     def game_string(self) -> str: ...
 
     def probabilities(self, inputs: np.ndarray, masks: np.ndarray) -> np.ndarray: ...
+
+
+def native_network(policy: object) -> NativeMLP | None:
+    """``policy.native_network()`` (a ``csrc.mlp.NativeMLP`` with the blueprint's current
+    weights) when the blueprint offers one and it is not None; None otherwise."""
+    get = getattr(policy, "native_network", None)
+    if not callable(get):
+        return None
+    net = get()
+    if net is not None and not isinstance(net, NativeMLP):
+        raise TypeError(f"{type(policy).__name__}.native_network() returned "
+                        f"{type(net).__name__}, not a csrc.mlp.NativeMLP")
+    return net
 
 
 @runtime_checkable

@@ -2,7 +2,9 @@
 import numpy as np
 import numpy.typing as npt
 
+from csrc.hanabi_belief import GameTrace
 from csrc.hanabi_bots import BotSeats
+from csrc.mlp import NativeMLP
 from csrc.hanabi_engine_state import HanabiState
 
 
@@ -13,6 +15,9 @@ def feature_size(players: int, hand_size: int, num_actions: int, max_info_tokens
 def encode_view(state: HanabiState, seats: BotSeats, player: int,
                 out: npt.NDArray[np.float32]) -> None: ...
 def legal_mask(state: HanabiState) -> npt.NDArray[np.uint8]: ...
+def partner_move_log_probs(trace: GameTrace, player: int, ts: npt.ArrayLike,
+                           sources: npt.ArrayLike, hands: npt.ArrayLike, which: npt.ArrayLike,
+                           net: NativeMLP, temperature: float) -> npt.NDArray[np.float64]: ...
 
 
 class LockstepGames:
@@ -36,3 +41,7 @@ class LockstepGames:
     def step(self, idx: npt.ArrayLike, moves: npt.ArrayLike) -> None: ...
     def scores(self, scoring: str = "hle") -> npt.NDArray[np.int64]: ...
     def state(self, i: int) -> HanabiState: ...
+    def bot_moves(self, idx: npt.ArrayLike) -> npt.NDArray[np.int64]: ...
+    def rollout_native(self, net: NativeMLP, temperature: float, uniforms: npt.ArrayLike,
+                       columns_of: npt.ArrayLike, chunk: int = 1, num_threads: int = 1,
+                       trace: npt.NDArray[np.int64] | None = None) -> None: ...

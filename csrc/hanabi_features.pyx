@@ -25,10 +25,17 @@ colour is all gone; valuable: last live copy and not worthless).
 ``LockstepGames`` keeps many games (state struct + one bot table per seat) in C arrays; one step
 encodes every live game for its player to move, masks legal moves and applies one move per game
 (every seat's table observes it first), so a network can act for all games in one call.
+
+``LockstepGames.rollout_native`` fuses that loop with a native network (``csrc.mlp``): the games
+are split into chunks of columns, and each chunk (one OpenMP task, without the GIL) repeats
+encode -> one ``mlp_forward`` over its live games -> inverse-CDF sample from the game's own
+uniform (``sample_row``, the order and arithmetic of ``agents.protocol.sample_actions``) ->
+observe + apply until all its games are finished; Python is never re-entered per step.
 """
 from libc.stdlib cimport malloc, free
 from libc.string cimport memcpy, memset
-from libc.stdint cimport uint64_t
+from libc.stdint cimport uint64_t, int64_t
+from cython.parallel cimport prange
 
 import numpy as np
 cimport numpy as cnp
@@ -37,9 +44,12 @@ from csrc.hanabi_state cimport (HanabiState, MAX_PLAYERS, MAX_HAND, MAX_CARD_IDS
                                 MAX_MOVES, MAX_COLORS)
 from csrc.hanabi_engine cimport (apply_move, legal_moves, move_is_legal, state_score,
                                  fireworks_total, set_hand, shuffle_undrawn, unseen_cards)
-from csrc.hanabi_bots cimport BotState, BotSeats, bot_refresh, bots_observe_all
+from csrc.hanabi_bots cimport BotState, BotSeats, bot_refresh, bot_decide, bots_observe_all
 from csrc.hanabi_engine_state cimport HanabiState as PyHanabiState
 from csrc.rng cimport Rng, rng_seed
+from csrc.mlp cimport NativeMLP, MLP, mlp_forward, mlp_workspace
+from csrc.hanabi_belief cimport GameTrace
+from libc.math cimport log, INFINITY
 
 cnp.import_array()
 
@@ -358,6 +368,196 @@ cdef inline int row_size(const HanabiState* s) noexcept nogil:
             + (s.cfg.num_moves - 2 * H) * HINT_FEATURES)
 
 
+cdef int sample_row(const double* p, int A, double u) noexcept nogil:
+    """Inverse-CDF draw from probabilities p (A entries) with uniform u, exactly as
+    ``agents.protocol.sample_actions``: the number of running sums (left to right, double)
+    that are <= u * total, clamped to the last positive entry."""
+    cdef double run = 0.0, total = 0.0, thr
+    cdef int j, count = 0, last = 0
+    for j in range(A):
+        total += p[j]
+        if p[j] > 0:
+            last = j
+    thr = u * total
+    for j in range(A):
+        run += p[j]
+        if run <= thr:
+            count += 1
+    return count if count < last else last
+
+
+cdef int rollout_chunk(HanabiState* states, BotState* tables, int n, const MLP* net,
+                       double temperature, const double* uniforms, Py_ssize_t ldu,
+                       const int64_t* cols, int rsize, int A, int64_t* trace,
+                       Py_ssize_t ldt) noexcept nogil:
+    """Play games 0..n-1 (states, MAX_PLAYERS tables each) to the end in lockstep with the
+    network: game g's k-th move reads uniforms[cols[g] * ldu + k]. trace (NULL: none) gets
+    game g's k-th move at trace[g * ldt + k]. Returns 0, 1 if out of memory, 2 if the
+    uniforms ran out, 3 if the network left a live game without a legal move."""
+    cdef float* x = <float*>malloc(<Py_ssize_t>n * rsize * sizeof(float))
+    cdef unsigned char* mask = <unsigned char*>malloc(<Py_ssize_t>n * A)
+    cdef double* probs = <double*>malloc(<Py_ssize_t>n * A * sizeof(double))
+    cdef float* work = <float*>malloc(mlp_workspace(net, n) * sizeof(float))
+    cdef int* live = <int*>malloc(n * sizeof(int))
+    cdef int* steps = <int*>malloc(n * sizeof(int))
+    cdef int g, k, m, nlive = 0, code = 0, move
+    cdef HanabiState* s
+    if x == NULL or mask == NULL or probs == NULL or work == NULL or live == NULL \
+            or steps == NULL:
+        code = 1
+    else:
+        for g in range(n):
+            steps[g] = 0
+            if not states[g].terminal:
+                live[nlive] = g
+                nlive += 1
+    while code == 0 and nlive > 0:
+        memset(x, 0, <Py_ssize_t>nlive * rsize * sizeof(float))
+        memset(mask, 0, <Py_ssize_t>nlive * A)
+        for k in range(nlive):
+            g = live[k]
+            s = &states[g]
+            if steps[g] >= ldu:
+                code = 2
+                break
+            encode_into(s, &tables[g * MAX_PLAYERS + s.cur_player], s.cur_player,
+                        x + <Py_ssize_t>k * rsize)
+            legal_mask_into(s, mask + <Py_ssize_t>k * A)
+        if code:
+            break
+        if mlp_forward(net, nlive, x, rsize, mask, A, temperature, work, probs, A, NULL) >= 0:
+            code = 3
+            break
+        m = 0
+        for k in range(nlive):
+            g = live[k]
+            s = &states[g]
+            move = sample_row(probs + <Py_ssize_t>k * A, A, uniforms[cols[g] * ldu + steps[g]])
+            if trace != NULL and steps[g] < ldt:
+                trace[g * ldt + steps[g]] = move
+            steps[g] += 1
+            bots_observe_all(&tables[g * MAX_PLAYERS], s.cfg.num_players, s, move)
+            apply_move(s, move)
+            if not s.terminal:
+                live[m] = g
+                m += 1
+        nlive = m
+    free(x)
+    free(mask)
+    free(probs)
+    free(work)
+    free(live)
+    free(steps)
+    return code
+
+
+cdef enum:
+    PUBLIC_BASE = 32            # csrc.hanabi_belief: source code of a card that left the hand
+
+
+cdef bint hypothetical_into(const HanabiState* snap, int player, const signed char* hand,
+                            int other, HanabiState* work) noexcept nogil:
+    """``work`` = snap with ``player`` holding ``hand`` and ``other`` its own cards, the
+    undrawn deck refilled in canonical order (``GameTrace.hypothetical_snapshot`` with
+    other_hands = [other's real hand]); False (work = snap) if the cards do not fit."""
+    cdef int counts[MAX_CARD_IDS]
+    cdef int i, c, n
+    work[0] = snap[0]
+    for i in range(MAX_CARD_IDS):
+        counts[i] = 0
+    for i in range(snap.deck_pos, snap.cfg.deck_size):
+        counts[snap.deck[i]] += 1
+    for i in range(snap.hand_len[player]):
+        counts[snap.hands[player][i]] += 1
+    for i in range(snap.hand_len[other]):
+        counts[snap.hands[other][i]] += 1
+    for i in range(snap.hand_len[player]):
+        c = hand[i]
+        if c < 0 or c >= MAX_CARD_IDS or counts[c] <= 0:
+            work[0] = snap[0]
+            return False
+        counts[c] -= 1
+        work.hands[player][i] = <signed char>c
+    for i in range(snap.hand_len[other]):
+        c = snap.hands[other][i]
+        if counts[c] <= 0:
+            work[0] = snap[0]
+            return False
+        counts[c] -= 1
+    n = snap.deck_pos
+    for c in range(MAX_CARD_IDS):
+        for i in range(counts[c]):
+            work.deck[n] = <signed char>c
+            n += 1
+    return True
+
+
+def partner_move_log_probs(GameTrace trace, int player, ts, sources, hands, which,
+                           NativeMLP net, double temperature) -> np.ndarray:
+    """log pi_net(m_t | the mover's view before move t) for every pair k, t = ts[k] (a partner
+    move), ``player``'s hand at t given by ``sources`` (``GameTrace.observer_sources``) and the
+    current hand ``hands[which[k]]``: the view is the traced snapshot with that hand written in
+    (the snapshot itself if it does not fit), encoded with the mover's tables of that time; one
+    native forward pass per pair, without the GIL (the loop of
+    ``search.hanabi.neural.beliefs``)."""
+    cdef const int[::1] tv = np.ascontiguousarray(ts, dtype=np.intc)
+    cdef const int[::1] wv = np.ascontiguousarray(which, dtype=np.intc)
+    cdef const short[:, ::1] sv = np.ascontiguousarray(sources, dtype=np.int16)
+    cdef const signed char[:, ::1] hv = np.ascontiguousarray(hands, dtype=np.int8)
+    cdef Py_ssize_t K = tv.shape[0], k
+    cdef int t, j, code, actor, rsize, A, bad = 0
+    cdef signed char at_t[MAX_HAND]
+    cdef HanabiState work
+    cdef BotState table
+    out = np.zeros(K, dtype=np.float64)
+    if K == 0:
+        return out
+    if wv.shape[0] != K:
+        raise ValueError(f"{K} times but {wv.shape[0]} hand indices")
+    if not 0 <= player < trace.num_players or sv.shape[0] < trace.length:
+        raise ValueError("bad player or sources")
+    for k in range(K):
+        if not 0 <= tv[k] < trace.length or trace.states[tv[k]].cur_player == player:
+            raise ValueError(f"move {tv[k]} is not a traced partner move")
+        if not 0 <= wv[k] < hv.shape[0]:
+            raise ValueError(f"hand index {wv[k]} out of range")
+        for j in range(trace.states[tv[k]].hand_len[player]):
+            code = sv[tv[k], j]
+            if not (0 <= code < hv.shape[1] or PUBLIC_BASE <= code < PUBLIC_BASE + MAX_CARD_IDS):
+                raise ValueError(f"bad source code {code}")
+    rsize = row_size(&trace.states[0])
+    A = trace.states[0].cfg.num_moves
+    if net.input_size != rsize or net.num_actions != A:
+        raise ValueError(f"the network maps {net.input_size} inputs to {net.num_actions} moves; "
+                         f"this game needs {rsize} -> {A}")
+    cdef float[::1] row = np.zeros(rsize, dtype=np.float32)
+    cdef unsigned char[::1] mask = np.zeros(A, dtype=np.uint8)
+    cdef double[::1] probs = np.zeros(A, dtype=np.float64)
+    cdef float[::1] wk = np.zeros(mlp_workspace(&net.net, 1), dtype=np.float32)
+    cdef double[::1] ov = out
+    with nogil:
+        for k in range(K):
+            t = tv[k]
+            actor = trace.states[t].cur_player
+            for j in range(trace.states[t].hand_len[player]):
+                code = sv[t, j]
+                at_t[j] = hv[wv[k], code] if code < PUBLIC_BASE else <signed char>(code - PUBLIC_BASE)
+            hypothetical_into(&trace.states[t], player, at_t, actor, &work)
+            table = trace.tables[t * MAX_PLAYERS + actor]
+            memset(&row[0], 0, rsize * sizeof(float))
+            memset(&mask[0], 0, A)
+            encode_into(&work, &table, actor, &row[0])
+            legal_mask_into(&work, &mask[0])
+            if mlp_forward(&net.net, 1, &row[0], rsize, &mask[0], A, temperature, &wk[0],
+                           &probs[0], A, NULL) >= 0:
+                bad = 1
+                break
+            ov[k] = log(probs[trace.moves[t]]) if probs[trace.moves[t]] > 0 else -INFINITY
+    if bad:
+        raise RuntimeError("a traced position has no legal move")
+    return out
+
+
 def _check_view_args(PyHanabiState state, BotSeats seats, int player):
     if state is None or seats is None:
         raise TypeError("need a native HanabiState and a BotSeats")
@@ -505,6 +705,22 @@ cdef class LockstepGames:
                             &o[j, 0])
         return out
 
+    def bot_moves(self, idx) -> np.ndarray:
+        """(len(idx),) int64: the move SmartBot (the seats' tables) would make in each game."""
+        cdef const cnp.int64_t[::1] ix = np.ascontiguousarray(idx, dtype=np.int64)
+        self._check_idx(ix)
+        out = np.zeros(ix.shape[0], dtype=np.int64)
+        cdef cnp.int64_t[::1] o = out
+        cdef Py_ssize_t j
+        cdef HanabiState* s
+        cdef BotState* b
+        for j in range(ix.shape[0]):
+            s = &self.states[ix[j]]
+            b = &self.tables[ix[j] * MAX_PLAYERS + s.cur_player]
+            bot_refresh(b, s)
+            o[j] = bot_decide(b, s)
+        return out
+
     def legal_masks(self, idx) -> np.ndarray:
         """(len(idx), num_actions) boolean legal-move masks."""
         cdef const cnp.int64_t[::1] ix = np.ascontiguousarray(idx, dtype=np.int64)
@@ -537,6 +753,60 @@ cdef class LockstepGames:
                 bots_observe_all(&self.tables[ix[j] * MAX_PLAYERS], s.cfg.num_players, s,
                                  <int>mv[j])
                 apply_move(s, <int>mv[j])
+
+    def rollout_native(self, NativeMLP net, double temperature, uniforms, columns_of,
+                       int chunk=1, int num_threads=1, trace=None) -> None:
+        """Play every game to the end with the native network ``net`` at ``temperature``
+        (module docstring): game j's k-th move is drawn with ``uniforms[columns_of[j], k]``.
+        Games are cut into chunks of ``chunk`` consecutive games, run as OpenMP tasks over
+        ``num_threads`` threads (the games do not depend on either). ``trace`` (optional, int64
+        (size, T), filled with -1 by the caller) receives every game's moves after the first."""
+        cdef const double[:, ::1] u = np.ascontiguousarray(uniforms, dtype=np.float64)
+        cdef const int64_t[::1] cols = np.ascontiguousarray(columns_of, dtype=np.int64)
+        cdef int64_t[:, ::1] tr
+        cdef int64_t* trp = NULL
+        cdef Py_ssize_t ldt = 0
+        cdef int c, nchunks, first, n, worst = 0
+        if self.size == 0:
+            return
+        if net.input_size != self.row_size or net.num_actions != self.num_actions:
+            raise ValueError(f"the network maps {net.input_size} inputs to {net.num_actions} "
+                             f"moves; these games need {self.row_size} -> {self.num_actions}")
+        if not temperature > 0:
+            raise ValueError(f"temperature must be positive, got {temperature}")
+        if chunk < 1 or num_threads < 1:
+            raise ValueError(f"chunk and num_threads must be >= 1, got {chunk}, {num_threads}")
+        if cols.shape[0] != self.size:
+            raise ValueError(f"{cols.shape[0]} columns for {self.size} games")
+        for c in range(self.size):
+            if not 0 <= cols[c] < u.shape[0]:
+                raise ValueError(f"column {cols[c]} out of range 0..{u.shape[0] - 1}")
+        if u.shape[1] == 0:
+            raise ValueError("need at least one uniform per column")
+        if trace is not None:
+            tr = trace
+            if tr.shape[0] != self.size:
+                raise ValueError(f"trace needs {self.size} rows")
+            trp = &tr[0, 0]
+            ldt = tr.shape[1]
+        nchunks = (self.size + chunk - 1) // chunk
+        codes = np.zeros(nchunks, dtype=np.intc)
+        cdef int[::1] cv = codes
+        with nogil:
+            for c in prange(nchunks, num_threads=num_threads, schedule="dynamic"):
+                first = c * chunk
+                n = self.size - first if self.size - first < chunk else chunk
+                cv[c] = rollout_chunk(&self.states[first], &self.tables[first * MAX_PLAYERS], n,
+                                      &net.net, temperature, &u[0, 0], u.shape[1], &cols[first],
+                                      self.row_size, self.num_actions,
+                                      trp + first * ldt if trp != NULL else NULL, ldt)
+        worst = int(codes.max())
+        if worst == 1:
+            raise MemoryError()
+        if worst == 2:
+            raise RuntimeError(f"rollouts longer than the {u.shape[1]} uniforms provided")
+        if worst == 3:
+            raise RuntimeError("a live game has no legal move")
 
     def scores(self, str scoring="hle") -> np.ndarray:
         """Per game, the HLE score (0 after losing every life) or the fireworks total."""

@@ -4,6 +4,8 @@ from typing import Iterator, Sequence, overload
 import numpy as np
 import numpy.typing as npt
 
+from csrc.mlp import NativeMLP
+
 _I8 = npt.NDArray[np.int8]
 _I64 = npt.NDArray[np.int64]
 _F64 = npt.NDArray[np.float64]
@@ -85,3 +87,8 @@ def batch_legal_mask(game: GameSpec, view: _I8, current: _I64, done: npt.NDArray
                      rows: _I64 | None = None) -> npt.NDArray[np.bool_]: ...
 def batch_information_state_tensor(game: GameSpec, view: _I8, seq: _I8, rows: _I64,
                                    players: _I64) -> npt.NDArray[np.float32]: ...
+def batch_rollout_native(game: GameSpec, net: NativeMLP, temperature: float, board: _I8,
+                         stones: _I64, view: _I8, seq: _I8, seq_len: _I64, current: _I64,
+                         done: npt.NDArray[np.uint8], winner: _I64, hist: _I8, hist_len: _I64,
+                         urow: _I64, uniforms: _F64, chunk: int = 1,
+                         num_threads: int = 1) -> None: ...

@@ -28,6 +28,13 @@ One rollout (``pg_rollout``): the player to move picks uniformly among its legal
 own xoshiro stream, until the game ends. ``rollout_values`` runs every (history, action, rollout)
 as an independent task (OpenMP ``prange`` for large batches), so results do not depend on the
 number of threads.
+
+One step of the fused neural rollouts (``batch_rollout_native``, rows of a ``PhantomBatch`` cut
+into chunks, one OpenMP task per chunk, no GIL): every live row of the chunk is encoded
+(information-state tensor + player one-hot, as ``envs.vector_env.policy_inputs``) and masked,
+one ``csrc.mlp`` forward pass gives their move probabilities, each row samples by inverse CDF
+from its own uniform (the arithmetic of ``agents.protocol.sample_actions``) and the moves are
+applied with ``pg_apply``, until every row of the chunk has finished.
 """
 from libc.stdint cimport int8_t, uint8_t, uint32_t, uint64_t, int64_t
 from libc.stdlib cimport malloc, realloc, free
@@ -38,6 +45,7 @@ import numpy as np
 cimport numpy as cnp
 
 from csrc.rng cimport Rng, rng_seed, rng_below
+from csrc.mlp cimport NativeMLP, MLP, mlp_forward, mlp_workspace
 
 cnp.import_array()
 
@@ -1022,3 +1030,192 @@ def batch_information_state_tensor(GameSpec game, const int8_t[:, :, ::1] view,
         return out
     finally:
         free(idx)
+
+
+cdef int _sample_row(const double* p, int A, double u) noexcept nogil:
+    """Inverse-CDF draw as ``agents.protocol.sample_actions``: how many running sums (left to
+    right, double) are <= u * total, clamped to the last positive entry."""
+    cdef double run = 0.0, total = 0.0, thr
+    cdef int j, count = 0, last = 0
+    for j in range(A):
+        total += p[j]
+        if p[j] > 0:
+            last = j
+    thr = u * total
+    for j in range(A):
+        run += p[j]
+        if run <= thr:
+            count += 1
+    return count if count < last else last
+
+
+cdef void _encode_row(const PGSpec* g, const int8_t[:, :, ::1] view, const int8_t[:, :, ::1] seq,
+                      long r, int p, float* out) noexcept nogil:
+    """Tensor of player p at row r (``batch_information_state_tensor``) + p's one-hot."""
+    cdef int cells = g.cells, states = _cell_states(g), base = g.cells * _cell_states(g)
+    cdef int c, v, a
+    for c in range(cells):
+        v = view[r, p, c]
+        if g.board == PG_TICTACTOE:
+            out[_TTT_PLANE[v] * cells + c] = 1.0
+        else:
+            out[c * states + _HEX_PLANE[v]] = 1.0
+    for c in range(cells):
+        a = seq[r, p, c]
+        if a >= 0:
+            out[base + c * cells + a] = 1.0
+    out[base + cells * cells + p] = 1.0
+
+
+cdef void _apply_row(const PGSpec* g, int8_t[:, ::1] board, int64_t[:, ::1] stones,
+                     int8_t[:, :, ::1] view, int8_t[:, :, ::1] seq, int64_t[:, ::1] seq_len,
+                     int64_t[::1] current, uint8_t[::1] done, int64_t[::1] winner,
+                     int8_t[:, ::1] hist, int64_t[::1] hist_len, long r, int a) noexcept nogil:
+    """The mover of row r tries cell a (the body of ``batch_apply``)."""
+    cdef PGState s
+    cdef int p = <int>current[r]
+    s.stones[0] = <uint32_t>stones[r, 0]
+    s.stones[1] = <uint32_t>stones[r, 1]
+    s.tried[0] = 0
+    s.tried[1] = 0
+    s.seq[0] = 0
+    s.seq[1] = 0
+    s.movers = 0
+    s.ntried[0] = 0
+    s.ntried[1] = 0
+    s.ntried[p] = <uint8_t>seq_len[r, p]
+    s.current = <uint8_t>p
+    s.outcome = PG_RUNNING
+    s.length = <uint8_t>hist_len[r]
+    pg_apply(g, &s, a)
+    if s.stones[p] != <uint32_t>stones[r, p]:
+        board[r, a] = <int8_t>(p + 1)
+        stones[r, p] = s.stones[p]
+    view[r, p, a] = board[r, a]
+    seq[r, p, seq_len[r, p]] = <int8_t>a
+    seq_len[r, p] += 1
+    hist[r, hist_len[r]] = <int8_t>a
+    hist_len[r] += 1
+    if s.outcome != PG_RUNNING:
+        done[r] = 1
+        if s.outcome == PG_WIN0 or s.outcome == PG_WIN1:
+            winner[r] = s.outcome - PG_WIN0
+    current[r] = s.current
+
+
+cdef int _rollout_chunk(const PGSpec* g, const MLP* net, double temperature, long first, int n,
+                        int8_t[:, ::1] board, int64_t[:, ::1] stones, int8_t[:, :, ::1] view,
+                        int8_t[:, :, ::1] seq, int64_t[:, ::1] seq_len, int64_t[::1] current,
+                        uint8_t[::1] done, int64_t[::1] winner, int8_t[:, ::1] hist,
+                        int64_t[::1] hist_len, const int64_t[::1] urow,
+                        const double[:, ::1] uniforms) noexcept nogil:
+    """Rows first..first+n-1 to the end (module docstring); 0, 1 out of memory, 2 out of
+    uniforms, 3 a live row without a legal cell."""
+    cdef int D = net.input_size, A = g.cells
+    cdef long T = uniforms.shape[1]
+    cdef float* x = <float*>malloc(<long>n * D * sizeof(float))
+    cdef unsigned char* mask = <unsigned char*>malloc(<long>n * A)
+    cdef double* probs = <double*>malloc(<long>n * A * sizeof(double))
+    cdef float* work = <float*>malloc(mlp_workspace(net, n) * sizeof(float))
+    cdef long* live = <long*>malloc(n * sizeof(long))
+    cdef long* steps = <long*>malloc(n * sizeof(long))
+    cdef int k, m, c, p, nlive = 0, code = 0
+    cdef long r
+    if x == NULL or mask == NULL or probs == NULL or work == NULL or live == NULL \
+            or steps == NULL:
+        code = 1
+    else:
+        for k in range(n):
+            steps[k] = 0
+            if not done[first + k]:
+                live[nlive] = k
+                nlive += 1
+    while code == 0 and nlive > 0:
+        memset(x, 0, <long>nlive * D * sizeof(float))
+        memset(mask, 0, <long>nlive * A)
+        for k in range(nlive):
+            r = first + live[k]
+            if steps[live[k]] >= T:
+                code = 2
+                break
+            p = <int>(current[r] & 1)
+            _encode_row(g, view, seq, r, p, x + <long>k * D)
+            for c in range(A):
+                if view[r, p, c] == 0:
+                    mask[<long>k * A + c] = 1
+        if code:
+            break
+        if mlp_forward(net, nlive, x, D, mask, A, temperature, work, probs, A, NULL) >= 0:
+            code = 3
+            break
+        m = 0
+        for k in range(nlive):
+            r = first + live[k]
+            c = _sample_row(probs + <long>k * A, A, uniforms[urow[r], steps[live[k]]])
+            steps[live[k]] += 1
+            _apply_row(g, board, stones, view, seq, seq_len, current, done, winner, hist,
+                       hist_len, r, c)
+            if not done[r]:
+                live[m] = live[k]
+                m += 1
+        nlive = m
+    free(x)
+    free(mask)
+    free(probs)
+    free(work)
+    free(live)
+    free(steps)
+    return code
+
+
+def batch_rollout_native(GameSpec game, NativeMLP net, double temperature,
+                         int8_t[:, ::1] board, int64_t[:, ::1] stones, int8_t[:, :, ::1] view,
+                         int8_t[:, :, ::1] seq, int64_t[:, ::1] seq_len, int64_t[::1] current,
+                         uint8_t[::1] done, int64_t[::1] winner, int8_t[:, ::1] hist,
+                         int64_t[::1] hist_len, const int64_t[::1] urow,
+                         const double[:, ::1] uniforms, int chunk=1,
+                         int num_threads=1) -> None:
+    """Play every row of a batch to the end with ``net`` (module docstring): row r's t-th move
+    from here on is drawn with ``uniforms[urow[r], t]``. Rows are cut into chunks of ``chunk``
+    (OpenMP tasks over ``num_threads``); the result depends on neither."""
+    cdef const PGSpec* g = &game.spec
+    cdef long n = current.shape[0], r, c, nchunks, first
+    cdef int size
+    if net.input_size != batch_tensor_size(game) + 2 or net.num_actions != g.cells:
+        raise ValueError(f"the network maps {net.input_size} inputs to {net.num_actions} "
+                         f"actions; this game needs {batch_tensor_size(game) + 2} -> {g.cells}")
+    if not temperature > 0:
+        raise ValueError(f"temperature must be positive, got {temperature}")
+    if chunk < 1 or num_threads < 1:
+        raise ValueError(f"chunk and num_threads must be >= 1, got {chunk}, {num_threads}")
+    if (board.shape[0] != n or board.shape[1] != g.cells or view.shape[0] != n
+            or view.shape[1] != 2 or view.shape[2] != g.cells or seq.shape[0] != n
+            or seq.shape[2] != g.cells or stones.shape[0] != n or seq_len.shape[0] != n
+            or done.shape[0] != n or winner.shape[0] != n or hist.shape[0] != n
+            or hist.shape[1] != 2 * g.cells - 1 or hist_len.shape[0] != n
+            or urow.shape[0] != n):
+        raise ValueError("batch arrays do not match the game's shape")
+    for r in range(n):
+        if not 0 <= urow[r] < uniforms.shape[0]:
+            raise ValueError(f"uniform row {urow[r]} out of range 0..{uniforms.shape[0] - 1}")
+        if not done[r] and (current[r] < 0 or current[r] > 1):
+            raise ValueError(f"row {r}: corrupt current player {current[r]}")
+    if n == 0:
+        return
+    nchunks = (n + chunk - 1) // chunk
+    codes = np.zeros(nchunks, dtype=np.intc)
+    cdef int[::1] cv = codes
+    with nogil:
+        for c in prange(nchunks, num_threads=num_threads, schedule="dynamic"):
+            first = c * chunk
+            size = <int>(n - first if n - first < chunk else chunk)
+            cv[c] = _rollout_chunk(g, &net.net, temperature, first, size, board, stones, view,
+                                   seq, seq_len, current, done, winner, hist, hist_len, urow,
+                                   uniforms)
+    worst = int(codes.max())
+    if worst == 1:
+        raise MemoryError()
+    if worst == 2:
+        raise RuntimeError(f"rollouts longer than the {uniforms.shape[1]} uniforms provided")
+    if worst == 3:
+        raise RuntimeError("a live game has no legal cell")

@@ -92,10 +92,28 @@ class TorchPolicy:
         self.encoding = encoding
         self.temperature = float(temperature)
         self._rng = np.random.default_rng(seed)
+        self._native: Any = None
+        self._native_key: tuple[int, ...] | None = None
 
     @property
     def game_string(self) -> str:
         return self.encoding.game_string
+
+    def native_network(self) -> Any:
+        """A ``csrc.mlp.NativeMLP`` copy of the network (probabilities equal to
+        ``probabilities`` within float32 rounding), rebuilt whenever a parameter has changed
+        in place since the last copy (torch's version counters); None if the network has a
+        module the native code does not support."""
+        key = tuple(int(p._version) for p in self.net.parameters()) + \
+            tuple(id(p) for p in self.net.parameters())
+        if self._native_key != key:
+            from agents.neural.native import native_from_network
+            try:
+                self._native = native_from_network(self.net)
+            except ValueError:
+                self._native = None
+            self._native_key = key
+        return self._native
 
     def probabilities(self, inputs: np.ndarray, masks: np.ndarray) -> np.ndarray:
         """Batched (k, A) probabilities for encoded inputs and legal masks."""

@@ -29,7 +29,8 @@ from typing import Any, Sequence
 import numpy as np
 import pyspiel
 
-from csrc.phantom_games import (GameSpec, batch_apply, batch_information_state_tensor,
+from csrc.mlp import NativeMLP
+from csrc.phantom_games import (GameSpec, batch_apply, batch_rollout_native, batch_information_state_tensor,
                                 batch_legal_mask)
 from envs.openspiel_games import GameError, as_game
 
@@ -218,6 +219,21 @@ class PhantomBatch:
                     self._field("current"), self._field("done").view(np.uint8),
                     self._field("winner"), self._field("hist"), self._field("hist_len"),
                     rows, actions, bool(check))
+
+    def rollout_native(self, net: NativeMLP, temperature: float, uniform_rows: np.ndarray,
+                       uniforms: np.ndarray, chunk: int = 1, threads: int = 1) -> None:
+        """Play every row to the end with a native network (``csrc.mlp.NativeMLP``): row r's
+        t-th move from now on is drawn by inverse CDF from ``uniforms[uniform_rows[r], t]``, as
+        the step loop over ``legal_mask`` / ``information_state_tensor`` + player one-hot /
+        ``agents.protocol.sample_actions`` / ``apply`` would (``batch_rollout_native``)."""
+        batch_rollout_native(self._game, net, float(temperature), self._field("board"),
+                             self._field("stones"), self._field("view"), self._field("seq"),
+                             self._field("seq_len"), self._field("current"),
+                             self._field("done").view(np.uint8), self._field("winner"),
+                             self._field("hist"), self._field("hist_len"),
+                             self._index(uniform_rows),
+                             np.ascontiguousarray(uniforms, dtype=np.float64), int(chunk),
+                             int(threads))
 
     def returns(self) -> np.ndarray:
         """(n, 2) returns: +1/-1 for a decided game, 0 for a draw or an unfinished game."""

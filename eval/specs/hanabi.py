@@ -17,7 +17,7 @@ from typing import Any
 from agents.full_support import full_support_bot
 from agents.hanabi.bots import HanabiBotAgent
 from agents.hanabi.hle import HLEAgent
-from agents.protocol import ActMode, Agent, RuleBasedBlueprint
+from agents.protocol import ActMode, Agent, NetworkBlueprint, RuleBasedBlueprint
 from eval.specs.grammar import AgentSpec, SpecError, format_value, parse_spec
 from eval.specs.openspiel import HISTORY_PARAMS, build_md_openspiel
 from eval.specs.registry import (REGISTRY, AgentEntry, Factory, Param,
@@ -50,10 +50,11 @@ def _seats(searchers: str) -> tuple[int, ...] | None:
 
 
 def _hanabi_blueprint(agent: str, blueprint: Agent | None, bot: str, seed: int,
-                      epsilon: float | None = None) -> RuleBasedBlueprint:
+                      epsilon: float | None = None, network: bool = False
+                      ) -> RuleBasedBlueprint | NetworkBlueprint:
     """The blueprint of a native Hanabi search: ``@X`` if given, else the bot named by ``bot``
     (mixed with uniform when ``epsilon`` is given); with ``@X``, ``bot`` and ``epsilon`` must
-    stay at their defaults."""
+    stay at their defaults; ``network``: a network blueprint (``@torch:PATH``) is accepted too."""
     if blueprint is None:
         try:
             return HanabiBotAgent(bot, seed=seed) if epsilon is None \
@@ -62,10 +63,13 @@ def _hanabi_blueprint(agent: str, blueprint: Agent | None, bot: str, seed: int,
             raise SpecError(f"{agent}: {err}") from None
     extra = {} if epsilon is None else {"epsilon": epsilon}
     _only_defaults(agent, "the bot= blueprint (not with @blueprint)", bot=bot, **extra)
-    if not isinstance(blueprint, RuleBasedBlueprint):
-        raise SpecError(f"{agent}: the blueprint must be a rule-based Hanabi bot (e.g. @smartbot "
-                        f"or @convention), got {type(blueprint).__name__}")
-    return blueprint
+    candidate: object = blueprint      # any Agent may also have a capability
+    if isinstance(candidate, RuleBasedBlueprint) or \
+            (network and isinstance(candidate, NetworkBlueprint)):
+        return candidate
+    kinds = "a rule-based Hanabi bot (e.g. @smartbot or @convention)" + \
+        (" or a network (@torch:PATH)" if network else "")
+    raise SpecError(f"{agent}: the blueprint must be {kinds}, got {type(blueprint).__name__}")
 
 
 def _build_md(game: Any, seed: int, *, blueprint: Agent | None, eta: float, histories: Any,
@@ -84,6 +88,13 @@ def _build_md(game: Any, seed: int, *, blueprint: Agent | None, eta: float, hist
                                   exact=exact, act=act, max_nodes=max_nodes, particles=particles)
     _only_defaults("md", "small OpenSpiel games", exact=exact, max_nodes=max_nodes,
                    particles=particles)
+    network: object = blueprint        # any Agent may also be a NetworkBlueprint
+    if isinstance(network, NetworkBlueprint) and not isinstance(network, RuleBasedBlueprint):
+        return _build_md_network(network, seed, eta=eta, histories=histories,
+                                 rollouts=rollouts, act=act, bot=bot, epsilon=epsilon,
+                                 seconds=seconds, rollout_epsilon=rollout_epsilon,
+                                 searchers=searchers, max_exact=max_exact, samples=samples,
+                                 skip=skip, num_threads=num_threads)
     bp = _hanabi_blueprint("md", blueprint, bot, seed, epsilon=epsilon)
     try:
         return HanabiMDSearch(bp, eta, rollouts=_auto(rollouts, 1000), seconds=seconds,
@@ -91,6 +102,24 @@ def _build_md(game: Any, seed: int, *, blueprint: Agent | None, eta: float, hist
                               rollout_epsilon=rollout_epsilon, searchers=_seats(searchers),
                               act_mode=act, max_exact=max_exact, num_samples=samples,
                               skip_sure_plays=skip, num_threads=num_threads, seed=seed)
+    except (ValueError, TypeError) as err:
+        raise SpecError(f"md: {err}") from None
+
+
+def _build_md_network(policy: NetworkBlueprint, seed: int, *, eta: float, histories: Any,
+                      rollouts: Any, act: ActMode, searchers: str, max_exact: int, samples: int,
+                      num_threads: int, **bot_only: Any) -> Agent:
+    """Native Hanabi over ``@torch:PATH``: ``HanabiNeuralMDSearch`` (neural beliefs, native
+    fused rollouts; auto budget 200 rollouts and 32 histories per decision); the bot-only
+    parameters must keep their defaults."""
+    from search.hanabi.neural.md import HanabiNeuralMDSearch
+    _only_defaults("md", "rule-based bot blueprints (not @torch)", **bot_only)
+    try:
+        return HanabiNeuralMDSearch(policy, eta, rollouts=_auto(rollouts, 200),
+                                    num_histories=_auto(histories, 32),
+                                    searchers=_seats(searchers), act_mode=act,
+                                    max_exact=max_exact, num_samples=samples,
+                                    num_threads=num_threads, seed=seed)
     except (ValueError, TypeError) as err:
         raise SpecError(f"md: {err}") from None
 
@@ -103,7 +132,7 @@ def _build_sparta(game: Any, seed: int, *, blueprint: Agent | None, rollouts: in
                   seconds: float | None, threshold: float, batch: int, z: float, prune: bool,
                   epsilon: float, rollout_epsilon: float, searchers: str, max_exact: int,
                   samples: int, skip: float | None, bot: str, num_threads: int = 1) -> Agent:
-    bp = _hanabi_blueprint("sparta", blueprint, bot, seed)
+    bp = _hanabi_blueprint("sparta", blueprint, bot, seed, network=True)
     try:
         agent = SpartaSearch(bp, rollouts=rollouts, seconds=seconds, threshold=threshold,
                              batch=batch, prune=prune, prune_z=z, belief_epsilon=epsilon,
@@ -121,6 +150,7 @@ def _build_sparta_joint(game: Any, seed: int, *, blueprint: Agent | None, rollou
                         max_range: int, rollout_epsilon: float, max_exact: int, bot: str,
                         num_threads: int = 1) -> Agent:
     bp = _hanabi_blueprint("sparta-joint", blueprint, bot, seed)
+    assert isinstance(bp, RuleBasedBlueprint)       # network=False: rule-based only
     try:
         return JointSpartaSearch(bp, rollouts=rollouts, seconds=seconds, threshold=threshold,
                                  batch=batch, prune_z=z, max_range=max_range,
@@ -161,7 +191,8 @@ _BOT = Param("bot", str, "smart", "native Hanabi: the rule-based blueprint bot w
 register(AgentEntry(
     "md", "MD search (update-equivalent search with the mirror descent update); OpenSpiel games: "
     "blueprint @X defaults to uniform; native Hanabi: blueprint @X or the epsilon-mixed bot "
-    "(bot=smart, epsilon=0.01), budget = rollouts per decision",
+    "(bot=smart, epsilon=0.01), budget = rollouts per decision; over @torch:PATH (a Hanabi "
+    "network) neural beliefs and native network rollouts (auto: 200 rollouts, 32 histories)",
     "common-payoff OpenSpiel games (e.g. tiny_hanabi) and native hanabi(...)",
     _build_md,
     params=(Param("eta", float, 1.0, "step size", positive=True),
@@ -190,7 +221,9 @@ register(AgentEntry(
 register(AgentEntry(
     "sparta", "single-agent SPARTA (Lerer et al. 2020): Monte Carlo search over the legal moves "
     "with UCB-style pruning, deviating from the blueprint move only by more than threshold; "
-    "beliefs assume partners play the blueprint; blueprint @X or bot= (default smart)",
+    "beliefs assume partners play the blueprint; blueprint @X or bot= (default smart); over "
+    "@torch:PATH the network's most likely move is the blueprint move, beliefs use its "
+    "likelihood (epsilon: the SmartBot proposal's) and rollouts sample it natively",
     "native hanabi(...)", _build_sparta,
     params=(Param("rollouts", int, 10_000, "rollouts per decision (none: no cap, needs "
                   "seconds)", positive=True, nullable=True),

@@ -121,6 +121,20 @@ def build_md_openspiel(game: Any, seed: int, *, blueprint: Agent | None, eta: fl
 def _build_mmd(game: Any, seed: int, *, blueprint: Agent | None, eta: float, alpha: float,
                histories: int, rollouts: int, exact: bool, act: ActMode, max_nodes: int,
                particles: int) -> Agent:
+    """``mmd_search``; over a network blueprint (``@torch:PATH``) in Phantom Tic-Tac-Toe / Dark
+    Hex (not ``exact``), the batched search ``search.neural.search.neural_mmd`` (batched
+    beliefs, fused native rollouts; ``max_nodes`` bounds its belief frontier)."""
+    from agents.protocol import NetworkBlueprint
+    from envs.phantom.batch import supports as phantom_batch_game
+    network: object = blueprint        # any Agent may also be a NetworkBlueprint
+    if isinstance(network, NetworkBlueprint) and not exact and phantom_batch_game(game.raw) \
+            and particles == 100:
+        from search.neural.search import neural_mmd
+        try:
+            return neural_mmd(network, eta, alpha, num_histories=histories, rollouts=rollouts,
+                              max_frontier=max_nodes, act_mode=act, seed=seed)
+        except (ValueError, TypeError) as err:
+            raise SpecError(f"mmd: {err}") from None
     return mmd_search(game.raw, eta=eta, alpha=alpha, blueprint=blueprint,
                       num_histories=histories, rollouts=rollouts, act_mode=act, exact=exact,
                       seed=seed, max_nodes=max_nodes, num_particles=particles)
@@ -178,7 +192,9 @@ register(AgentEntry(
     supports=infostate_game, path="required"))
 register(AgentEntry(
     "mmd", "MMD search (update-equivalent search with the magnetic mirror descent update); "
-    "blueprint @X defaults to uniform", "two-player zero-sum OpenSpiel games", _build_mmd,
+    "blueprint @X defaults to uniform; over @torch:PATH in phantom_ttt / dark_hex the batched "
+    "search (batched beliefs, native network rollouts)", "two-player zero-sum OpenSpiel games",
+    _build_mmd,
     params=(Param("eta", float, 50.0, "step size", positive=True),
             Param("alpha", float, 0.01, "magnet (regularisation) temperature", minimum=0.0),
             *HISTORY_PARAMS[:3],
@@ -274,6 +290,10 @@ register(AgentEntry(
 _NETS: dict[tuple[Any, ...], Any] = {}
 
 
+def _torch_game(game: Any) -> str | None:
+    return None if game.engine == "native-hanabi" else openspiel_game(game)
+
+
 def _build_torch(game: Any, seed: int, *, path: str, temperature: float) -> Agent:
     """A neural blueprint checkpoint (agents.neural.checkpoint); the network is loaded once per
     process and shared by the agents built from it (inference only)."""
@@ -282,10 +302,14 @@ def _build_torch(game: Any, seed: int, *, path: str, temperature: float) -> Agen
     from agents.neural.policy import TorchPolicy
     if not os.path.isfile(path):
         raise SpecError(f"checkpoint {path!r} does not exist")
-    key = (os.path.abspath(path), os.path.getmtime(path), game.game_string)
+    game_string = game.game_string
+    if game.engine == "native-hanabi":          # checkpoints name the Hanabi encoding's game
+        from envs.hanabi.tensor import hanabi_encoding_for
+        game_string = hanabi_encoding_for(game.raw).game_string
+    key = (os.path.abspath(path), os.path.getmtime(path), game_string)
     if key not in _NETS:
         try:
-            _NETS[key] = load_policy(path, game.game_string, seed=0)
+            _NETS[key] = load_policy(path, game_string, seed=0)
         except ValueError as err:
             raise SpecError(f"cannot use checkpoint {path!r}: {err}") from None
     loaded = _NETS[key]
@@ -294,7 +318,7 @@ def _build_torch(game: Any, seed: int, *, path: str, temperature: float) -> Agen
 
 register(AgentEntry(
     "torch", "a neural blueprint checkpoint (agents.neural.checkpoint), sampled",
-    "the OpenSpiel game the checkpoint was trained on", _build_torch,
+    "the OpenSpiel game or native hanabi(...) the checkpoint was trained on", _build_torch,
     params=(Param("temperature", float, 1.0, "divides the logits (small = nearly greedy)",
                   positive=True),),
-    supports=openspiel_game, path="required"))
+    supports=_torch_game, path="required"))

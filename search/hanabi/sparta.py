@@ -15,6 +15,13 @@ One decision of the searching player i at state s:
      move is left or the budget (``rollouts`` and/or ``seconds``) is spent;
   5. act: the move with the best score, i.e. deviate from the blueprint only if a move's mean
      beats the blueprint move's by more than the threshold.
+
+Over a neural blueprint (``agents.protocol.NetworkBlueprint`` over ``envs.hanabi.tensor``) the
+steps are the same: the blueprint move is the network's most likely move, the belief weighs
+partner moves by the network's probabilities (``search.hanabi.neural.beliefs``; or the
+epsilon-mixed SmartBot's with ``beliefs="smart"``), and a round's rollouts sample the network
+(``search.hanabi.neural.rollouts.NeuralRollouts``, fused native kernel) from the same deals
+(stream i of the round's seed for the i-th hand) as the bot kernel would use.
 """
 from __future__ import annotations
 
@@ -25,13 +32,15 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from agents.protocol import RuleBasedBlueprint
+from agents.protocol import NetworkBlueprint, RuleBasedBlueprint, act_on_policy
 from csrc.hanabi_rollout import rollout_action_values
 from envs.hanabi.game import HanabiState
 from search.update_equivalent.history_sampler import ZeroPosterior
 from search.hanabi.base import (HanabiDecision, HanabiSearchAgent, check_budget,
                                 check_searchers, check_skip, is_sure_play)
 from search.hanabi.beliefs import HanabiBeliefs, bot_blueprint_parts
+from search.hanabi.neural.beliefs import NeuralHanabiBeliefs
+from search.hanabi.neural.rollouts import NeuralRollouts
 
 __all__ = ["SpartaSearch", "sparta_decision", "SpartaOutcome"]
 
@@ -56,12 +65,14 @@ def sparta_decision(state: HanabiState, seats: Any, player: int, bp_move: int,
                     hands: np.ndarray, weights: np.ndarray, *, rollouts: int | None,
                     seconds: float | None, threshold: float, batch: int, prune: bool,
                     prune_z: float, rollout_epsilon: float, seed: int,
-                    num_threads: int = 1) -> SpartaOutcome:
+                    num_threads: int = 1, neural: NeuralRollouts | None = None
+                    ) -> SpartaOutcome:
     """Steps 2-5 of the module docstring for a belief given as ``hands`` with ``weights``.
 
     Round r draws its ``batch`` hands from the belief with a generator seeded by (seed, r) and
     uses rollout seed (seed, r), so the search is a deterministic function of its inputs (the
-    multi-agent variant replicates it for hypothetical hands).
+    multi-agent variant replicates it for hypothetical hands). With ``neural`` the rollouts
+    sample its network instead of playing the bot (``rollout_epsilon`` is then unused).
     """
     start = time.perf_counter()
     moves = [int(m) for m in state.legal_actions()]
@@ -88,11 +99,15 @@ def sparta_decision(state: HanabiState, seats: Any, player: int, bp_move: int,
         rng = np.random.default_rng([seed, rounds])
         pick = np.searchsorted(cdf, rng.random(batch), side="right").clip(max=len(cdf) - 1)
         h = hands[pick]
-        r = rollout_action_values(state, seats, [moves[i] for i in idx], batch,
-                                  seed=(seed * 1_000_003 + rounds) & ((1 << 62) - 1),
-                                  hands=h if has_hand else None,
-                                  hand_player=player if has_hand else None,
-                                  epsilon=rollout_epsilon, num_threads=num_threads)
+        round_seed = (seed * 1_000_003 + rounds) & ((1 << 62) - 1)
+        if neural is not None:
+            r = neural.values(state, seats, [moves[i] for i in idx], h if has_hand else None,
+                              player, round_seed, batch)
+        else:
+            r = rollout_action_values(state, seats, [moves[i] for i in idx], batch,
+                                      seed=round_seed, hands=h if has_hand else None,
+                                      hand_player=player if has_hand else None,
+                                      epsilon=rollout_epsilon, num_threads=num_threads)
         d = r - r[0]                            # paired differences to the blueprint move
         s1[idx] += d.sum(axis=1)
         s2[idx] += (d * d).sum(axis=1)
@@ -130,16 +145,30 @@ class SpartaSearch(HanabiSearchAgent):
     ``searchers``: the searching seats (default seat 0 only; partners play the blueprint).
     ``belief_epsilon``: epsilon of the belief's partner model when the blueprint has none.
     ``rollout_epsilon``: bot mixing inside rollouts (0: the deterministic bot, as SPARTA).
+    A ``NetworkBlueprint`` (module docstring) may replace the bot: its most likely move is the
+    blueprint move (non-searching seats play it), ``beliefs`` ("neural" or "smart") picks the
+    partner likelihood, with ``belief_epsilon`` the SmartBot proposal's mixing weight.
     """
 
-    def __init__(self, blueprint: RuleBasedBlueprint, *, rollouts: int | None = 10_000,
+    def __init__(self, blueprint: RuleBasedBlueprint | NetworkBlueprint, *, rollouts: int | None = 10_000,
                  seconds: float | None = None, threshold: float = 0.05, batch: int = 16,
                  prune: bool = True, prune_z: float = 2.5,
                  searchers: Iterable[int] | str | None = (0,), belief_epsilon: float = 0.01,
                  rollout_epsilon: float = 0.0, max_exact: int = 5000, num_samples: int = 2000,
                  skip_sure_plays: float | None = None, num_threads: int = 1,
-                 seed: int | None = 0) -> None:
-        bot, eps = bot_blueprint_parts(blueprint)
+                 beliefs: str = "neural", seed: int | None = 0) -> None:
+        self.network: NetworkBlueprint | None = None
+        if isinstance(blueprint, NetworkBlueprint) and \
+                not isinstance(blueprint, RuleBasedBlueprint):
+            self.network = blueprint
+            bot, eps = "smart", 0.0                 # the tables the network's features read
+            if rollout_epsilon:
+                raise ValueError("rollout_epsilon is for bot blueprints (a network blueprint's "
+                                 "rollouts sample the network)")
+            if beliefs not in ("neural", "smart"):
+                raise ValueError(f"beliefs must be 'neural' or 'smart', got {beliefs!r}")
+        else:
+            bot, eps = bot_blueprint_parts(blueprint)
         self.rollouts, self.seconds = check_budget(rollouts, seconds, "SPARTA")
         self.skip_sure_plays = check_skip(skip_sure_plays)
         for name, value in (("threshold", threshold), ("prune_z", prune_z),
@@ -153,7 +182,7 @@ class SpartaSearch(HanabiSearchAgent):
         if isinstance(batch, bool) or not isinstance(batch, (int, Integral)) or batch < 1:
             raise ValueError(f"batch must be an int >= 1, got {batch!r}")
         self.bot = bot
-        self.agent: RuleBasedBlueprint = blueprint
+        self.agent: Any = blueprint
         self.threshold = float(threshold)
         self.batch = int(batch)
         self.prune = bool(prune)
@@ -161,17 +190,34 @@ class SpartaSearch(HanabiSearchAgent):
         self.searchers = check_searchers(searchers)
         self.rollout_epsilon = float(rollout_epsilon)
         self.num_threads = int(num_threads)
-        self.beliefs = HanabiBeliefs(bot, eps if eps > 0 else float(belief_epsilon),
-                                     max_exact=max_exact, num_samples=num_samples,
-                                     num_threads=num_threads)
+        self.neural: NeuralRollouts | None = None
+        if self.network is not None and beliefs == "neural":
+            if not 0 < belief_epsilon:
+                raise ValueError("the neural belief needs belief_epsilon > 0 (its proposal)")
+            self.beliefs: Any = NeuralHanabiBeliefs(self.network, float(belief_epsilon),
+                                                    max_exact=max_exact,
+                                                    num_samples=num_samples)
+        else:
+            self.beliefs = HanabiBeliefs(bot, eps if eps > 0 else float(belief_epsilon),
+                                         max_exact=max_exact, num_samples=num_samples,
+                                         num_threads=num_threads)
+        if self.network is not None:
+            self.neural = NeuralRollouts(self.network, threads=self.num_threads)
         self.rng = np.random.default_rng(seed)
         self.decisions = []
         self.last: SpartaOutcome | None = None
 
     def __repr__(self) -> str:
-        return (f"SpartaSearch({self.bot}, rollouts={self.rollouts}, seconds={self.seconds}, "
+        what = repr(self.network) if self.network is not None else self.bot
+        return (f"SpartaSearch({what}, rollouts={self.rollouts}, seconds={self.seconds}, "
                 f"threshold={self.threshold}, searchers="
                 f"{self.searchers_label()})")
+
+    def blueprint_move(self, state: HanabiState) -> int:
+        """The bot's move, or the network's most likely move (ties: the first legal)."""
+        if self.network is None:
+            return int(self.agent.bot_move(state))
+        return act_on_policy("argmax", self.rng, self.network.action_probabilities(state))
 
     def action_probabilities(self, state: HanabiState) -> dict[int, float]:
         """Probability 1 on the move ``act`` would choose now (the search is deterministic
@@ -203,7 +249,7 @@ class SpartaSearch(HanabiSearchAgent):
         """The move, its record and the search outcome (None if the seat did not search)."""
         start = time.perf_counter()
         player = state.current_player()
-        bp = int(self.agent.bot_move(state))
+        bp = self.blueprint_move(state)
         legal = state.legal_actions()
         if not self.searches(player) or len(legal) == 1:
             return (bp if bp in legal else legal[0],
@@ -225,7 +271,7 @@ class SpartaSearch(HanabiSearchAgent):
                               batch=self.batch, prune=self.prune, prune_z=self.prune_z,
                               rollout_epsilon=self.rollout_epsilon,
                               seed=int(rng.integers(0, 2**31 - 1)),
-                              num_threads=self.num_threads)
+                              num_threads=self.num_threads, neural=self.neural)
         return out.move, self.decision(state, player, start, searched=True,
                                        deviated=out.move != bp, rollouts=out.rollouts,
                                        posterior=post, belief_seconds=belief_seconds), out

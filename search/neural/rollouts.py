@@ -9,6 +9,10 @@ blueprint once per move. Here all H·A·R rollouts of a decision live as rows of
      rollout j of every action at history h reads the same uniform stream U[h, j, t];
   4. apply all the actions at once.
 When every game has ended, R(h, a) = mean_j return_j and q(a) = Σ_h w_h R(h, a).
+For phantom games over a blueprint with a native copy (``agents.protocol.native_network``),
+steps 1-4 run fused in C (``PhantomBatch.rollout_native``: same uniforms, same order, same
+inverse CDF, so the same games up to float32 rounding at a CDF boundary); ``native=False``
+keeps the step loop through ``policy.probabilities`` (the reference).
 
 ``BatchedRolloutActionValues`` implements the ``ActionValues`` protocol of
 ``search.update_equivalent.core``; ``rollout_returns_batched`` is the multi-root core used by
@@ -21,8 +25,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from agents.protocol import NetworkBlueprint, sample_actions
+from agents.protocol import NetworkBlueprint, native_network, sample_actions
 from envs.openspiel_games import as_game
+from envs.phantom.batch import PhantomBatch
 from envs.vector_env import GameBatch, batch_from_histories, policy_inputs
 
 
@@ -46,9 +51,31 @@ def root_batch(game: Any, states: Sequence[Any]) -> GameBatch:
     return batch_from_histories(game, [list(s.history()) for s in states])
 
 
+def play_out(policy: NetworkBlueprint, batch: GameBatch, uniform_rows: np.ndarray,
+             uniforms: np.ndarray, native: bool = True, threads: int = 1) -> None:
+    """Play every row of ``batch`` to the end with the policy, row r's t-th move from now on
+    drawn with ``uniforms[uniform_rows[r], t]`` (fused in C when possible, module docstring)."""
+    if native and isinstance(batch, PhantomBatch):
+        net = native_network(policy)
+        if net is not None:
+            batch.rollout_native(net, policy.temperature, uniform_rows, uniforms, threads=threads)
+            return
+    steps = np.zeros(len(batch), dtype=np.int64)
+    while True:
+        live = batch.live_rows()
+        if len(live) == 0:
+            break
+        if steps[live].max() >= uniforms.shape[1]:
+            raise RuntimeError(f"rollouts longer than the {uniforms.shape[1]} uniforms provided")
+        probs = policy.probabilities(policy_inputs(batch, live), batch.legal_mask(live))
+        chosen = sample_actions(probs, uniforms[uniform_rows[live], steps[live]])
+        batch.apply(live, chosen, check=False)
+        steps[live] += 1
+
+
 def rollout_returns_batched(policy: NetworkBlueprint, roots: GameBatch, actions: np.ndarray,
-                            players: np.ndarray, rollouts: int, uniforms: np.ndarray
-                            ) -> np.ndarray:
+                            players: np.ndarray, rollouts: int, uniforms: np.ndarray,
+                            native: bool = True, threads: int = 1) -> np.ndarray:
     """Mean return to ``players[h]`` of "apply actions[h, k], then the policy" per root h.
 
     ``actions`` is (H, A) (pad with -1 where a root has fewer legal actions), ``uniforms`` is
@@ -64,17 +91,10 @@ def rollout_returns_batched(policy: NetworkBlueprint, roots: GameBatch, actions:
     batch = roots.select(rows_h)
     all_rows = np.arange(len(rows_h))
     batch.apply(all_rows, actions[rows_h, rows_a], check=True)
-    t = 0
-    while True:
-        live = batch.live_rows()
-        if len(live) == 0:
-            break
-        if t >= uniforms.shape[2]:
-            raise RuntimeError(f"rollouts longer than the {uniforms.shape[2]} uniforms provided")
-        probs = policy.probabilities(policy_inputs(batch, live), batch.legal_mask(live))
-        chosen = sample_actions(probs, uniforms[rows_h[live], rows_j[live], t])
-        batch.apply(live, chosen, check=False)
-        t += 1
+    if uniforms.shape[:2] != (H, R):
+        raise ValueError(f"uniforms must be (H={H}, R={R}, T), got {uniforms.shape}")
+    play_out(policy, batch, rows_h * R + rows_j, uniforms.reshape(H * R, uniforms.shape[2]),
+             native, threads)
     ret = batch.returns()[all_rows, players[rows_h]]
     out = np.full((H, A), np.nan)
     means = ret.reshape(len(h_idx), R).mean(axis=1)
@@ -90,7 +110,7 @@ class BatchedRolloutActionValues:
     """``ActionValues`` by lockstep neural rollouts (see module docstring)."""
 
     def __init__(self, policy: NetworkBlueprint, rollouts: int = 1,
-                 common_random_numbers: bool = True) -> None:
+                 common_random_numbers: bool = True, native: bool = True) -> None:
         if not isinstance(rollouts, (int, np.integer)) or rollouts <= 0:
             raise ValueError(f"rollouts per action must be a positive int, got {rollouts!r}")
         if not isinstance(policy, NetworkBlueprint):
@@ -99,6 +119,7 @@ class BatchedRolloutActionValues:
         self.policy = policy
         self.rollouts = int(rollouts)
         self.common_random_numbers = bool(common_random_numbers)
+        self.native = bool(native)
         self.game = as_game(policy.game_string)
 
     def draw_uniforms(self, num_histories: int, num_actions: int, rng: np.random.Generator
@@ -119,11 +140,12 @@ class BatchedRolloutActionValues:
         uniforms = self.draw_uniforms(H, A, rng)
         if self.common_random_numbers:
             return rollout_returns_batched(self.policy, roots, acts, players, self.rollouts,
-                                           uniforms)
+                                           uniforms, self.native)
         # independent streams: treat every (history, action) as its own root
         flat_roots = roots.select(np.repeat(np.arange(H), A))
         flat = rollout_returns_batched(self.policy, flat_roots, acts.reshape(-1, 1),
-                                       np.repeat(players, A), self.rollouts, uniforms)
+                                       np.repeat(players, A), self.rollouts, uniforms,
+                                       self.native)
         return flat.reshape(H, A)
 
     def action_values(self, states: Sequence[Any], weights: np.ndarray, actions: Sequence[int],

@@ -61,6 +61,10 @@ TABLE: dict[str, list[tuple[list[str], str]]] = {
         (["{tmp}/f.txt", "--games", "0"], "'0'"), (["{file}/sub"], "plain.txt"),
         (["{tmp}"], "is a directory"),
     ],
+    "eval.bench.neural_rollouts": [
+        (["--rounds", "0"], "'0'"), (["--moves", "-1"], "'-1'"), (["--columns", "x"], "'x'"),
+        (["--phantom", "{tmp}/missing.pt"], "missing.pt"),
+    ],
     "eval.hanabi.scores": [
         (["--games", "1"], "got 1"), (["--threads", "0"], "'0'"), (["--seed", "-1"], "'-1'"),
         (["--players", "2,7"], "2,7"), (["--bots", "nosuchbot"], "nosuchbot"),

@@ -14,6 +14,10 @@ One step of ``NeuralHanabiBeliefs.posterior`` (importance reweighting of a Smart
      rebuilt (the traced pre-move snapshot with i's hand at t written in, SmartBot tables of that
      time) and encoded; one network call gives π_net(m_t | ·) for all of them (cached per game,
      time and hand at t);
+     With a native copy of the network (``agents.protocol.native_network``) the missing
+     (time, hand) pairs of all partner moves are rebuilt, encoded and evaluated in one native
+     call (``csrc.hanabi_features.partner_move_log_probs``, no Python per pair; ``native=False``
+     keeps the torch path, the reference);
   4. weights ← weights · L_net(h) / L_smart(h), normalised.
 The effective sample size of the result says how well the SmartBot proposal covered the target.
 """
@@ -21,9 +25,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.protocol import NetworkBlueprint
+from agents.protocol import NetworkBlueprint, native_network
 from csrc.hanabi_belief import GameTrace, log_count_prior
-from csrc.hanabi_features import encode_view
+from csrc.hanabi_features import encode_view, partner_move_log_probs
 from envs.hanabi.game import HanabiState
 from search.hanabi.beliefs import HanabiBeliefs, HanabiPosterior, HypotheticalStates
 
@@ -39,7 +43,8 @@ class NeuralHanabiBeliefs:
     """
 
     def __init__(self, policy: NetworkBlueprint, proposal_epsilon: float = 0.1, *,
-                 max_hands: int = 256, max_exact: int = 5000, num_samples: int = 2000) -> None:
+                 max_hands: int = 256, max_exact: int = 5000, num_samples: int = 2000,
+                 native: bool = True) -> None:
         if not isinstance(policy, NetworkBlueprint):
             raise TypeError(f"policy must be a NetworkBlueprint (e.g. a TorchPolicy), got "
                             f"{type(policy).__name__}")
@@ -56,6 +61,7 @@ class NeuralHanabiBeliefs:
         self._cache: dict[tuple[int, int, int], float] = {}
         self._cache_trace: GameTrace | None = None
         self.network_rows = 0
+        self.native = bool(native)
 
     def __repr__(self) -> str:
         return (f"NeuralHanabiBeliefs({self.policy!r}, proposal_epsilon={self.smart.epsilon}, "
@@ -77,16 +83,22 @@ class NeuralHanabiBeliefs:
         moves = trace.move_history()
         sources = trace.observer_sources(player)
         enc = self.policy.encoding
+        net = native_network(self.policy) if self.native else None
+        pending: list[tuple[int, int, int]] = []          # (t, key, hand index), native only
+        per_t = []
         for t in range(length):
             actor = int(actors[t])
             if actor == player:
                 continue
             keys = trace.hand_keys(player, t, sources, hands)
+            per_t.append((t, keys))
             todo = {}
             for i, key in enumerate(keys.tolist()):
                 if (player, t, key) not in self._cache and key not in todo:
                     todo[key] = i
-            if todo:
+            if todo and net is not None:
+                pending.extend((t, key, i) for key, i in todo.items())
+            elif todo:
                 snap = trace.snapshot(t)
                 tables = trace.seats_at(t)
                 partner = [snap.hand(actor)]
@@ -106,6 +118,14 @@ class NeuralHanabiBeliefs:
                     logs = np.log(probs)
                 for key, lp in zip(todo, logs.tolist()):
                     self._cache[(player, t, key)] = lp
+        if pending and net is not None:
+            logs = partner_move_log_probs(trace, player, [p[0] for p in pending], sources, hands,
+                                          [p[2] for p in pending], net,
+                                          float(self.policy.temperature))
+            self.network_rows += len(pending)
+            for (t, key, _), lp in zip(pending, logs.tolist()):
+                self._cache[(player, t, key)] = lp
+        for t, keys in per_t:
             total += np.array([self._cache[(player, t, k)] for k in keys.tolist()])
         return total
 

@@ -82,7 +82,9 @@ class HanabiNeuralMDSearch(MDSearchAgent):
     ``rollouts``: rollouts per decision (int > 0). ``num_histories``: posterior samples G.
     ``searchers``: seats that search (None = all). ``belief_epsilon``: SmartBot mixing weight of
     the SmartBot belief (the proposal of the neural one). ``beliefs``: "neural" or "smart"
-    (module docstring); ``max_hands``: hands reweighted by the neural belief. ``batched=False`` steps rollouts one by one (benchmarks only).
+    (module docstring); ``max_hands``: hands reweighted by the neural belief. ``batched=False``
+    steps rollouts one by one (benchmarks only). ``num_threads``: OpenMP threads of the fused
+    native rollouts.
     """
 
     def __init__(self, policy: NetworkBlueprint, eta: float, *, rollouts: int = 400,
@@ -90,7 +92,7 @@ class HanabiNeuralMDSearch(MDSearchAgent):
                  act_mode: Literal["argmax", "sample"] = "argmax", belief_epsilon: float = 0.1,
                  beliefs: Literal["neural", "smart"] = "neural", max_hands: int = 256,
                  max_exact: int = 5000, num_samples: int = 2000, batched: bool = True,
-                 seed: int | None = 0) -> None:
+                 num_threads: int = 1, seed: int | None = 0) -> None:
         if not isinstance(policy, NetworkBlueprint):
             raise TypeError(f"policy must be a NetworkBlueprint (e.g. a TorchPolicy), got "
                             f"{type(policy).__name__}")
@@ -116,7 +118,7 @@ class HanabiNeuralMDSearch(MDSearchAgent):
                                          num_samples=num_samples)
         else:
             raise ValueError(f"beliefs must be 'neural' or 'smart', got {beliefs!r}")
-        self.rollouts = NeuralRollouts(policy, batched=batched)
+        self.rollouts = NeuralRollouts(policy, batched=batched, threads=int(num_threads))
         self.values = NeuralRolloutValues(self.rollouts, rollouts)
         self.search = UpdateEquivalentSearch(policy, self.update, self.beliefs, self.values,
                                              num_histories=int(num_histories),

@@ -12,6 +12,16 @@ rollout engine:
 until every rollout has finished; the value of (a, g) is its HLE score (or fireworks total).
 ``batched=False`` runs the same rollouts one at a time (one network call per rollout and
 step) with the same uniforms: the values are the same, only slower (the benchmark's baseline).
+``native=True`` (default) runs steps 1-3 fused in C when the blueprint has a native copy
+(``agents.protocol.native_network``): ``LockstepGames.rollout_native`` plays every rollout to
+the end without returning to Python, reading the same uniforms in the same order and sampling
+with the same inverse CDF, so it plays the same games as the torch path (up to a uniform that
+falls within float32 rounding of a CDF boundary). ``record_moves`` keeps every rollout's moves
+after the first in ``last_moves`` ((rows, MAX_ROLLOUT_MOVES), -1 padded) for comparisons.
+``chunk`` (games per native forward pass) defaults to 1: one row per pass uses BLAS sgemv,
+which OpenBLAS runs on the calling thread, while a multi-row sgemm may start OpenBLAS's own
+threads and then runs several times slower on a busy machine (measured, 2 cores); batches of
+rows were no faster single-threaded.
 """
 from __future__ import annotations
 
@@ -20,7 +30,7 @@ from typing import Sequence
 
 import numpy as np
 
-from agents.protocol import NetworkBlueprint, sample_actions
+from agents.protocol import NetworkBlueprint, native_network, sample_actions
 from csrc.hanabi_bots import BotSeats
 from csrc.hanabi_features import LockstepGames
 from envs.hanabi.game import HanabiState
@@ -44,7 +54,8 @@ class NeuralRollouts:
     """
 
     def __init__(self, policy: NetworkBlueprint, scoring: str = "hle",
-                 batched: bool = True) -> None:
+                 batched: bool = True, native: bool = True, threads: int = 1,
+                 chunk: int = 1, record_moves: bool = False) -> None:
         if not isinstance(policy, NetworkBlueprint) or \
                 not policy.encoding.game_string.startswith("hanabi_native"):
             raise TypeError("NeuralRollouts needs a NetworkBlueprint (e.g. a TorchPolicy) over the "
@@ -55,6 +66,16 @@ class NeuralRollouts:
         self.policy = policy
         self.scoring = scoring
         self.batched = bool(batched)
+        self.native = bool(native)
+        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+            raise ValueError(f"threads must be an int >= 1, got {threads!r}")
+        if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1:
+            raise ValueError(f"chunk must be an int >= 1, got {chunk!r}")
+        self.threads = threads
+        self.chunk = chunk
+        self.record_moves = bool(record_moves)
+        self.last_moves: np.ndarray | None = None
+        self.native_calls = 0
         self.rollouts_run = 0
         self.network_calls = 0
         self.seconds = 0.0
@@ -77,6 +98,8 @@ class NeuralRollouts:
             probs = self.policy.probabilities(games.encode(live), games.legal_masks(live))
             self.network_calls += 1
             moves = sample_actions(probs, uniforms[columns_of[live], steps[live]])
+            if self.last_moves is not None:
+                self.last_moves[live, steps[live]] = moves
             games.step(live, moves)
             steps[live] += 1
             live = live[np.isin(live, games.live())]
@@ -101,7 +124,15 @@ class NeuralRollouts:
         games = self._games(root, seats, actions, hands, player, seed, G)
         uniforms = column_uniforms(seed, G)
         columns_of = np.tile(np.arange(G), len(actions))
-        if self.batched:
+        self.last_moves = np.full((games.size, MAX_ROLLOUT_MOVES), -1, dtype=np.int64) \
+            if self.record_moves else None
+        net = native_network(self.policy) if self.native and self.batched else None
+        if net is not None:
+            games.rollout_native(net, float(self.policy.temperature), uniforms, columns_of,
+                                 chunk=self.chunk, num_threads=self.threads,
+                                 trace=self.last_moves)
+            self.native_calls += 1
+        elif self.batched:
             self._run(games, np.arange(games.size), columns_of, uniforms)
         else:
             for j in range(games.size):
