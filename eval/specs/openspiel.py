@@ -120,15 +120,20 @@ def build_md_openspiel(game: Any, seed: int, *, blueprint: Agent | None, eta: fl
 
 def _build_mmd(game: Any, seed: int, *, blueprint: Agent | None, eta: float, alpha: float,
                histories: int, rollouts: int, exact: bool, act: ActMode, max_nodes: int,
-               particles: int) -> Agent:
+               particles: int, beliefs: str) -> Agent:
     """``mmd_search``; over a network blueprint (``@torch:PATH``) in Phantom Tic-Tac-Toe / Dark
     Hex (not ``exact``), the batched search ``search.neural.search.neural_mmd`` (batched
     beliefs, fused native rollouts; ``max_nodes`` bounds its belief frontier)."""
     from agents.protocol import NetworkBlueprint
     from envs.phantom.batch import supports as phantom_batch_game
     network: object = blueprint        # any Agent may also be a NetworkBlueprint
-    if isinstance(network, NetworkBlueprint) and not exact and phantom_batch_game(game.raw) \
-            and particles == 100:
+    batched = isinstance(network, NetworkBlueprint) and not exact and \
+        phantom_batch_game(game.raw)
+    if beliefs == "batched" and not batched:
+        raise SpecError("mmd: beliefs=batched needs a network blueprint (@torch:PATH) in "
+                        "phantom_ttt or dark_hex, without exact=true")
+    if batched and beliefs != "sampler":
+        assert isinstance(network, NetworkBlueprint)
         from search.neural.search import neural_mmd
         try:
             return neural_mmd(network, eta, alpha, num_histories=histories, rollouts=rollouts,
@@ -200,7 +205,11 @@ register(AgentEntry(
             *HISTORY_PARAMS[:3],
             Param("act", str, "sample", "how to act on the updated policy",
                   choices=("sample", "argmax")),
-            *HISTORY_PARAMS[3:]),
+            *HISTORY_PARAMS[3:],
+            Param("beliefs", str, "auto", "posterior: batched (network blueprints in "
+                  "phantom_ttt / dark_hex: batched beliefs and native rollouts), sampler (the "
+                  "per-state history sampler; uses particles) or auto (batched where it "
+                  "applies, else sampler)", choices=("auto", "batched", "sampler"))),
     supports=zero_sum_infostate_game, blueprint="optional"))
 register(AgentEntry(
     "mcts", "OpenSpiel's MCTSBot with random-rollout evaluation. It searches the TRUE state "

@@ -46,3 +46,14 @@ def test_list_agents_describes_the_network_searches():
     assert "over @torch:PATH (a Hanabi network)" in text
     assert "over @torch:PATH the network's most likely move" in text
     assert "native hanabi(...) the checkpoint was trained on" in text
+
+
+def test_mmd_beliefs_parameter_chooses_the_posterior():
+    from search.update_equivalent.core import UpdateEquivalentSearch
+    net = f"@torch:{CHECKPOINTS / 'pttt_mmd.pt'}"
+    sampler = build_agent(f"mmd(histories=3,beliefs=sampler){net}", "phantom_ttt", 0)
+    assert isinstance(sampler, UpdateEquivalentSearch)
+    assert isinstance(build_agent(f"mmd(histories=3,beliefs=batched){net}", "phantom_ttt", 0),
+                      NeuralSearch)
+    with pytest.raises(SpecError, match="beliefs=batched needs a network blueprint"):
+        build_agent("mmd(beliefs=batched)", "kuhn_poker", 0)
