@@ -2,9 +2,12 @@
 
 One step of the loop: ``trainer.update()`` (one self-play collection round + optimisation);
 every ``--eval-every`` updates, a seat-swapped evaluation against uniform random and the last
-snapshots is printed and appended to ``<out>.jsonl``, a snapshot is taken and the checkpoint
-``<out>`` is rewritten atomically (with the optimizer/RNG state, so ``--resume`` continues
-the same run). ``--ship PATH`` also writes a weights-only copy (no trainer state) for shipping.
+snapshots is printed and appended to the run's results store ``<out without .pt>.run/``
+(``eval.runs.store``: the training configuration and its fingerprint, one record per evaluation
+keyed by its update number, a lock so a second trainer on the same ``--out`` is refused), a
+snapshot is taken and the checkpoint ``<out>`` is rewritten atomically (with the optimizer/RNG
+state, so ``--resume`` continues the same run; an evaluation already recorded before a crash is
+not recorded twice, and a resume with other training settings is refused). ``--ship PATH`` also writes a weights-only copy (no trainer state) for shipping.
 
 Example::
 
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 import json
 import os
 import shlex
@@ -26,6 +30,7 @@ from tqdm import tqdm
 
 from agents.neural.checkpoint import read
 from envs.openspiel_games import load_game, require_two_player_zero_sum
+from eval.runs.store import CONFIG_FILE, RunStore, load_config
 from eval.cli import (ArgumentParser, UsageError, float_in, int_list, non_negative_float,
                       non_negative_int, openspiel_game, output_file, positive_float, positive_int,
                       run)
@@ -80,6 +85,18 @@ def make_trainer(args: argparse.Namespace) -> SelfPlayTrainer:
     return PPOTrainer(args.game, ppo_config, seed=args.seed)
 
 
+KIND = "training"
+# arguments that do not change what is trained (where it is written, how it is shown)
+_NOT_IN_FINGERPRINT = ("out", "ship", "resume", "no_progress", "threads")
+
+
+def run_config(args: argparse.Namespace) -> tuple[dict[str, object], str]:
+    """The stored configuration of a training run and its fingerprint."""
+    config = {k: v for k, v in sorted(vars(args).items()) if k not in _NOT_IN_FINGERPRINT}
+    digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
+    return config, digest
+
+
 def main(argv: list[str] | None = None) -> int:
     return run(_main, argv, PROG)
 
@@ -100,8 +117,25 @@ def _main(argv: list[str] | None) -> int:
         trainer.net.load_state_dict(ckpt.state_dict)
         trainer.load_trainer_state(ckpt.trainer)
         print(f"resumed {args.out} at update {trainer.iteration}", flush=True)
-    log_path = os.path.splitext(args.out)[0] + ".jsonl"
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    config, fingerprint = run_config(args)
+    run_dir = os.path.splitext(args.out)[0] + ".run"
+    if args.resume and os.path.isfile(os.path.join(run_dir, CONFIG_FILE)):
+        stored = load_config(run_dir, KIND).get("config", {})
+        changed = [f"--{k.replace('_', '-')} {config.get(k)} (stored: {stored.get(k)})"
+                   for k in sorted(set(config) | set(stored)) if config.get(k) != stored.get(k)]
+        if changed:
+            raise UsageError(f"--resume {args.out}: the run was trained with other settings: "
+                             + "; ".join(changed))
+    store = RunStore.open(run_dir, KIND, config, fingerprint, resume=args.resume)
+    try:
+        return _train(args, trainer, store, command)
+    finally:
+        store.close()
+
+
+def _train(args: argparse.Namespace, trainer: SelfPlayTrainer, store: RunStore,
+           command: str) -> int:
     meta = {"command": command}
     start = time.perf_counter()
     bar = tqdm(total=args.updates, initial=trainer.iteration, disable=args.no_progress,
@@ -115,8 +149,9 @@ def _main(argv: list[str] | None) -> int:
             trainer.snapshot()
             result["elapsed_s"] = time.perf_counter() - start
             result["train"] = stats
-            with open(log_path, "a") as fh:
-                fh.write(json.dumps(result) + "\n")
+            key = str(trainer.iteration)
+            if key not in store.keys:      # recorded already if a crash came before the save
+                store.append({"key": key, **result})
             vs = result["vs_uniform"]
             tqdm.write(f"update {trainer.iteration}: vs uniform {vs['mean']:+.3f} ± "
                        f"{vs['stderr']:.3f}; " + "; ".join(
