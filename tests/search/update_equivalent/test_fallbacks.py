@@ -21,7 +21,7 @@ from search.update_equivalent.mmd import mmd_search
 from tests.paths import CHECKPOINTS
 
 PTTT_MMD = CHECKPOINTS / "pttt_mmd.pt"
-SPEC = f"mmd(eta=10,alpha=0.01,histories=4,particles=20)@torch:{PTTT_MMD}"
+SPEC = f"mmd(eta=10,alpha=0.01,histories=4,particles=20,beliefs=sampler)@torch:{PTTT_MMD}"
 HARD = ([4, 4, 2, 3, 5, 5, 8, 8, 0, 1, 1, 7],     # '.x.\nxxo\n..x\n0,4 0,3 0,5 0,8 0,1 '
         [5, 4, 4, 8, 2, 2, 6, 7, 7, 1, 8])        # '..o\n.o.\n.ox\n1,4 1,2 1,7 1,8 '
 
