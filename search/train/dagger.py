@@ -314,7 +314,7 @@ def run(config: DaggerConfig, out: str | None = None, resume: bool = False,
         history.append({"round": -1, **teacher})
         if echo:
             echo(json.dumps(history[-1]))
-    start = time.perf_counter()
+    start = time.perf_counter() - float(history[-1].get("elapsed_s", 0.0))   # across resumes
     for k in range(len(rounds), config.rounds):
         net, data, entry = run_round(config, encoding, net, rounds, k)
         rounds.append(data)
