@@ -304,6 +304,7 @@ def run(config: DaggerConfig, out: str | None = None, resume: bool = False,
             raise store.ResumeError(f"cannot resume: no checkpoint at {out!r}")
         ckpt, rounds = store.load_run(out, config, encoding.game_string)
         net = ckpt.network()
+        assert ckpt.trainer is not None        # load_run refuses a checkpoint without it
         history = list(ckpt.trainer["history"])
         if echo:
             echo(f"resumed {out} after round {len(rounds) - 1}")

@@ -68,8 +68,8 @@ def save_round(out: str, k: int, data: dict[str, np.ndarray], fp: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            np.savez_compressed(fh, fingerprint=np.array(fp), round=np.array(k),
-                                **{name: data[name] for name in ROUND_ARRAYS})
+            arrays: dict[str, Any] = {name: data[name] for name in ROUND_ARRAYS}
+            np.savez_compressed(fh, fingerprint=np.array(fp), round=np.array(k), **arrays)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -104,6 +104,7 @@ def load_run(out: str, config: Any, game: str) -> tuple[Checkpoint, list[dict[st
     """The checkpoint and the data of every finished round of the run saved at ``out``."""
     ckpt = read(out, game)
     check_resumable(ckpt, config, out)
+    assert ckpt.trainer is not None            # check_resumable refuses a checkpoint without it
     last = int(ckpt.trainer["dagger_round"])
     fp = fingerprint(config)
     return ckpt, [load_round(out, k, fp) for k in range(last + 1)]
