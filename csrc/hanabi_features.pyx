@@ -47,7 +47,7 @@ from csrc.hanabi_engine cimport (apply_move, legal_moves, move_is_legal, state_s
 from csrc.hanabi_bots cimport BotState, BotSeats, bot_refresh, bot_decide, bots_observe_all
 from csrc.hanabi_engine_state cimport HanabiState as PyHanabiState
 from csrc.rng cimport Rng, rng_seed
-from csrc.mlp cimport NativeMLP, MLP, mlp_forward, mlp_workspace
+from csrc.mlp cimport NativeMLP, MLP, mlp_forward, mlp_workspace, sample_row
 from csrc.hanabi_belief cimport GameTrace
 from libc.math cimport log, INFINITY
 
@@ -366,24 +366,6 @@ cdef inline int row_size(const HanabiState* s) noexcept nogil:
             + MAX_COLORS * 6 + s.cfg.max_info_tokens + 1 + s.cfg.max_life_tokens + 1 + 1
             + DECK_BINS + 4 * NCARD + HISTORY * (N + s.cfg.num_moves)
             + (s.cfg.num_moves - 2 * H) * HINT_FEATURES)
-
-
-cdef int sample_row(const double* p, int A, double u) noexcept nogil:
-    """Inverse-CDF draw from probabilities p (A entries) with uniform u, exactly as
-    ``agents.protocol.sample_actions``: the number of running sums (left to right, double)
-    that are <= u * total, clamped to the last positive entry."""
-    cdef double run = 0.0, total = 0.0, thr
-    cdef int j, count = 0, last = 0
-    for j in range(A):
-        total += p[j]
-        if p[j] > 0:
-            last = j
-    thr = u * total
-    for j in range(A):
-        run += p[j]
-        if run <= thr:
-            count += 1
-    return count if count < last else last
 
 
 cdef int rollout_chunk(HanabiState* states, BotState* tables, int n, const MLP* net,

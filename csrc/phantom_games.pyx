@@ -45,7 +45,7 @@ import numpy as np
 cimport numpy as cnp
 
 from csrc.rng cimport Rng, rng_seed, rng_below
-from csrc.mlp cimport NativeMLP, MLP, mlp_forward, mlp_workspace
+from csrc.mlp cimport NativeMLP, MLP, mlp_forward, mlp_workspace, sample_row
 
 cnp.import_array()
 
@@ -1032,23 +1032,6 @@ def batch_information_state_tensor(GameSpec game, const int8_t[:, :, ::1] view,
         free(idx)
 
 
-cdef int _sample_row(const double* p, int A, double u) noexcept nogil:
-    """Inverse-CDF draw as ``agents.protocol.sample_actions``: how many running sums (left to
-    right, double) are <= u * total, clamped to the last positive entry."""
-    cdef double run = 0.0, total = 0.0, thr
-    cdef int j, count = 0, last = 0
-    for j in range(A):
-        total += p[j]
-        if p[j] > 0:
-            last = j
-    thr = u * total
-    for j in range(A):
-        run += p[j]
-        if run <= thr:
-            count += 1
-    return count if count < last else last
-
-
 cdef void _encode_row(const PGSpec* g, const int8_t[:, :, ::1] view, const int8_t[:, :, ::1] seq,
                       long r, int p, float* out) noexcept nogil:
     """Tensor of player p at row r (``batch_information_state_tensor``) + p's one-hot."""
@@ -1151,7 +1134,7 @@ cdef int _rollout_chunk(const PGSpec* g, const MLP* net, double temperature, lon
         m = 0
         for k in range(nlive):
             r = first + live[k]
-            c = _sample_row(probs + <long>k * A, A, uniforms[urow[r], steps[live[k]]])
+            c = sample_row(probs + <long>k * A, A, uniforms[urow[r], steps[live[k]]])
             steps[live[k]] += 1
             _apply_row(g, board, stones, view, seq, seq_len, current, done, winner, hist,
                        hist_len, r, c)

@@ -57,7 +57,7 @@ from csrc.hanabi_features import LockstepGames
 from envs.hanabi.game import HanabiGame
 from envs.hanabi.tensor import HanabiEncoding, hanabi_encoding_for
 from search.train import dagger_store as store
-from search.train.imitation import Demonstrations, decision_kinds
+from search.train.imitation import Demonstrations, cross_entropy_pass, decision_kinds
 
 ACTING = ("mixed", "greedy", "sample")
 RETRAIN = ("finetune", "fresh")
@@ -224,15 +224,7 @@ def fit(config: DaggerConfig, encoding: HanabiEncoding, net: PolicyValueNet | No
         opt, lambda i: 1.0 - 0.9 * i / max(1, epochs * batches))
     net.train()
     for _ in range(epochs):
-        perm = torch.from_numpy(rng.permutation(len(a)))
-        for lo in range(0, len(perm), config.minibatch):
-            idx = perm[lo:lo + config.minibatch]
-            logits, _ = net(x[idx].float(), m[idx])
-            loss = torch.nn.functional.cross_entropy(logits, a[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
+        cross_entropy_pass(net, x, m, a, rng.permutation(len(a)), config.minibatch, opt, sched)
     return net.eval()
 
 

@@ -103,6 +103,25 @@ def decision_kinds(encoding: HanabiEncoding, data: Demonstrations) -> dict[str, 
     return kinds
 
 
+def cross_entropy_pass(net: PolicyValueNet, x: torch.Tensor, m: torch.Tensor, a: torch.Tensor,
+                       order: np.ndarray, minibatch: int, opt: torch.optim.Optimizer,
+                       sched: torch.optim.lr_scheduler.LRScheduler) -> int:
+    """One pass of masked cross-entropy with the teacher's moves over the rows ``order``, in
+    minibatches (one optimiser and one schedule step each); returns the number of steps."""
+    perm = torch.from_numpy(order)
+    steps = 0
+    for lo in range(0, len(perm), minibatch):
+        idx = perm[lo:lo + minibatch]
+        logits, _ = net(x[idx].float(), m[idx])
+        loss = torch.nn.functional.cross_entropy(logits, a[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+        steps += 1
+    return steps
+
+
 def train(encoding: HanabiEncoding, data: Demonstrations, hidden: Sequence[int] = (256, 256),
           epochs: int = 6,
           lr: float = 1e-3, minibatch: int = 256, holdout: float = 0.05, seed: int = 0,
@@ -129,16 +148,7 @@ def train(encoding: HanabiEncoding, data: Demonstrations, hidden: Sequence[int] 
     bar = tqdm(total=steps, disable=not progress, desc="imitation", mininterval=2.0)
     for _ in range(epochs):
         net.train()
-        perm = torch.from_numpy(rng.permutation(tr))
-        for lo in range(0, len(perm), minibatch):
-            idx = perm[lo:lo + minibatch]
-            logits, _ = net(x[idx].float(), m[idx])
-            loss = torch.nn.functional.cross_entropy(logits, a[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-            bar.update(1)
+        bar.update(cross_entropy_pass(net, x, m, a, rng.permutation(tr), minibatch, opt, sched))
     bar.close()
     net.eval()
     kinds = decision_kinds(encoding, data)
