@@ -853,7 +853,6 @@ def batch_apply(GameSpec game, int8_t[:, ::1] board, int64_t[:, ::1] stones,
     cdef const PGSpec* g = &game.spec
     cdef long n = current.shape[0], k, K = rows.shape[0], r, a, i
     cdef int p
-    cdef PGState s
     cdef bint bad_done = False, bad_range = False
     cdef long illegal = -1
     if actions.shape[0] != K:
@@ -902,35 +901,8 @@ def batch_apply(GameSpec game, int8_t[:, ::1] board, int64_t[:, ::1] stones,
                 raise ValueError(f"row {r} cannot take another move (finished or corrupt game)")
         with nogil:
             for k in range(K):
-                r, a = idx[k], actions[k]
-                p = <int>current[r]
-                s.stones[0] = <uint32_t>stones[r, 0]
-                s.stones[1] = <uint32_t>stones[r, 1]
-                s.tried[0] = 0
-                s.tried[1] = 0
-                s.seq[0] = 0
-                s.seq[1] = 0
-                s.movers = 0
-                s.ntried[0] = 0
-                s.ntried[1] = 0
-                s.ntried[p] = <uint8_t>seq_len[r, p]
-                s.current = <uint8_t>p
-                s.outcome = PG_RUNNING
-                s.length = <uint8_t>hist_len[r]
-                pg_apply(g, &s, <int>a)
-                if s.stones[p] != <uint32_t>stones[r, p]:      # placed
-                    board[r, a] = <int8_t>(p + 1)
-                    stones[r, p] = s.stones[p]
-                view[r, p, a] = board[r, a]
-                seq[r, p, seq_len[r, p]] = <int8_t>a
-                seq_len[r, p] += 1
-                hist[r, hist_len[r]] = <int8_t>a
-                hist_len[r] += 1
-                if s.outcome != PG_RUNNING:
-                    done[r] = 1
-                    if s.outcome == PG_WIN0 or s.outcome == PG_WIN1:
-                        winner[r] = s.outcome - PG_WIN0
-                current[r] = s.current
+                _apply_row(g, board, stones, view, seq, seq_len, current, done, winner, hist,
+                           hist_len, idx[k], <int>actions[k])
     finally:
         free(idx)
         free(seen)
