@@ -23,10 +23,14 @@ ctypedef struct MLP:
     int width[MLP_MAX_LAYERS + 1]           # width[0] = input_size, width[l + 1] = layer l's outputs
     int activation[MLP_MAX_LAYERS]          # MLP_IDENTITY / MLP_RELU / MLP_TANH after layer l
     float* first_t                          # (input_size, width[1]): layer 0's weights transposed
+    unsigned short* first_h                 # the same as IEEE half floats when that is lossless, else NULL
     float* weight[MLP_MAX_LAYERS]           # layer l: (width[l + 1], width[l]) row-major (torch's)
+    float* weight_t[MLP_MAX_LAYERS]         # layer l >= 1 transposed: (width[l], width[l + 1])
     float* bias[MLP_MAX_LAYERS]
     float* head_w                           # (num_actions + 1, width[L]): policy rows, value row
     float* head_b                           # (num_actions + 1)
+    float* head_t                           # head_w transposed: (width[L], num_actions + 1)
+    int max_input                           # max(width[0..L])
     int max_width                           # max(width[1..L], num_actions + 1)
 
 cdef Py_ssize_t mlp_workspace(const MLP* net, int rows) noexcept nogil
@@ -48,6 +52,7 @@ cdef class NativeMLP:
     cdef readonly int num_actions
     cdef readonly tuple hidden
     cdef readonly tuple activations
+    cdef readonly bint half_first_layer     # first layer stored as half floats (lossless)
 
 
 cdef inline int sample_row(const double* p, int A, double u) noexcept nogil:

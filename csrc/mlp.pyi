@@ -7,10 +7,13 @@ import numpy.typing as npt
 ACTIVATIONS: tuple[str, ...]
 GATHER_ISA: str
 
+def select_gather(isa: str = ...) -> str: ...
+
 class NativeMLP:
     input_size: int
     num_actions: int
     hidden: tuple[int, ...]
+    half_first_layer: bool
     activations: tuple[str, ...]
 
     def __init__(self, trunk: Sequence[tuple[npt.ArrayLike, npt.ArrayLike, str]],

@@ -5,11 +5,15 @@ One forward pass over a batch of rows (``mlp_forward``):
   1. first layer as a sparse gather-sum: each row starts from the bias and adds, for every
      nonzero input feature i, value_i times row i of the transposed weight matrix (the Hanabi
      inputs are mostly zeros); ``mlp_forward_sparse`` takes the active features directly.
-     This loop is compiled for AVX-512, AVX2+FMA and the baseline ISA; the CPU's best is picked
-     at import (``GATHER_ISA``);
-  2. its activation, then every further trunk layer as one BLAS call (``sgemv`` for one row,
-     ``sgemm`` for a batch, through ``scipy.linalg.cython_blas``) and its activation;
-  3. both heads in one more BLAS call (policy logits and the value stacked as one matrix);
+     This loop is compiled for AVX2+FMA+F16C (128 outputs held in registers over all active
+     rows) and the baseline ISA, the CPU's best picked at import (``GATHER_ISA``). When every
+     first-layer weight is exactly a half float (``half_first_layer``; trainers can round to
+     that, ``agents.neural.native.round_first_layer``) the weights are read as half floats,
+     half the bytes, with results identical to the float32 ones;
+  2. its activation, then every further trunk layer and its activation: for a batch one BLAS
+     ``sgemm`` (``scipy.linalg.cython_blas``); for one row the same gather loop over the
+     nonzero activations (after a ReLU about half are zero) and transposed weights;
+  3. both heads the same way (policy logits and the value stacked as one matrix);
   4. per row, a softmax of logit / temperature (in double precision, as
      ``agents.neural.policy.masked_probabilities``) over the legal actions, zero elsewhere.
 
@@ -33,77 +37,161 @@ ACTIVATIONS = ("identity", "relu", "tanh")      # index = MLP_IDENTITY, MLP_RELU
 
 cdef extern from *:
     """
-    /* First-layer gather-sums: h += sum over active features i of x_i * wt[i, :].  Compiled for
-       AVX-512 and AVX2+FMA as well as the baseline, the best one picked once at import. */
-    #define UEDTP_AXPY(n_out, h, v, w) \
-        for (int j = 0; j < (n_out); ++j) (h)[j] += (v) * (w)[j];
-    #define UEDTP_GATHER_FUNCS(suffix, attr) \
-    attr static void uedtp_gather_dense_##suffix(int n_in, int n_out, const float* __restrict x, \
-                                                 const float* __restrict wt, float* __restrict h) { \
-        for (int i = 0; i < n_in; ++i) { \
-            const float v = x[i]; \
-            if (v != 0.0f) { const float* __restrict w = wt + (long)i * n_out; \
-                             UEDTP_AXPY(n_out, h, v, w) } \
+    /* First-layer gather-sums: h += sum over active features k of val[k] * wt[idx[k], :].
+       The baseline loop is plain C; the AVX2+FMA one keeps 128 outputs in 16 registers while it
+       walks all active rows (each output block is read and written once per row, not once per
+       feature) and, when the weights are stored as half floats (``first_h``: only when that is
+       lossless), converts them with F16C, halving the bytes read from cache. The best loop the
+       CPU supports is picked once at import. */
+    #include <stdint.h>
+    #include <string.h>
+    static void uedtp_gather_base(long nnz, int n_out, const int* __restrict idx,
+                                  const float* __restrict val, const float* __restrict wt,
+                                  float* __restrict h) {
+        for (long k = 0; k < nnz; ++k) {
+            const float v = val[k]; const float* __restrict w = wt + (long)idx[k] * n_out;
+            for (int j = 0; j < n_out; ++j) h[j] += v * w[j];
+        }
+    }
+    /* half -> float by bit manipulation (IEEE binary16; subnormals, inf, NaN handled) */
+    static float uedtp_half_to_float(uint16_t x) {
+        uint32_t sign = (uint32_t)(x & 0x8000u) << 16, e = (x >> 10) & 0x1fu, m = x & 0x3ffu, b;
+        float f;
+        if (e == 0) {
+            if (m == 0) { b = sign; }
+            else { f = (float)m * (1.0f / 16777216.0f); memcpy(&b, &f, 4); b |= sign; }
+        } else if (e == 31) { b = sign | 0x7f800000u | (m << 13); }
+        else { b = sign | ((e + 112u) << 23) | (m << 13); }
+        memcpy(&f, &b, 4);
+        return f;
+    }
+    static void uedtp_gather_half_base(long nnz, int n_out, const int* __restrict idx,
+                                       const float* __restrict val,
+                                       const uint16_t* __restrict wh, float* __restrict h) {
+        for (long k = 0; k < nnz; ++k) {
+            const float v = val[k]; const uint16_t* __restrict w = wh + (long)idx[k] * n_out;
+            for (int j = 0; j < n_out; ++j) h[j] += v * uedtp_half_to_float(w[j]);
+        }
+    }
+    typedef void (*uedtp_gather_t)(long, int, const int*, const float*, const float*, float*);
+    typedef void (*uedtp_gather_half_t)(long, int, const int*, const float*, const uint16_t*,
+                                        float*);
+    static uedtp_gather_t uedtp_gather = uedtp_gather_base;
+    static uedtp_gather_half_t uedtp_gather_half = uedtp_gather_half_base;
+    static const char* uedtp_gather_isa = "baseline";
+    #if defined(__GNUC__) && defined(__x86_64__)
+    #include <immintrin.h>
+    #define UEDTP_BLOCKED(NAME, T, LOAD) \
+    __attribute__((target("avx2,fma,f16c"))) \
+    static void NAME(long nnz, int n_out, const int* __restrict idx, \
+                     const float* __restrict val, const T* __restrict wt, float* __restrict h) { \
+        int j0 = 0; \
+        for (; j0 + 128 <= n_out; j0 += 128) { \
+            __m256 a0 = _mm256_loadu_ps(h + j0), a1 = _mm256_loadu_ps(h + j0 + 8), \
+                   a2 = _mm256_loadu_ps(h + j0 + 16), a3 = _mm256_loadu_ps(h + j0 + 24), \
+                   a4 = _mm256_loadu_ps(h + j0 + 32), a5 = _mm256_loadu_ps(h + j0 + 40), \
+                   a6 = _mm256_loadu_ps(h + j0 + 48), a7 = _mm256_loadu_ps(h + j0 + 56), \
+                   a8 = _mm256_loadu_ps(h + j0 + 64), a9 = _mm256_loadu_ps(h + j0 + 72), \
+                   a10 = _mm256_loadu_ps(h + j0 + 80), a11 = _mm256_loadu_ps(h + j0 + 88), \
+                   a12 = _mm256_loadu_ps(h + j0 + 96), a13 = _mm256_loadu_ps(h + j0 + 104), \
+                   a14 = _mm256_loadu_ps(h + j0 + 112), a15 = _mm256_loadu_ps(h + j0 + 120); \
+            for (long k = 0; k < nnz; ++k) { \
+                const __m256 v = _mm256_set1_ps(val[k]); \
+                const T* __restrict w = wt + (long)idx[k] * n_out + j0; \
+                a0 = _mm256_fmadd_ps(v, LOAD(w), a0); a1 = _mm256_fmadd_ps(v, LOAD(w + 8), a1); \
+                a2 = _mm256_fmadd_ps(v, LOAD(w + 16), a2); a3 = _mm256_fmadd_ps(v, LOAD(w + 24), a3); \
+                a4 = _mm256_fmadd_ps(v, LOAD(w + 32), a4); a5 = _mm256_fmadd_ps(v, LOAD(w + 40), a5); \
+                a6 = _mm256_fmadd_ps(v, LOAD(w + 48), a6); a7 = _mm256_fmadd_ps(v, LOAD(w + 56), a7); \
+                a8 = _mm256_fmadd_ps(v, LOAD(w + 64), a8); a9 = _mm256_fmadd_ps(v, LOAD(w + 72), a9); \
+                a10 = _mm256_fmadd_ps(v, LOAD(w + 80), a10); a11 = _mm256_fmadd_ps(v, LOAD(w + 88), a11); \
+                a12 = _mm256_fmadd_ps(v, LOAD(w + 96), a12); a13 = _mm256_fmadd_ps(v, LOAD(w + 104), a13); \
+                a14 = _mm256_fmadd_ps(v, LOAD(w + 112), a14); a15 = _mm256_fmadd_ps(v, LOAD(w + 120), a15); \
+            } \
+            _mm256_storeu_ps(h + j0, a0); _mm256_storeu_ps(h + j0 + 8, a1); \
+            _mm256_storeu_ps(h + j0 + 16, a2); _mm256_storeu_ps(h + j0 + 24, a3); \
+            _mm256_storeu_ps(h + j0 + 32, a4); _mm256_storeu_ps(h + j0 + 40, a5); \
+            _mm256_storeu_ps(h + j0 + 48, a6); _mm256_storeu_ps(h + j0 + 56, a7); \
+            _mm256_storeu_ps(h + j0 + 64, a8); _mm256_storeu_ps(h + j0 + 72, a9); \
+            _mm256_storeu_ps(h + j0 + 80, a10); _mm256_storeu_ps(h + j0 + 88, a11); \
+            _mm256_storeu_ps(h + j0 + 96, a12); _mm256_storeu_ps(h + j0 + 104, a13); \
+            _mm256_storeu_ps(h + j0 + 112, a14); _mm256_storeu_ps(h + j0 + 120, a15); \
         } \
-    } \
-    attr static void uedtp_gather_sparse_##suffix(long nnz, int n_out, const int* __restrict idx, \
-                                                  const float* __restrict val, \
-                                                  const float* __restrict wt, \
-                                                  float* __restrict h) { \
-        for (long k = 0; k < nnz; ++k) { \
-            const float v = val[k]; const float* __restrict w = wt + (long)idx[k] * n_out; \
-            UEDTP_AXPY(n_out, h, v, w) \
+        for (; j0 + 8 <= n_out; j0 += 8) { \
+            __m256 a = _mm256_loadu_ps(h + j0); \
+            for (long k = 0; k < nnz; ++k) \
+                a = _mm256_fmadd_ps(_mm256_set1_ps(val[k]), LOAD(wt + (long)idx[k] * n_out + j0), a); \
+            _mm256_storeu_ps(h + j0, a); \
+        } \
+        for (long k = 0; k < nnz && j0 < n_out; ++k) { \
+            const float v = val[k]; const T* __restrict w = wt + (long)idx[k] * n_out; \
+            for (int j = j0; j < n_out; ++j) h[j] += v * SCALAR(w[j]); \
         } \
     }
-    UEDTP_GATHER_FUNCS(base, )
-    typedef void (*uedtp_gather_dense_t)(int, int, const float*, const float*, float*);
-    typedef void (*uedtp_gather_sparse_t)(long, int, const int*, const float*, const float*,
-                                          float*);
-    static uedtp_gather_dense_t uedtp_gather_dense = uedtp_gather_dense_base;
-    static uedtp_gather_sparse_t uedtp_gather_sparse = uedtp_gather_sparse_base;
-    static const char* uedtp_gather_isa = "baseline";
-    #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-    UEDTP_GATHER_FUNCS(avx2, __attribute__((target("avx2,fma"))))
-    UEDTP_GATHER_FUNCS(avx512, __attribute__((target("avx512f,avx2,fma"))))
+    #define LOAD_F32(p) _mm256_loadu_ps(p)
+    #define LOAD_F16(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i*)(p)))
+    #define SCALAR(x) ((float)(x))
+    UEDTP_BLOCKED(uedtp_gather_avx2, float, LOAD_F32)
+    #undef SCALAR
+    #define SCALAR(x) uedtp_half_to_float(x)
+    UEDTP_BLOCKED(uedtp_gather_half_avx2, uint16_t, LOAD_F16)
+    #undef SCALAR
     static void uedtp_gather_select(void) {
         __builtin_cpu_init();
-        if (__builtin_cpu_supports("avx512f")) {
-            uedtp_gather_dense = uedtp_gather_dense_avx512;
-            uedtp_gather_sparse = uedtp_gather_sparse_avx512;
-            uedtp_gather_isa = "avx512f";
-        } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-            uedtp_gather_dense = uedtp_gather_dense_avx2;
-            uedtp_gather_sparse = uedtp_gather_sparse_avx2;
-            uedtp_gather_isa = "avx2+fma";
+        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")
+                && __builtin_cpu_supports("f16c")) {
+            uedtp_gather = uedtp_gather_avx2;
+            uedtp_gather_half = uedtp_gather_half_avx2;
+            uedtp_gather_isa = "avx2+fma+f16c";
         }
     }
     #else
     static void uedtp_gather_select(void) {}
     #endif
+    static void uedtp_gather_baseline(void) {
+        uedtp_gather = uedtp_gather_base;
+        uedtp_gather_half = uedtp_gather_half_base;
+        uedtp_gather_isa = "baseline";
+    }
     """
-    void gather_dense "uedtp_gather_dense"(int n_in, int n_out, const float* x, const float* wt,
-                                           float* h) noexcept nogil
-    void gather_sparse "uedtp_gather_sparse"(long nnz, int n_out, const int* idx,
-                                             const float* val, const float* wt,
-                                             float* h) noexcept nogil
+    void gather "uedtp_gather"(long nnz, int n_out, const int* idx, const float* val,
+                               const float* wt, float* h) noexcept nogil
+    void gather_half "uedtp_gather_half"(long nnz, int n_out, const int* idx, const float* val,
+                                         const unsigned short* wh, float* h) noexcept nogil
     void gather_select "uedtp_gather_select"() noexcept nogil
+    void gather_baseline "uedtp_gather_baseline"() noexcept nogil
     const char* gather_isa "uedtp_gather_isa"
 
 gather_select()
 GATHER_ISA = gather_isa.decode()       # which compiled first-layer loop this CPU runs
 
 
+def select_gather(str isa="best"):
+    """Use the CPU's best first-layer loop (``"best"``, the default at import) or the portable
+    ``"baseline"`` one (tests compare the two); returns the name of the loop now in use. Not
+    thread-safe: call it while no forward pass runs."""
+    global GATHER_ISA
+    if isa == "best":
+        gather_select()
+    elif isa == "baseline":
+        gather_baseline()
+    else:
+        raise ValueError(f"isa must be 'best' or 'baseline', got {isa!r}")
+    GATHER_ISA = gather_isa.decode()
+    return GATHER_ISA
+
+
+
 cdef Py_ssize_t mlp_workspace(const MLP* net, int rows) noexcept nogil:
-    """Floats of scratch space one ``mlp_forward`` call over ``rows`` rows needs."""
-    return 2 * <Py_ssize_t>(rows if rows > 0 else 0) * net.max_width
+    """Floats of scratch space one ``mlp_forward`` call over ``rows`` rows needs (two
+    activation buffers, then room for one row's active features as indices and values)."""
+    return 2 * <Py_ssize_t>(rows if rows > 0 else 0) * net.max_width + 2 * net.max_input
 
 
 cdef inline void _activate(int kind, float* h, Py_ssize_t n) noexcept nogil:
     cdef Py_ssize_t j
     if kind == MLP_RELU:
-        for j in range(n):
-            if h[j] < 0:                        # NaN stays NaN, as in torch
-                h[j] = 0
+        for j in range(n):                      # a select, so it vectorises; NaN stays NaN
+            h[j] = 0 if h[j] < 0 else h[j]
     elif kind == MLP_TANH:
         for j in range(n):
             h[j] = tanhf(h[j])
@@ -151,25 +239,49 @@ cdef bint _policy_row(const float* z, int A, const unsigned char* m, double temp
     return True
 
 
+cdef void _dense_one(const float* wt, const float* b, int n_out, int n_in, const float* h,
+                     float* out, float* val, int* idx) noexcept nogil:
+    """out = wt^T h + b for one row, wt (n_in, n_out) the transposed weights: after a ReLU
+    about half of h is zero, so only the rows of wt of nonzero inputs are read (the
+    first-layer loop); val/idx hold n_in entries of scratch."""
+    cdef int i, nnz = 0
+    for i in range(n_in):                  # branch-free: the zero pattern is unpredictable
+        idx[nnz] = i
+        val[nnz] = h[i]
+        nnz += h[i] != 0
+    memcpy(out, b, n_out * sizeof(float))
+    gather(nnz, n_out, idx, val, wt, out)
+
+
 cdef int _finish(const MLP* net, int rows, float* work, const unsigned char* mask,
                  Py_ssize_t ldm, double temperature, double* probs, Py_ssize_t ldp,
                  float* values) noexcept nogil:
     """Steps 2-4 from the first layer's pre-activations in ``work``; -1, or the first row
-    with no legal action."""
+    with no legal action. One row goes through the gather loop (zeros skipped), more through
+    BLAS."""
     cdef float* cur = work
     cdef float* nxt = work + <Py_ssize_t>rows * net.max_width
+    cdef float* val = nxt + <Py_ssize_t>rows * net.max_width
+    cdef int* idx = <int*>(val + net.max_input)
     cdef float* tmp
     cdef int l, r, bad = -1, A = net.num_actions
     cdef const float* z
     cdef const unsigned char* mr = NULL
     _activate(net.activation[0], cur, <Py_ssize_t>rows * net.width[1])
     for l in range(1, net.num_layers):
-        _dense(net.weight[l], net.bias[l], net.width[l + 1], net.width[l], rows, cur, nxt)
+        if rows == 1:
+            _dense_one(net.weight_t[l], net.bias[l], net.width[l + 1], net.width[l], cur, nxt,
+                       val, idx)
+        else:
+            _dense(net.weight[l], net.bias[l], net.width[l + 1], net.width[l], rows, cur, nxt)
         _activate(net.activation[l], nxt, <Py_ssize_t>rows * net.width[l + 1])
         tmp = cur
         cur = nxt
         nxt = tmp
-    _dense(net.head_w, net.head_b, A + 1, net.width[net.num_layers], rows, cur, nxt)
+    if rows == 1:
+        _dense_one(net.head_t, net.head_b, A + 1, net.width[net.num_layers], cur, nxt, val, idx)
+    else:
+        _dense(net.head_w, net.head_b, A + 1, net.width[net.num_layers], rows, cur, nxt)
     for r in range(rows):
         z = nxt + <Py_ssize_t>r * (A + 1)
         if values != NULL:
@@ -182,20 +294,35 @@ cdef int _finish(const MLP* net, int rows, float* work, const unsigned char* mas
     return bad
 
 
+cdef inline void _first_layer(const MLP* net, Py_ssize_t nnz, const int* idx, const float* val,
+                              float* h) noexcept nogil:
+    memcpy(h, net.bias[0], net.width[1] * sizeof(float))
+    if net.first_h != NULL:
+        gather_half(nnz, net.width[1], idx, val, net.first_h, h)
+    else:
+        gather(nnz, net.width[1], idx, val, net.first_t, h)
+
+
 cdef int mlp_forward(const MLP* net, int rows, const float* x, Py_ssize_t ldx,
                      const unsigned char* mask, Py_ssize_t ldm, double temperature,
                      float* work, double* probs, Py_ssize_t ldp, float* values) noexcept nogil:
-    """Dense input rows ``x`` (row r at x + r * ldx); zeros are skipped in the first layer.
-    ``mask`` (NULL: all legal), ``probs`` (NULL: skipped) and ``values`` (NULL: skipped) are
-    per row; ``work`` holds ``mlp_workspace(net, rows)`` floats. Returns -1, or the first row
-    with no legal action (its probabilities are left unset)."""
-    cdef int H = net.width[1]
-    cdef Py_ssize_t r
-    cdef float* h
+    """Dense input rows ``x`` (row r at x + r * ldx); each row's nonzeros are listed first and
+    only they enter the first layer. ``mask`` (NULL: all legal), ``probs`` (NULL: skipped) and
+    ``values`` (NULL: skipped) are per row; ``work`` holds ``mlp_workspace(net, rows)``
+    floats. Returns -1, or the first row with no legal action (its probabilities unset)."""
+    cdef int H = net.width[1], n = net.input_size, i
+    cdef Py_ssize_t r, nnz
+    cdef const float* xr
+    cdef float* val = work + 2 * <Py_ssize_t>rows * net.max_width
+    cdef int* idx = <int*>(val + n)
     for r in range(rows):
-        h = work + r * H
-        memcpy(h, net.bias[0], H * sizeof(float))
-        gather_dense(net.input_size, H, x + r * ldx, net.first_t, h)
+        xr = x + r * ldx
+        nnz = 0
+        for i in range(n):                 # branch-free, as in _dense_one
+            idx[nnz] = i
+            val[nnz] = xr[i]
+            nnz += xr[i] != 0
+        _first_layer(net, nnz, idx, val, work + r * H)
     return _finish(net, rows, work, mask, ldm, temperature, probs, ldp, values)
 
 
@@ -207,12 +334,9 @@ cdef int mlp_forward_sparse(const MLP* net, int rows, const Py_ssize_t* starts, 
     k in starts[r]..starts[r + 1] - 1 (indices must lie in 0..input_size - 1)."""
     cdef int H = net.width[1]
     cdef Py_ssize_t r
-    cdef float* h
     for r in range(rows):
-        h = work + r * H
-        memcpy(h, net.bias[0], H * sizeof(float))
-        gather_sparse(starts[r + 1] - starts[r], H, index + starts[r], value + starts[r],
-                      net.first_t, h)
+        _first_layer(net, starts[r + 1] - starts[r], index + starts[r], value + starts[r],
+                     work + r * H)
     return _finish(net, rows, work, mask, ldm, temperature, probs, ldp, values)
 
 
@@ -277,9 +401,14 @@ cdef class NativeMLP:
         if vw.shape[0] != 1:
             raise ValueError(f"value head must have 1 output, got {vw.shape[0]}")
         first_t = np.ascontiguousarray(arrays[0][0].T)
+        with np.errstate(over="ignore"):
+            half = first_t.astype(np.float16)
+        self.half_first_layer = bool(np.array_equal(half.astype(np.float32), first_t))
         head_w = np.ascontiguousarray(np.concatenate([pw, vw]))
+        head_t = np.ascontiguousarray(head_w.T)
+        trans = [np.ascontiguousarray(w.T) for w, _ in arrays]
         head_b = np.ascontiguousarray(np.concatenate([pb, vb]))
-        self._arrays = [first_t, head_w, head_b] + [a for wb in arrays for a in wb]
+        self._arrays = [first_t, head_w, head_t, head_b] + trans + [a for wb in arrays for a in wb]
         self.net.num_layers = len(arrays)
         self.net.input_size = arrays[0][0].shape[1]
         self.net.num_actions = pw.shape[0]
@@ -293,12 +422,22 @@ cdef class NativeMLP:
             self.net.weight[l] = <float*>arr.data
             arr = b
             self.net.bias[l] = <float*>arr.data
+            arr = trans[l]
+            self.net.weight_t[l] = <float*>arr.data
         arr = first_t
         self.net.first_t = <float*>arr.data
+        self.net.first_h = NULL
+        if self.half_first_layer:
+            arr = np.ascontiguousarray(half.view(np.uint16))
+            self._arrays.append(arr)
+            self.net.first_h = <unsigned short*>arr.data
         arr = head_w
         self.net.head_w = <float*>arr.data
         arr = head_b
         self.net.head_b = <float*>arr.data
+        arr = head_t
+        self.net.head_t = <float*>arr.data
+        self.net.max_input = max([self.net.width[l] for l in range(len(arrays) + 1)])
         self.input_size = self.net.input_size
         self.num_actions = self.net.num_actions
         self.hidden = tuple(int(w.shape[0]) for w, _ in arrays)
@@ -421,4 +560,5 @@ cdef class NativeMLP:
 
     def __repr__(self):
         return (f"NativeMLP({self.input_size} -> {list(self.hidden)} -> {self.num_actions} + "
-                f"value, activations={list(self.activations)})")
+                f"value, activations={list(self.activations)}, "
+                f"first layer {'half' if self.half_first_layer else 'float'})")

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import torch
 from torch import nn
 
 from agents.neural.checkpoint import read
@@ -69,6 +70,24 @@ def native_from_network(net: PolicyValueNet) -> NativeMLP:
         raise ValueError(f"the network's architecture {arch} does not match its layers "
                          f"({native!r})")
     return native
+
+
+def round_first_layer(net: PolicyValueNet) -> float:
+    """Round ``net``'s first trunk layer's weights to the nearest half floats, in place, so that
+    native inference reads them as half floats (half the bytes; ``NativeMLP.half_first_layer``)
+    with results equal to torch's on the rounded network. Returns the largest absolute change.
+    Weights beyond the half-float range (|w| > 65504) are refused."""
+    first = next((m for m in net.trunk.modules() if isinstance(m, nn.Linear)), None)
+    if first is None:
+        raise ValueError("the network's trunk has no linear layer")
+    with torch.no_grad():
+        w = first.weight
+        if float(w.abs().max()) > 65504.0:
+            raise ValueError("first-layer weights exceed the half-float range (65504)")
+        rounded = w.to(torch.float16).to(w.dtype)
+        change = float((rounded - w).abs().max())
+        w.copy_(rounded)
+    return change
 
 
 def native_from_checkpoint(path: str, game: str | None = None) -> NativeMLP:

@@ -3,6 +3,8 @@
 Hanabi (the shipped imitation network): from the same 2-player states (``--moves`` SmartBot moves
 into games with seeds 0..``--states``-1), each round times, back to back in this process:
   - ``native``: ``NeuralRollouts`` (``LockstepGames.rollout_native``, one thread);
+  - ``native-half``: the same with the network's first layer rounded to half floats
+    (``agents.neural.native.round_first_layer``; read as halves natively);
   - ``torch``: ``NeuralRollouts(native=False)``, one network call per lockstep step;
   - ``smartbot``: the SmartBot rollout kernel (``csrc.hanabi_rollout``) from the same states;
 every (first move, column) pair of every legal move with ``--columns`` columns. Then MD search
@@ -20,6 +22,7 @@ Usage::
 """
 from __future__ import annotations
 
+import copy
 import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")     # before numpy / scipy load OpenBLAS
@@ -33,9 +36,11 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from agents.neural.checkpoint import load_policy  # noqa: E402
+from agents.neural.native import round_first_layer  # noqa: E402
 from agents.neural.policy import TorchPolicy  # noqa: E402
 from csrc.hanabi_bots import BotSeats  # noqa: E402
 from csrc.hanabi_rollout import rollout_action_values  # noqa: E402
+from csrc.mlp import GATHER_ISA  # noqa: E402
 from envs.hanabi.game import HanabiGame, HanabiState  # noqa: E402
 from envs.phantom.batch import PhantomBatch  # noqa: E402
 from eval.cli import (ArgumentParser, existing_file, non_negative_int,  # noqa: E402
@@ -68,8 +73,16 @@ def hanabi_states(count: int, moves: int) -> list[tuple]:
     return out
 
 
+def half_copy(policy: TorchPolicy) -> TorchPolicy:
+    """The same policy with its first layer rounded to half floats (read as halves natively)."""
+    net = copy.deepcopy(policy.net)
+    round_first_layer(net)
+    return TorchPolicy(net, policy.encoding, temperature=policy.temperature)
+
+
 def hanabi_rates(policy: TorchPolicy, states: list[tuple[HanabiState, BotSeats]], columns: int, rounds: int) -> dict[str, list[float]]:
     native = NeuralRollouts(policy)
+    half = NeuralRollouts(half_copy(policy))
     reference = NeuralRollouts(policy, native=False)
 
     def run(ro: NeuralRollouts) -> Callable[[], int]:
@@ -88,9 +101,11 @@ def hanabi_rates(policy: TorchPolicy, states: list[tuple[HanabiState, BotSeats]]
                                        num_threads=1).size
         return n
 
-    rates: dict[str, list[float]] = {"native": [], "torch": [], "smartbot": []}
+    rates: dict[str, list[float]] = {"native": [], "native-half": [], "torch": [],
+                                     "smartbot": []}
     for _ in range(rounds):
         rates["native"].append(_cpu(run(native)))
+        rates["native-half"].append(_cpu(run(half)))
         rates["torch"].append(_cpu(run(reference)))
         rates["smartbot"].append(_cpu(smart))
     return rates
@@ -147,6 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     ap = ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
+    ap.add_argument("--hanabi", type=existing_file, default=HANABI, help="Hanabi checkpoint")
     ap.add_argument("--rounds", type=positive_int, default=3)
     ap.add_argument("--states", type=positive_int, default=4)
     ap.add_argument("--moves", type=non_negative_int, default=10,
@@ -158,14 +174,16 @@ def _main(argv: Sequence[str] | None) -> int:
     ap.add_argument("--phantom-rollouts", type=positive_int, default=16)
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
-    policy = load_policy(HANABI)
+    policy = load_policy(args.hanabi)
     states = hanabi_states(args.states, args.moves)
     r = hanabi_rates(policy, states, args.columns, args.rounds)
+    print(f"first-layer loop: {GATHER_ISA}; native-half: the same network with its first layer "
+          f"rounded to half floats")
     print(f"Hanabi rollouts per CPU-second ({args.states} states after {args.moves} moves, "
           f"{args.rounds} interleaved rounds, medians)")
     print("| path | rollouts/s | native / path |")
     print("|---|---:|---:|")
-    for name in ("native", "torch", "smartbot"):
+    for name in ("native", "native-half", "torch", "smartbot"):
         print(f"| {name} | {statistics.median(r[name]):,.0f} | "
               f"{_ratio(r['native'], r[name]):.2f} |")
     print(f"\nMD search over the network, {args.md_rollouts} rollouts per decision, CPU ms per "

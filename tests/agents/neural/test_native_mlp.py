@@ -10,12 +10,13 @@ import torch
 from torch import nn
 
 from agents.neural.checkpoint import CheckpointError, read
-from agents.neural.native import native_from_checkpoint, native_from_network
+from agents.neural.native import (native_from_checkpoint, native_from_network,
+                                  round_first_layer)
 from agents.neural.policy import PolicyValueNet, masked_probabilities
 from agents.protocol import sample_actions
 from csrc.hanabi_bots import BotSeats
 from csrc.hanabi_features import LockstepGames
-from csrc.mlp import NativeMLP
+from csrc.mlp import NativeMLP, select_gather
 from envs.hanabi.game import HanabiGame
 from envs.phantom.batch import PhantomBatch
 from envs.vector_env import policy_inputs
@@ -131,6 +132,43 @@ def test_random_networks_of_other_shapes(hidden):
     tanh = native_from_network(net)
     assert tanh.activations[0] == "tanh"
     _check_equal(net, tanh, x, m, 1.0)
+
+
+@pytest.mark.parametrize("hidden", [(256, 256), (200, 40)])
+def test_half_float_first_layer_and_both_gather_loops_equal_torch(hidden):
+    """A first layer rounded to half floats is stored and read as halves (widths that are and
+    are not multiples of the 128-wide register block); the portable loop and the CPU's best
+    loop agree with torch on the rounded network, and an unrounded one stays float32."""
+    torch.set_num_threads(1)
+    net = _random_net(hidden, seed=hidden[1], inputs=300, actions=20)
+    assert not native_from_network(net).half_first_layer
+    change = round_first_layer(net)
+    assert 0 < change < 1e-3
+    rng = np.random.default_rng(4)
+    x = (rng.random((400, 300)) < 0.3).astype(np.float32) * rng.choice([1.0, 0.25, -0.5], (400, 300))
+    m = rng.random((400, 20)) < 0.5
+    m[np.arange(400), rng.integers(0, 20, 400)] = True
+    native = native_from_network(net)
+    assert native.half_first_layer and "half" in repr(native)
+    best = select_gather("best")
+    try:
+        for isa in ("best", "baseline"):
+            assert select_gather(isa) == (best if isa == "best" else "baseline")
+            _check_equal(net, native, x, m, 1.0)
+            with torch.no_grad():         # and a float32 first layer through the same loop
+                net.trunk[0].weight.add_(1e-4)
+            _check_equal(net, native_from_network(net), x, m, 1.0)
+            with torch.no_grad():
+                net.trunk[0].weight.sub_(1e-4)
+                round_first_layer(net)
+    finally:
+        select_gather("best")
+    with pytest.raises(ValueError, match="'best' or 'baseline'"):
+        select_gather("avx9")
+    with torch.no_grad():
+        net.trunk[0].weight[0, 0] = 1e6
+    with pytest.raises(ValueError, match="half-float range"):
+        round_first_layer(net)
 
 
 def test_single_legal_action_no_mask_and_empty_batch():
