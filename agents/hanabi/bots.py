@@ -79,7 +79,7 @@ class HanabiBotAgent:
     def act(self, state: Any) -> int:
         """The bot's move for the player to move in ``state`` (a native state, or an OpenSpiel
         ``hanabi`` state, replayed natively by ``envs.hanabi.convert.native_state``)."""
-        native = native_state(state, "rule-based Hanabi bots")
+        native = native_state(state, type(self).__name__)
         seats = self._synced(native)
         return int(seats.decide(native))
 

@@ -244,7 +244,7 @@ def _check_rebuilt(state: HanabiState, obs: dict[str, Any], observation: Any,
         raise RuntimeError("rebuilding the HLE game natively went wrong: " + "; ".join(problems))
 
 
-class SuiteAgent(_AgentBase):  # type: ignore[misc]
+class SuiteAgent(_AgentBase):
     """An HLE ``rl_env.Agent`` playing with one of the suite's Hanabi agents (module docstring).
 
     ``config``: HLE's config dict (the game's rules; ``random_start_player`` may be either);

@@ -4,7 +4,9 @@ A game is fully described by its deal order and its move uids (the three engines
 move uids and slot order), so each converter replays one engine's deck order and moves in the
 other. One step of a parity check makes the same move in both engines and compares everything
 observable: legal moves, hands, per-card knowledge (hinted and plausible values), tokens,
-fireworks, discards, deck size, score and termination.
+fireworks, discards, deck size, score and termination. ``native_state`` is the one conversion
+every Hanabi agent runs on the state it is given: native states pass, OpenSpiel ``hanabi``
+states are replayed, anything else is refused naming its class (and, for HLE, the adapter).
 
 Dealing chosen cards into HLE: pyhanabi only offers ``deal_random_card``. HLE's C++ engine does
 accept explicit deal moves (move type ``kDeal`` with a colour and rank), so ``hle_deal_move``

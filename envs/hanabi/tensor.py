@@ -85,7 +85,7 @@ class HanabiEncoding:
     def _check(self, state: Any) -> HanabiState:
         """The native state to encode: ``state``, or an OpenSpiel ``hanabi`` state replayed
         natively (``envs.hanabi.convert.native_state``)."""
-        state = native_state(state, "the Hanabi encoding")
+        state = native_state(state, "HanabiEncoding")
         if state.num_players() != self.players:
             raise ValueError(f"encoding is for {self.players} players, state has "
                              f"{state.num_players()}")

@@ -363,3 +363,28 @@ def test_engine_errors_name_the_hle_class_and_the_adapter() -> None:
         _md(HanabiGame(players=2), 0).act(hle)
     with pytest.raises(TypeError, match="got builtins.list"):
         SmartBotAgent().act([1, 2])
+
+
+@pytest.mark.parametrize("spec", ["simplebot", "holmesbot", "valuebot", "convention",
+                                  "md(rollouts=20,histories=4)", "sparta(rollouts=30)",
+                                  "torch:checkpoints/hanabi_smartbot_bc.pt"])
+def test_every_kind_of_agent_plays_a_whole_hle_game(spec: str) -> None:
+    """``eval.specs.interop.hle_agent_class(spec)`` in both seats of an rl_env game."""
+    from eval.specs.interop import hle_agent_class
+    cls = hle_agent_class(spec, seed=1)
+    config = {"players": 2, "seed": 11, "random_start_player": True}
+    agents = [cls(config), cls(config)]
+    moves, score, _ = _play_hle(config, agents)
+    assert len(moves) > 40 and 0 <= score <= 25
+    assert agents[0].last_state is not None and agents[0].last_state.game == HanabiGame(players=2)
+
+
+def test_joint_sparta_is_refused_in_hle_with_a_clear_error() -> None:
+    """Joint SPARTA shares a public record between the seats' objects, keyed by the deal; each
+    HLE observer rebuilds a different deal (its own hand is an assignment), so the second seat
+    cannot find the record and refuses at its first turn."""
+    from eval.specs.interop import hle_agent_class
+    cls = hle_agent_class("sparta-joint(rollouts=30)", seed=1)
+    config = {"players": 2, "seed": 11}
+    with pytest.raises(ValueError, match="joint SPARTA must see its game from the first move"):
+        _play_hle(config, [cls(config), cls(config)])
