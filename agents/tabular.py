@@ -103,15 +103,25 @@ def information_states(game: pyspiel.Game) -> Iterator[tuple[str, pyspiel.State]
             stack.append(state.child(action))
 
 
+def _has_information_states(state: Any) -> bool:
+    """Whether ``state``'s game provides information state strings (only OpenSpiel games can)."""
+    get_game = getattr(state, "get_game", None)
+    return get_game is not None and bool(get_game().get_type().provides_information_state_string)
+
+
 class CachedPolicy:
     """``policy`` asked once per information state (of the player to move); later calls at any
-    state of that information state return the first answer. ``table`` holds the answers."""
+    state of that information state return the first answer. ``table`` holds the answers.
+    States of games without information state strings (OpenSpiel ``hanabi``, the native
+    Hanabi engine) are passed to ``policy`` at every call: nothing is cached for them."""
 
     def __init__(self, policy: Any) -> None:
         self.policy = policy
         self.table: dict[str, dict[int, float]] = {}
 
     def action_probabilities(self, state: Any) -> dict[int, float]:
+        if not _has_information_states(state):
+            return {int(a): float(p) for a, p in self.policy.action_probabilities(state).items()}
         key = state.information_state_string(state.current_player())
         probs = self.table.get(key)
         if probs is None:

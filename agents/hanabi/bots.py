@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from csrc.hanabi_bots import BOT_NAMES, BotSeats, bot_kind, same_public_record, same_state
+from envs.hanabi.convert import native_state
 from envs.hanabi.game import HanabiState
 
 __all__ = ["HanabiBotAgent", "SimpleBotAgent", "HolmesBotAgent", "SmartBotAgent", "ValueBotAgent",
@@ -76,19 +77,18 @@ class HanabiBotAgent:
 
     # ---- Agent protocol ------------------------------------------------------------------
     def act(self, state: Any) -> int:
-        """The bot's move for the player to move in ``state``."""
-        seats = self._synced(state)
-        return int(seats.decide(state))
+        """The bot's move for the player to move in ``state`` (a native state, or an OpenSpiel
+        ``hanabi`` state, replayed natively by ``envs.hanabi.convert.native_state``)."""
+        native = native_state(state, type(self).__name__)
+        seats = self._synced(native)
+        return int(seats.decide(native))
 
     def action_probabilities(self, state: Any) -> dict[int, float]:
         """Probability 1 on the bot's move."""
         return {self.act(state): 1.0}
 
     # ---- cache ---------------------------------------------------------------------------
-    def _synced(self, state: Any) -> BotSeats:
-        if not isinstance(state, HanabiState):
-            raise TypeError("rule-based Hanabi bots need an envs.hanabi.game.HanabiState, got "
-                            f"{type(state).__name__}")
+    def _synced(self, state: HanabiState) -> BotSeats:
         if state.is_terminal():
             raise ValueError("the game is over: no move to choose")
         history = state.history()

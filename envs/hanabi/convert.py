@@ -4,7 +4,9 @@ A game is fully described by its deal order and its move uids (the three engines
 move uids and slot order), so each converter replays one engine's deck order and moves in the
 other. One step of a parity check makes the same move in both engines and compares everything
 observable: legal moves, hands, per-card knowledge (hinted and plausible values), tokens,
-fireworks, discards, deck size, score and termination.
+fireworks, discards, deck size, score and termination. ``native_state`` is the one conversion
+every Hanabi agent runs on the state it is given: native states pass, OpenSpiel ``hanabi``
+states are replayed, anything else is refused naming its class (and, for HLE, the adapter).
 
 Dealing chosen cards into HLE: pyhanabi only offers ``deal_random_card``. HLE's C++ engine does
 accept explicit deal moves (move type ``kDeal`` with a colour and rank), so ``hle_deal_move``
@@ -269,6 +271,44 @@ def from_openspiel(os_state: Any, game: Optional[HanabiGame] = None,
         else:
             moves.append(item.action)
     return _replay(game, dealt, moves, rest_seed)
+
+
+# ---- any Hanabi state -> the native engine ---------------------------------------------------
+
+def _class_path(obj: Any) -> str:
+    cls = type(obj)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def native_state(state: Any, who: str = "this agent") -> HanabiState:
+    """``state`` as a native ``HanabiState``: a native state is returned as it is, an OpenSpiel
+    ``hanabi`` state (it holds the whole history, deals included) is replayed with
+    ``from_openspiel``. Anything else is a ``TypeError`` naming the class received (with its
+    module: HLE's class is also called ``HanabiState``) and the way to play that engine: an HLE
+    game is played from the acting player's observations through
+    ``agents.hanabi.rl_agent.SuiteAgent`` (an ``rl_env.Agent``), never from HLE's full state,
+    which holds the hidden cards. ``who`` names the caller in the message."""
+    if isinstance(state, HanabiState):
+        return state
+    if pyspiel is not None and isinstance(state, pyspiel.State):
+        name = state.get_game().get_type().short_name
+        if name != "hanabi":
+            raise TypeError(f"{who} plays Hanabi; got a state of the OpenSpiel game {name!r}")
+        return from_openspiel(state)
+    path = _class_path(state)
+    if path.startswith("hanabi_learning_environment."):
+        raise TypeError(
+            f"{who} needs an envs.hanabi.game.HanabiState (or an OpenSpiel hanabi state), got "
+            f"{path} (the Hanabi Learning Environment's class). To play an HLE game, wrap the "
+            "agent as an rl_env.Agent that acts from the observation alone: "
+            "agents.hanabi.rl_agent.SuiteAgent (or eval.specs.interop.hle_agent_class(spec)); "
+            "envs.hanabi.convert.from_hle mirrors a full HLE state, hidden cards included")
+    if isinstance(state, dict) and "legal_moves" in state:
+        raise TypeError(f"{who} got an HLE rl_env observation dict; wrap the agent in "
+                        "agents.hanabi.rl_agent.SuiteAgent, which rebuilds a native state from "
+                        "the observations")
+    raise TypeError(f"{who} needs an envs.hanabi.game.HanabiState or an OpenSpiel hanabi state, "
+                    f"got {path}")
 
 
 # ---- parity checks ----------------------------------------------------------------------------

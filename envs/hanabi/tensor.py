@@ -30,6 +30,7 @@ import numpy as np
 
 from csrc.hanabi_bots import BotSeats, same_public_record
 from csrc.hanabi_features import encode_view, feature_layout, feature_size, legal_mask
+from envs.hanabi.convert import native_state
 from envs.hanabi.game import HanabiGame, HanabiState
 
 COLOURS = RANKS = 5
@@ -81,18 +82,20 @@ class HanabiEncoding:
     def game(self) -> HanabiGame:
         return HanabiGame(players=self.players)
 
-    def _check(self, state: HanabiState) -> None:
-        if not isinstance(state, HanabiState):
-            raise TypeError(f"expected an envs.hanabi.game.HanabiState, got {type(state).__name__}")
+    def _check(self, state: Any) -> HanabiState:
+        """The native state to encode: ``state``, or an OpenSpiel ``hanabi`` state replayed
+        natively (``envs.hanabi.convert.native_state``)."""
+        state = native_state(state, "HanabiEncoding")
         if state.num_players() != self.players:
             raise ValueError(f"encoding is for {self.players} players, state has "
                              f"{state.num_players()}")
+        return state
 
     def encode(self, state: HanabiState, player: int | None = None,
                seats: BotSeats | None = None) -> np.ndarray:
         """One row: ``player``'s view (default: the player to move). ``seats``: SmartBot tables
         following this game (rebuilt from the history if omitted)."""
-        self._check(state)
+        state = self._check(state)
         p = state.current_player() if player is None else int(player)
         if not 0 <= p < self.players:
             raise ValueError(f"cannot encode for player {p} (terminal state?)")
@@ -108,8 +111,7 @@ class HanabiEncoding:
         return out
 
     def legal_mask(self, state: HanabiState) -> np.ndarray:
-        self._check(state)
-        return legal_mask(state)
+        return legal_mask(self._check(state))
 
 
 def hanabi_encoding_for(game: "str | HanabiGame") -> HanabiEncoding:

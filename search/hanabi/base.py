@@ -6,8 +6,9 @@ JointSpartaSearch``) derive from ``HanabiSearchAgent``. One call of ``act`` is o
 appends exactly one ``HanabiDecision`` to ``decisions``: whether the seat searched, what the
 decision cost (seconds, rollouts), the belief it used (support, exact, effective sample size)
 and whether the move differs from the blueprint's. ``action_probabilities`` records nothing.
-Both verbs refuse (``check_state``) anything but a live ``HanabiState`` of the agent's game
-(``for_game``, which ``eval.specs.build_agent`` calls; without it any Hanabi game is accepted).
+Both verbs take a live ``HanabiState`` of the agent's game (``for_game``, which
+``eval.specs.build_agent`` calls; without it any Hanabi game is accepted) or an OpenSpiel
+``hanabi`` state, which ``check_state`` replays natively; anything else is refused.
 
 ``MDSearchAgent`` adds the decision of the two MD searches at a searching seat: steps 1-3 of
 Algorithm 1 are ``search.update_equivalent.core.UpdateEquivalentSearch.search`` (given the
@@ -25,6 +26,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from agents.protocol import ActMode, DecisionGuard, act_on_policy
+from envs.hanabi.convert import native_state
 from envs.hanabi.game import HanabiState
 from search.update_equivalent.history_sampler import Posterior, ZeroPosterior
 
@@ -154,13 +156,14 @@ class HanabiSearchAgent:
             return "all" if self.searchers is None else str(self.searchers)
         return str(sorted(self.searchers))
 
-    def check_state(self, state: Any) -> None:
-        """TypeError unless ``state`` is a native Hanabi state; ``WrongStateError`` at a
-        terminal state or a state of another game than ``for_game``'s."""
-        if not isinstance(state, HanabiState):
-            raise TypeError(f"{type(self).__name__} plays envs.hanabi.game.HanabiState, got "
-                            f"{type(state).__name__}")
-        self.guard.check(state)
+    def check_state(self, state: Any) -> HanabiState:
+        """The native state to decide at: ``state`` itself, or an OpenSpiel ``hanabi`` state
+        replayed natively (``envs.hanabi.convert.native_state``; TypeError naming the class for
+        anything else); ``WrongStateError`` at a terminal state or a state of another game
+        than ``for_game``'s."""
+        native = native_state(state, type(self).__name__)
+        self.guard.check(native)
+        return native
 
     @staticmethod
     def decision(state: HanabiState, player: int, start: float, *, searched: bool,

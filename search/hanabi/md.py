@@ -187,7 +187,7 @@ class HanabiMDSearch(MDSearchAgent):
     # ---- Agent protocol ------------------------------------------------------------------
     def action_probabilities(self, state: HanabiState) -> dict[int, float]:
         """p' = MD update of the blueprint at a searching seat; the blueprint elsewhere."""
-        self.check_state(state)
+        state = self.check_state(state)
         if not self.searches(state.current_player()):
             return self.blueprint.action_probabilities(state)
         return self.search.decide(state).as_dict()
@@ -195,7 +195,7 @@ class HanabiMDSearch(MDSearchAgent):
     def act(self, state: HanabiState) -> int:
         """One decision; the bot is asked for its move once (the blueprint distribution the
         search starts from is the epsilon mixture around that move)."""
-        self.check_state(state)
+        state = self.check_state(state)
         start = time.perf_counter()
         player = state.current_player()
         legal = state.legal_actions()

@@ -225,7 +225,7 @@ class SpartaSearch(HanabiSearchAgent):
         generator, no decision is recorded, the belief's cached posterior and a pending
         ``searchers="first"`` are left as they were, so a following ``act`` chooses the same
         move."""
-        self.check_state(state)
+        state = self.check_state(state)
         rng = np.random.default_rng()
         rng.bit_generator.state = self.rng.bit_generator.state
         cached, searchers = self.beliefs.last_posterior, self.searchers
@@ -237,7 +237,7 @@ class SpartaSearch(HanabiSearchAgent):
 
     def act(self, state: HanabiState) -> int:
         """One decision: search (or play the blueprint) and record it."""
-        self.check_state(state)
+        state = self.check_state(state)
         move, record, outcome = self._decide(state, self.rng)
         self.decisions.append(record)
         if outcome is not None:

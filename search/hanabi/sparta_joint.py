@@ -138,7 +138,7 @@ class JointSpartaSearch(HanabiSearchAgent):
     def action_probabilities(self, state: HanabiState) -> dict[int, float]:
         """Probability 1 on the move ``act`` would choose now. Nothing is recorded: neither a
         decision nor the search frame (only the memo of replicated searches fills up)."""
-        self.check_state(state)
+        state = self.check_state(state)
         move, _, _ = self._decide(state)
         return {move: 1.0}
 
@@ -250,7 +250,7 @@ class JointSpartaSearch(HanabiSearchAgent):
 
     def _decide(self, state: HanabiState) -> tuple[int, HanabiDecision, _Frame | None]:
         """The move, its record and the frame to publish (None after a fall-back)."""
-        self.check_state(state)
+        state = self.check_state(state)
         if state.num_players() != 2:
             raise ValueError(f"joint SPARTA is implemented for 2 players (as the original); "
                              f"got {state.num_players()}")

@@ -131,20 +131,21 @@ class HanabiNeuralMDSearch(MDSearchAgent):
                 f"rollouts={self.values.budget}, searchers="
                 f"{self.searchers_label()})")
 
-    def _check(self, state: Any) -> None:
-        self.check_state(state)
-        if state.is_terminal():
+    def _check(self, state: Any) -> HanabiState:
+        native = self.check_state(state)
+        if native.is_terminal():
             raise ValueError("the game is over: no move to choose")
+        return native
 
     def action_probabilities(self, state: HanabiState) -> dict[int, float]:
         """p' = MD update of the network's policy at a searching seat; the network elsewhere."""
-        self._check(state)
+        state = self._check(state)
         if not self.searches(state.current_player()):
             return self.policy.action_probabilities(state)
         return self.search.decide(state).as_dict()
 
     def act(self, state: HanabiState) -> int:
-        self._check(state)
+        state = self._check(state)
         start = time.perf_counter()
         player = state.current_player()
         prior = self.policy.action_probabilities(state)
