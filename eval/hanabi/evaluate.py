@@ -54,7 +54,7 @@ from eval.cli import (ArgumentParser, UsageError, add_backend_arguments,
                       check_backend_arguments, message, output_dir)
 from eval.hanabi.report import (LEGACY_FILE, is_blueprint, markdown, merge, plot_scores,
                                 plot_sweep, read_legacy_csv, read_source, record_key, summarize)
-from eval.runs.backends import make_backend
+from eval.runs.backends import Backend, make_backend
 from eval.runs.processes import Interrupted, resume_message, stop_on_signals
 from eval.runs.store import (CONFIG_FILE, GAMES_FILE, RunStore, StoreError, load_config,
                                 read_records)
@@ -131,12 +131,14 @@ def check_agents(specs: list[str], players: int) -> None:
 
 
 def run_games(config: dict[str, Any], directory: str, *, resume: bool = False,
-              backend: str = "local", workers: int | None = 1, ray_address: str | None = None,
+              backend: "str | Backend" = "local", workers: int | None = 1,
+              ray_address: str | None = None,
               num_threads: int = 1, progress: bool = True,
               stop_after: int | None = None) -> list[dict[str, Any]]:
     """Play every (agent, deck) of ``config`` not yet in the store on ``backend``
-    (``eval.runs.backends``: serial, local or ray); append each finished game. Returns every
-    record of the store. ``stop_after``: play at most that many (for tests)."""
+    (``eval.runs.backends``: serial, local or ray, made here and closed when done, or an open
+    backend, left open); append each finished game. Returns every record of the store.
+    ``stop_after``: play at most that many (for tests)."""
     players, seed = config["players"], config["seed"]
     check_agents(config["agents"], players)
     store = RunStore.open(directory, KIND, config, fingerprint(players, seed), resume=resume,
@@ -146,14 +148,19 @@ def run_games(config: dict[str, Any], directory: str, *, resume: bool = False,
     if stop_after is not None:
         tasks = tasks[:stop_after]
     total = len(config["agents"]) * config["games"]
-    runner = None
+    runner: Backend | None = None
+    owned: Backend | None = None
     bar = None
     try:
         if tasks:
-            try:
-                runner = make_backend(backend, workers if len(tasks) > 1 else 1, ray_address)
-            except ValueError as err:       # no ray package, an unreachable cluster
-                raise UsageError(str(err)) from None
+            if isinstance(backend, str):
+                try:
+                    runner = owned = make_backend(backend, workers if len(tasks) > 1 else 1,
+                                                  ray_address)
+                except ValueError as err:       # no ray package, an unreachable cluster
+                    raise UsageError(str(err)) from None
+            else:
+                runner = backend
             if progress:
                 from tqdm import tqdm
                 bar = tqdm(total=total, initial=len(store.records), unit="game",
@@ -170,8 +177,8 @@ def run_games(config: dict[str, Any], directory: str, *, resume: bool = False,
     finally:
         if bar is not None:
             bar.close()
-        if runner is not None:
-            runner.close()
+        if owned is not None:
+            owned.close()
         store.close()
     return store.records
 
