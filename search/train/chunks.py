@@ -53,7 +53,7 @@ def chunk_ranges(n: int, size: int) -> list[tuple[int, int]]:
 
 
 def run_chunks(executor: Executor | None, fn: Callable[[Any], Any], tasks: Sequence[Any],
-               on_result: Callable[[int, Any], None] | None = None) -> list[Any]:
+               on_result: Callable[[int, Any], object] | None = None) -> list[Any]:
     """``fn(task)`` for every task on ``executor`` (default ``SERIAL``), in task order."""
     results: list[Any] = [None] * len(tasks)
     done = [False] * len(tasks)
