@@ -308,3 +308,43 @@ def exact_game(text: str) -> str:
         raise argparse.ArgumentTypeError(str(err)) from None
     return text
 
+
+
+# ---- execution backends ------------------------------------------------------------------------
+
+def add_backend_arguments(parser: argparse.ArgumentParser, default: str = "local") -> None:
+    """``--backend``, ``--workers`` and ``--ray-address`` (``eval.runs.backends``)."""
+    from eval.runs.backends import BACKENDS
+    parser.add_argument("--backend", choices=BACKENDS, default=default,
+                        help="serial: this process; local: worker processes; ray: Ray tasks on "
+                        f"a local instance or a cluster (default {default})")
+    parser.add_argument("--workers", type=int, help="worker processes (local; default one per "
+                        "core) or CPUs of a Ray instance started here")
+    parser.add_argument("--ray-address", metavar="ADDR",
+                        help="join this Ray cluster (with --backend ray; 'auto': the cluster "
+                        "this machine belongs to)")
+
+
+def check_backend_arguments(args: argparse.Namespace) -> None:
+    """Refuse a meaningless ``--workers``/``--ray-address`` combination (``UsageError``)."""
+    workers = getattr(args, "workers", None)
+    if workers is not None and workers < 1:
+        raise UsageError(f"--workers must be a positive integer, got {workers}")
+    if args.backend == "serial" and workers not in (None, 1):
+        raise UsageError(f"--backend serial runs in this process; --workers {workers} needs "
+                         "--backend local or ray")
+    if args.ray_address is not None and args.backend != "ray":
+        raise UsageError(f"--ray-address {args.ray_address} needs --backend ray "
+                         f"(got --backend {args.backend})")
+    if args.ray_address is not None and not args.ray_address.strip():
+        raise UsageError("--ray-address must not be empty")
+
+
+def backend_from_args(args: argparse.Namespace) -> Any:
+    """The ``eval.runs.backends`` backend the checked arguments name (close it when done)."""
+    from eval.runs.backends import make_backend
+    check_backend_arguments(args)
+    try:
+        return make_backend(args.backend, args.workers, args.ray_address)
+    except ValueError as err:
+        raise UsageError(str(err)) from None

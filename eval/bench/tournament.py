@@ -17,7 +17,7 @@ import tempfile
 import time
 
 from eval.cli import ArgumentParser, positive_int
-from eval.tournament.backends import default_workers
+from eval.runs.backends import default_workers
 from eval.tournament.config import Section, TournamentConfig
 from eval.tournament.run import run_tournament
 
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.ray and importlib.util.find_spec("ray") is None:
         parser.error("argument --ray: the ray package is not installed (pip install ray)")
     config = bench_config(args.games)
-    runs = [("serial", "local", 1), (f"local x{args.workers}", "local", args.workers)]
+    runs = [("serial", "serial", 1), (f"local x{args.workers}", "local", args.workers)]
     if args.ray:
         runs.append((f"ray x{args.workers}", "ray", args.workers))
     rows, reference = [], None

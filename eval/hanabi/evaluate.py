@@ -5,8 +5,12 @@ One step is one game: deal deck ``seed + g`` and let one agent object play every
 end; its per-decision records (search time, rollouts, belief support, deviations, fallbacks)
 are summarised into one record, appended to the results store (``eval.runs.store``) and
 fsynced at once. Every agent plays the same decks, so differences are paired (by deck seed).
-Games run in ``--workers`` processes that die with this one (each single-threaded by default; on
-a shared 2-core machine this beats OpenMP inside one process).
+Games run on a backend (``eval.runs.backends``): ``--backend local`` (default) in ``--workers``
+processes that die with this one (each single-threaded by default; on a shared 2-core machine
+this beats OpenMP inside one process), ``--backend serial`` in this process, ``--backend ray``
+as Ray tasks on a local instance or an existing cluster (``--ray-address auto``). A record
+depends only on (agent, deck seed), so every backend gives the same scores, and a run started on
+one backend resumes on any other. A progress bar (tqdm, stderr) counts the stored games.
 
 Results directory (``--out``): ``config.json`` (players, seed, games, agents; the fingerprint is
 that of the deck sequence: players and seed), ``games.jsonl`` (one record per (agent, deck
@@ -35,6 +39,7 @@ Usage::
     python -m eval.hanabi --games 300 --out results/hanabi_eval/sweep \\
         --eta-sweep 1 2 4 8 16 --md "md(eta={eta},rollouts=300)"
     python -m eval.hanabi --resume --out results/hanabi_eval/main   # continue an interrupted run
+    python -m eval.hanabi --resume --out results/hanabi_eval/main --backend ray --ray-address auto
 """
 from __future__ import annotations
 
@@ -43,13 +48,14 @@ import hashlib
 import json
 import os
 import sys
-import time
-from typing import Any, Iterable
+from typing import Any
 
-from eval.cli import ArgumentParser, UsageError, message, output_dir
+from eval.cli import (ArgumentParser, UsageError, add_backend_arguments,
+                      check_backend_arguments, message, output_dir)
 from eval.hanabi.report import (LEGACY_FILE, is_blueprint, markdown, merge, plot_scores,
                                 plot_sweep, read_legacy_csv, read_source, record_key, summarize)
-from eval.runs.processes import Interrupted, WorkerPool, resume_message, stop_on_signals
+from eval.runs.backends import Backend, make_backend
+from eval.runs.processes import Interrupted, resume_message, stop_on_signals
 from eval.runs.store import (CONFIG_FILE, GAMES_FILE, RunStore, StoreError, load_config,
                                 read_records)
 from eval.specs import SpecError, build_agent, resolve
@@ -124,11 +130,15 @@ def check_agents(specs: list[str], players: int) -> None:
                              f"agent {spec!r} cannot play {hanabi_game(players)}: {text}") from None
 
 
-def run_games(config: dict[str, Any], directory: str, *, resume: bool = False, workers: int = 1,
+def run_games(config: dict[str, Any], directory: str, *, resume: bool = False,
+              backend: "str | Backend" = "local", workers: int | None = 1,
+              ray_address: str | None = None,
               num_threads: int = 1, progress: bool = True,
               stop_after: int | None = None) -> list[dict[str, Any]]:
-    """Play every (agent, deck) of ``config`` not yet in the store; append each finished game.
-    Returns every record of the store. ``stop_after``: play at most that many (for tests)."""
+    """Play every (agent, deck) of ``config`` not yet in the store on ``backend``
+    (``eval.runs.backends``: serial, local or ray, made here and closed when done, or an open
+    backend, left open); append each finished game. Returns every record of the store.
+    ``stop_after``: play at most that many (for tests)."""
     players, seed = config["players"], config["seed"]
     check_agents(config["agents"], players)
     store = RunStore.open(directory, KIND, config, fingerprint(players, seed), resume=resume,
@@ -138,22 +148,37 @@ def run_games(config: dict[str, Any], directory: str, *, resume: bool = False, w
     if stop_after is not None:
         tasks = tasks[:stop_after]
     total = len(config["agents"]) * config["games"]
-    start = time.time()
-    pool = WorkerPool(workers) if workers > 1 and len(tasks) > 1 else None
+    runner: Backend | None = None
+    owned: Backend | None = None
+    bar = None
     try:
-        results: Iterable[dict[str, Any]] = (
-            (_task(t) for t in tasks) if pool is None else pool.map_unordered(_task, tasks))
-        for k, record in enumerate(results, 1):
-            store.append(record)
-            if progress and (k % 10 == 0 or k == len(tasks)):
-                print(f"  {len(store.records)}/{total} games ({time.time() - start:.0f} s)",
-                      file=sys.stderr, flush=True)
+        if tasks:
+            if isinstance(backend, str):
+                try:
+                    runner = owned = make_backend(backend, workers if len(tasks) > 1 else 1,
+                                                  ray_address)
+                except ValueError as err:       # no ray package, an unreachable cluster
+                    raise UsageError(str(err)) from None
+            else:
+                runner = backend
+            if progress:
+                from tqdm import tqdm
+                bar = tqdm(total=total, initial=len(store.records), unit="game",
+                           desc=f"games ({runner.name} x{runner.workers})", file=sys.stderr,
+                           dynamic_ncols=True, smoothing=0.05)
+            for _, record in runner.map_unordered(_task, tasks):
+                store.append(record)
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix_str(f"{record['agent']}: {record['score']}", False)
     except KeyboardInterrupt as err:
         raise Interrupted(getattr(err, "signum", 2),
                           f"interrupted after {len(store.records)} of {total} games") from None
     finally:
-        if pool is not None:
-            pool.close()
+        if bar is not None:
+            bar.close()
+        if owned is not None:
+            owned.close()
         store.close()
     return store.records
 
@@ -172,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="MD spec template for --eta-sweep")
     ap.add_argument("--out", required=True, type=output_dir,
                     help="results directory (config.json, games.jsonl, report.md, png)")
-    ap.add_argument("--workers", type=int, default=2)
+    add_backend_arguments(ap)
     ap.add_argument("--threads", type=int, default=1, help="OpenMP threads per worker")
     ap.add_argument("--resume", action="store_true",
                     help="continue the run stored in --out (its stored configuration; a larger "
@@ -182,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--extra-csv", nargs="*", default=[], metavar="PATH",
                     help="more results to include in the report: result directories, "
                     "games.jsonl files or games.csv files of earlier versions")
-    ap.add_argument("--no-progress", action="store_true", help="no progress lines")
+    ap.add_argument("--no-progress", action="store_true", help="no progress bar")
     return ap
 
 
@@ -190,11 +215,12 @@ def check_values(args: argparse.Namespace) -> None:
     """Refuse meaningless values with one line naming the value."""
     if args.players is not None and not 2 <= args.players <= 5:
         raise UsageError(f"--players must be in 2..5, got {args.players}")
-    for flag, value, minimum in (("--games", args.games, 1), ("--workers", args.workers, 1),
-                                 ("--threads", args.threads, 1), ("--seed", args.seed, 0)):
+    for flag, value, minimum in (("--games", args.games, 1), ("--threads", args.threads, 1),
+                                 ("--seed", args.seed, 0)):
         if value is not None and value < minimum:
             kind = "positive" if minimum == 1 else "non-negative"
             raise UsageError(f"{flag} must be a {kind} integer, got {value}")
+    check_backend_arguments(args)
     for eta in args.eta_sweep or []:
         if not eta > 0:
             raise UsageError(f"--eta-sweep values must be positive, got {eta}")
@@ -313,7 +339,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             config = resolve_config(args)
             with stop_on_signals():
-                own = run_games(config, args.out, resume=args.resume, workers=args.workers,
+                own = run_games(config, args.out, resume=args.resume, backend=args.backend,
+                                workers=args.workers, ray_address=args.ray_address,
                                 num_threads=args.threads, progress=not args.no_progress)
             records = merge([own, *extras])
             players, sweep = config["players"], config["sweep"]

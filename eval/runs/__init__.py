@@ -1,2 +1,3 @@
-"""Results shared by every experiment CLI: the append-only store (``store``) and worker pools
-that die with their parent (``processes``)."""
+"""Results shared by every experiment CLI: the append-only store (``store``), worker pools
+that die with their parent (``processes``) and the execution backends that run the work
+(``backends``: serial, local processes, Ray)."""

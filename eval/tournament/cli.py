@@ -26,10 +26,9 @@ import json
 import os
 import sys
 
-from eval.cli import ArgumentParser, message
+from eval.cli import ArgumentParser, add_backend_arguments, check_backend_arguments, message
 from eval.specs import describe_agents
 from envs.games import make_game
-from eval.tournament.backends import BACKENDS
 from eval.tournament.config import FORMATS, ConfigError, Section, TournamentConfig, validate
 from eval.tournament.ratings import RatingError
 from eval.tournament.play import GameFailure
@@ -71,11 +70,11 @@ def check_counts(args: argparse.Namespace) -> None:
     """Refuse meaningless counts (``--games 0``...) with one line naming the value."""
     for flag, value, minimum in (("--games", args.games, 1), ("--seed", args.seed, 0),
                                  ("--max-moves", args.max_moves, 1),
-                                 ("--workers", args.workers, 1),
                                  ("--bootstrap-samples", args.bootstrap_samples, 1)):
         if value is not None and value < minimum:
             kind = "positive" if minimum == 1 else "non-negative"
             raise ConfigError(f"{flag} must be a {kind} integer, got {value}")
+    check_backend_arguments(args)
 
 
 def config_from_args(args: argparse.Namespace) -> TournamentConfig:
@@ -183,9 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a game longer than this is an error (default 10000)")
     parser.add_argument("--config", help="JSON configuration file (as in an output's config.json "
                         "'config' entry) instead of --game/--agents")
-    parser.add_argument("--workers", type=int, help="worker processes (default: one per core)")
-    parser.add_argument("--backend", choices=BACKENDS, default="local")
-    parser.add_argument("--ray-address", help="Ray cluster address (with --backend ray)")
+    add_backend_arguments(parser)
     parser.add_argument("--out", help="output directory (default results/tournament/<time>)")
     parser.add_argument("--resume", action="store_true",
                         help="continue the interrupted tournament in --out (its stored "

@@ -13,14 +13,15 @@ import os
 import signal
 import sys
 import time
-from typing import Any, TextIO
+from typing import Any, Iterator, TextIO
 
 from envs.games import make_game
+from eval.runs.backends import Backend, batches, make_backend
 from eval.runs.processes import Interrupted
-from eval.tournament.backends import make_backend
 from eval.tournament.config import TournamentConfig, validate
+from eval.tournament.play import play_games
 from eval.tournament.report import markdown_report, write_outputs
-from eval.tournament.schedule import schedule
+from eval.tournament.schedule import GameTask, schedule
 from eval.tournament.stats import adversarial_summary, cooperative_summary, live_standings
 from eval.tournament.store import ResultStore
 
@@ -78,7 +79,7 @@ def run_tournament(config: TournamentConfig, directory: str, *, resume: bool = F
                                 f"{runner.name} x{runner.workers}")
             last_postfix = 0.0
             try:
-                for record in runner.run(remaining):
+                for record in _play(runner, remaining):
                     store.append(record)
                     played += 1
                     if bar is not None:
@@ -113,6 +114,12 @@ def run_tournament(config: TournamentConfig, directory: str, *, resume: bool = F
                 files += section_plots(directory, number, section.game, summary, mine)
     return TournamentResult(config, os.path.abspath(directory), records, summaries, markdown,
                             played, files)
+
+
+def _play(runner: Backend, tasks: list[GameTask]) -> Iterator[dict[str, Any]]:
+    """Every game record of ``tasks``, played in batches on ``runner``, as each batch is back."""
+    for _, records in runner.map_unordered(play_games, batches(tasks, runner.workers)):
+        yield from records
 
 
 def _progress_bar(total: int, initial: int, enabled: bool, stream: TextIO, label: str) -> Any:

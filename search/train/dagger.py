@@ -20,8 +20,13 @@ so the clone's small errors lead it to states its data never showed, where it er
   ``epochs`` passes, warm-started from the previous round (``retrain="finetune"``) or
   re-initialised (``"fresh"``).
 
-Whole games are held out (a ``holdout`` fraction, drawn when a game is recorded, never trained
-on). Each round reports: held-out move accuracy overall and per kind on SmartBot's own states
+Games are generated in chunks of ``chunk_games`` consecutive game indices
+(``search.train.chunks``): each chunk is one lockstep batch with its own random stream, seeded
+by (seed, round, chunk), and the student travels to it as weights, so a round's data is the
+same bit for bit whether the chunks run here one after the other (the default) or on an
+executor passed to ``run`` (worker processes or Ray: ``python -m eval.train_hanabi dagger
+--backend ...``). Whole games are held out (a ``holdout`` fraction, drawn per chunk when its
+games are recorded, never trained on). Each round reports: held-out move accuracy overall and per kind on SmartBot's own states
 (round 0) and on the student's states (rounds >= 1), the previous student's accuracy on the
 states it reached before training on them, greedy and sampled self-play scores (± s.e.) on
 evaluation decks no round trains on, data sizes and times. Deck seeds (``g`` < 10^6 a game
@@ -57,7 +62,9 @@ from csrc.hanabi_features import LockstepGames
 from envs.hanabi.game import HanabiGame
 from envs.hanabi.tensor import HanabiEncoding, hanabi_encoding_for
 from search.train import dagger_store as store
-from search.train.imitation import Demonstrations, cross_entropy_pass, decision_kinds
+from search.train.chunks import Executor, chunk_ranges, run_chunks
+from search.train.imitation import (Demonstrations, cross_entropy_pass, decision_kinds,
+                                    hidden_sizes, positive_int, unit_float)
 
 ACTING = ("mixed", "greedy", "sample")
 RETRAIN = ("finetune", "fresh")
@@ -81,6 +88,7 @@ class DaggerConfig:
     act: str = "mixed"
     retrain: str = "finetune"
     eval_games: int = 1000
+    chunk_games: int = 250
     seed: int = 0
     threads: int = 1
     progress: bool = False
@@ -88,7 +96,7 @@ class DaggerConfig:
     def __post_init__(self) -> None:
         self.hidden = tuple(int(h) for h in self.hidden)
         for name in ("players", "round0_games", "games_per_round", "rounds", "epochs",
-                     "round0_epochs", "minibatch", "eval_games", "threads"):
+                     "round0_epochs", "minibatch", "eval_games", "chunk_games", "threads"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
                 raise ValueError(f"{name} must be a positive int, got {v!r}")
@@ -164,17 +172,81 @@ def play(encoding: HanabiEncoding, net: PolicyValueNet | None, decks: Sequence[i
     return out
 
 
+@dataclasses.dataclass(frozen=True)
+class PlayChunk:
+    """One chunk of self-play games, everything a worker needs to play it (picklable)."""
+
+    players: int
+    weights: dict[str, np.ndarray] | None      # the student's state dict; None: SmartBot only
+    hidden: tuple[int, ...]
+    decks: tuple[int, ...]
+    greedy: np.ndarray
+    beta: float
+    first_game: int                             # the round's index of the chunk's first game
+    rng_seed: tuple[int, ...]
+    holdout: float = 0.0
+    record: bool = True
+    threads: int = 1
+
+
+def student_weights(net: PolicyValueNet | None) -> dict[str, np.ndarray] | None:
+    """The network's parameters as numpy arrays (what a chunk ships to a worker)."""
+    if net is None:
+        return None
+    return {k: v.detach().cpu().numpy().copy() for k, v in net.state_dict().items()}
+
+
+def play_chunk(task: PlayChunk) -> dict[str, np.ndarray]:
+    """Play one chunk (``play``); 'game' is the round's game index and, when recording,
+    'holdout' flags the rows of held-out games."""
+    if torch.get_num_threads() != task.threads:
+        torch.set_num_threads(task.threads)
+    encoding = hanabi_encoding_for(HanabiGame(players=task.players))
+    net = None
+    if task.weights is not None:
+        net = PolicyValueNet(encoding.size, encoding.num_actions, task.hidden)
+        net.load_state_dict({k: torch.from_numpy(v) for k, v in task.weights.items()})
+        net.eval()
+    rng = np.random.default_rng(list(task.rng_seed))
+    data = play(encoding, net, task.decks, task.greedy, task.beta, rng, task.record)
+    if task.record:
+        held = rng.random(len(task.decks)) < task.holdout
+        data["holdout"] = held[data["game"]]
+        data["game"] = data["game"] + task.first_game
+    return data
+
+
+def play_chunks(config: DaggerConfig, net: PolicyValueNet | None, decks: Sequence[int],
+                greedy: np.ndarray, beta: float, seed: Sequence[int], record: bool = True,
+                executor: Executor | None = None) -> dict[str, np.ndarray]:
+    """Self-play the games of ``decks`` in chunks of ``config.chunk_games`` (chunk c seeded by
+    ``seed + (c,)``) on ``executor``; the chunks' arrays concatenated in game order."""
+    weights = student_weights(net)
+    tasks = [PlayChunk(config.players, weights, config.hidden, tuple(int(d) for d in decks[lo:hi]),
+                       greedy[lo:hi], beta, lo, (*seed, c), config.holdout, record,
+                       config.threads)
+             for c, (lo, hi) in enumerate(chunk_ranges(len(decks), config.chunk_games))]
+    bar = None
+    if config.progress:
+        from tqdm import tqdm
+        bar = tqdm(total=len(decks), unit="game", desc="dagger games", mininterval=1.0)
+    parts = run_chunks(executor, play_chunk, tasks,
+                       None if bar is None else lambda i, _: bar.update(len(tasks[i].decks)))
+    if bar is not None:
+        bar.close()
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
 def collect(config: DaggerConfig, encoding: HanabiEncoding, net: PolicyValueNet | None,
-            k: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
+            k: int, executor: Executor | None = None
+            ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Round ``k``'s decisions (with a per-row held-out flag) and the acting student's hits."""
     n = config.round0_games if k == 0 else config.games_per_round
-    rng = np.random.default_rng([config.seed, k, 1])
     greedy = {"greedy": np.ones(n, bool), "sample": np.zeros(n, bool),
               "mixed": np.arange(n) % 2 == 0}[config.act]
     decks = [round_deck(config.seed, k, g) for g in range(n)]
-    data = play(encoding, net, decks, greedy, config.beta_at(k), rng)
-    held_games = rng.random(n) < config.holdout
-    data["holdout"] = held_games[data["game"]]
+    data = play_chunks(config, net, decks, greedy, config.beta_at(k), (config.seed, k, 1),
+                       executor=executor)
     return data, data.pop("hit")
 
 
@@ -228,8 +300,8 @@ def fit(config: DaggerConfig, encoding: HanabiEncoding, net: PolicyValueNet | No
     return net.eval()
 
 
-def evaluate(config: DaggerConfig, encoding: HanabiEncoding, net: PolicyValueNet | None
-             ) -> dict[str, float]:
+def evaluate(config: DaggerConfig, encoding: HanabiEncoding, net: PolicyValueNet | None,
+             executor: Executor | None = None) -> dict[str, float]:
     """Greedy and sampled self-play on the evaluation decks (SmartBot itself when ``net`` is
     None)."""
     n = config.eval_games
@@ -237,9 +309,9 @@ def evaluate(config: DaggerConfig, encoding: HanabiEncoding, net: PolicyValueNet
     out: dict[str, float] = {}
     modes = (("greedy", True), ("sampled", False)) if net is not None else (("teacher", True),)
     for name, greedy in modes:
-        rng = np.random.default_rng([config.seed, 10**6])
-        s = play(encoding, net, decks, np.full(n, greedy), 0.0 if net is not None else 1.0,
-                 rng, record=False)["scores"].astype(float)
+        s = play_chunks(config, net, decks, np.full(n, greedy), 0.0 if net is not None else 1.0,
+                        (config.seed, 10**6), record=False,
+                        executor=executor)["scores"].astype(float)
         out[f"{name}_mean"] = float(s.mean())
         out[f"{name}_stderr"] = float(s.std(ddof=1) / np.sqrt(n)) if n > 1 else 0.0
         out[f"{name}_zero_rate"] = float(np.mean(s == 0))
@@ -247,11 +319,12 @@ def evaluate(config: DaggerConfig, encoding: HanabiEncoding, net: PolicyValueNet
 
 
 def run_round(config: DaggerConfig, encoding: HanabiEncoding, net: PolicyValueNet | None,
-              rounds: list[dict[str, np.ndarray]], k: int
+              rounds: list[dict[str, np.ndarray]], k: int, executor: Executor | None = None
               ) -> tuple[PolicyValueNet, dict[str, np.ndarray], dict[str, Any]]:
-    """Collect round k (with the current student), train on the aggregate, evaluate."""
+    """Collect round k (with the current student), train on the aggregate, evaluate; the
+    games of both are played on ``executor`` (default: in this process)."""
     t0 = time.perf_counter()
-    data, hit = collect(config, encoding, net, k)
+    data, hit = collect(config, encoding, net, k, executor)
     t1 = time.perf_counter()
     entry: dict[str, Any] = {"round": k, "beta": config.beta_at(k),
                              "new_games": int(len(data["scores"])),
@@ -276,15 +349,17 @@ def run_round(config: DaggerConfig, encoding: HanabiEncoding, net: PolicyValueNe
             np.concatenate([r["masks"][s] for r, s in zip(held, sel)]),
             np.concatenate([r["labels"][s] for r, s in zip(held, sel)]),
             prefix="holdout_student_"))
-    entry.update(evaluate(config, encoding, net))
+    entry.update(evaluate(config, encoding, net, executor))
     t3 = time.perf_counter()
     entry.update({"collect_s": t1 - t0, "train_s": t2 - t1, "eval_s": t3 - t2})
     return net, data, entry
 
 
 def run(config: DaggerConfig, out: str | None = None, resume: bool = False,
-        command: str = "", echo: Any = None) -> tuple[PolicyValueNet, list[dict[str, Any]]]:
-    """Run (or, with ``resume``, continue) rounds 0..rounds-1, checkpointing each at ``out``."""
+        command: str = "", echo: Any = None, executor: Executor | None = None
+        ) -> tuple[PolicyValueNet, list[dict[str, Any]]]:
+    """Run (or, with ``resume``, continue) rounds 0..rounds-1, checkpointing each at ``out``;
+    the games are played on ``executor`` (default: in this process)."""
     torch.set_num_threads(config.threads)
     encoding = hanabi_encoding_for(HanabiGame(players=config.players))
     fp = store.fingerprint(config)
@@ -303,13 +378,13 @@ def run(config: DaggerConfig, out: str | None = None, resume: bool = False,
     elif out is not None and os.path.exists(out):
         raise store.ResumeError(f"{out} exists: pass --resume to continue it, or another --out")
     if not history:
-        teacher = evaluate(config, encoding, None)
+        teacher = evaluate(config, encoding, None, executor)
         history.append({"round": -1, **teacher})
         if echo:
             echo(json.dumps(history[-1]))
     start = time.perf_counter() - float(history[-1].get("elapsed_s", 0.0))   # across resumes
     for k in range(len(rounds), config.rounds):
-        net, data, entry = run_round(config, encoding, net, rounds, k)
+        net, data, entry = run_round(config, encoding, net, rounds, k, executor)
         rounds.append(data)
         entry["elapsed_s"] = time.perf_counter() - start
         history.append(entry)
@@ -325,59 +400,52 @@ def run(config: DaggerConfig, out: str | None = None, resume: bool = False,
     return net, history
 
 
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if v <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return v
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The options of a DAgger run (every ``DaggerConfig`` field but ``progress``, ``--out``,
+    ``--resume``) on ``p``."""
+    d = DaggerConfig()
+    p.add_argument("--players", type=positive_int, default=d.players, help="2..5")
+    p.add_argument("--round0-games", type=positive_int, default=d.round0_games,
+                   help="SmartBot self-play games of round 0 (behaviour cloning)")
+    p.add_argument("--games-per-round", type=positive_int, default=d.games_per_round,
+                   help="student self-play games per later round")
+    p.add_argument("--rounds", type=positive_int, default=d.rounds,
+                   help="total rounds including round 0 (may be raised on --resume)")
+    p.add_argument("--epochs", type=positive_int, default=d.epochs,
+                   help="passes over the aggregate per round >= 1")
+    p.add_argument("--round0-epochs", type=positive_int, default=d.round0_epochs)
+    p.add_argument("--hidden", type=hidden_sizes, default=d.hidden, help="e.g. 256,256")
+    p.add_argument("--lr", type=float, default=d.lr)
+    p.add_argument("--minibatch", type=positive_int, default=d.minibatch)
+    p.add_argument("--holdout", type=unit_float, default=d.holdout,
+                   help="fraction of games held out")
+    p.add_argument("--beta", type=unit_float, default=d.beta,
+                   help="teacher-move probability in round 1 (decays by --beta-decay)")
+    p.add_argument("--beta-decay", type=unit_float, default=d.beta_decay)
+    p.add_argument("--act", choices=ACTING, default=d.act, help="how the student acts")
+    p.add_argument("--retrain", choices=RETRAIN, default=d.retrain)
+    p.add_argument("--eval-games", type=positive_int, default=d.eval_games)
+    p.add_argument("--chunk-games", type=positive_int, default=d.chunk_games,
+                   help="games per lockstep chunk (the unit a worker plays; changes the data)")
+    p.add_argument("--seed", type=int, default=d.seed, help="0..999")
+    p.add_argument("--threads", type=positive_int, default=d.threads, help="torch threads")
+    p.add_argument("--out", required=True, help="checkpoint path (rewritten every round)")
+    p.add_argument("--resume", action="store_true", help="continue the run saved at --out")
 
 
-def _unit_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {text!r}") from None
-    if not 0.0 <= v <= 1.0:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {text!r}")
-    return v
-
-
-def _hidden(text: str) -> tuple[int, ...]:
-    return tuple(_positive_int(t) for t in text.split(","))
+def config_from_args(args: argparse.Namespace, progress: bool = False) -> DaggerConfig:
+    """The ``DaggerConfig`` of parsed ``add_arguments`` options (``ValueError`` if bad)."""
+    options = {f.name: getattr(args, f.name) for f in dataclasses.fields(DaggerConfig)
+               if f.name != "progress"}
+    return DaggerConfig(**options, progress=progress)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    d = DaggerConfig()
     p = argparse.ArgumentParser(prog="python -m search.train.dagger",
-                                description=__doc__.splitlines()[0])
-    p.add_argument("--players", type=_positive_int, default=d.players, help="2..5")
-    p.add_argument("--round0-games", type=_positive_int, default=d.round0_games,
-                   help="SmartBot self-play games of round 0 (behaviour cloning)")
-    p.add_argument("--games-per-round", type=_positive_int, default=d.games_per_round,
-                   help="student self-play games per later round")
-    p.add_argument("--rounds", type=_positive_int, default=d.rounds,
-                   help="total rounds including round 0 (may be raised on --resume)")
-    p.add_argument("--epochs", type=_positive_int, default=d.epochs,
-                   help="passes over the aggregate per round >= 1")
-    p.add_argument("--round0-epochs", type=_positive_int, default=d.round0_epochs)
-    p.add_argument("--hidden", type=_hidden, default=d.hidden, help="e.g. 256,256")
-    p.add_argument("--lr", type=float, default=d.lr)
-    p.add_argument("--minibatch", type=_positive_int, default=d.minibatch)
-    p.add_argument("--holdout", type=_unit_float, default=d.holdout,
-                   help="fraction of games held out")
-    p.add_argument("--beta", type=_unit_float, default=d.beta,
-                   help="teacher-move probability in round 1 (decays by --beta-decay)")
-    p.add_argument("--beta-decay", type=_unit_float, default=d.beta_decay)
-    p.add_argument("--act", choices=ACTING, default=d.act, help="how the student acts")
-    p.add_argument("--retrain", choices=RETRAIN, default=d.retrain)
-    p.add_argument("--eval-games", type=_positive_int, default=d.eval_games)
-    p.add_argument("--seed", type=int, default=d.seed, help="0..999")
-    p.add_argument("--threads", type=_positive_int, default=d.threads, help="torch threads")
-    p.add_argument("--out", required=True, help="checkpoint path (rewritten every round)")
-    p.add_argument("--resume", action="store_true", help="continue the run saved at --out")
+                                description=__doc__.splitlines()[0],
+                                epilog="Games run in this process; on worker processes or a "
+                                "Ray cluster: python -m eval.train_hanabi dagger --backend ...")
+    add_arguments(p)
     return p
 
 
@@ -385,9 +453,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     try:
-        options = {f.name: getattr(args, f.name) for f in dataclasses.fields(DaggerConfig)
-                   if f.name != "progress"}
-        config = DaggerConfig(**options)
+        config = config_from_args(args)
         command = "python -m search.train.dagger " + " ".join(shlex.quote(a) for a in argv)
         run(config, args.out, args.resume, command, echo=lambda s: print(s, flush=True))
     except (ValueError, CheckpointError, OSError) as err:   # ResumeError is a ValueError

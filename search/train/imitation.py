@@ -37,6 +37,7 @@ from csrc.hanabi_bots import BotSeats, bot_kind
 from csrc.hanabi_features import LockstepGames, encode_view, legal_mask
 from envs.hanabi.game import HanabiGame
 from envs.hanabi.tensor import HanabiEncoding, hanabi_encoding_for
+from search.train.chunks import Executor, chunk_ranges, run_chunks
 
 # offsets of the own-slot "playable = yes" flags inside a row (see csrc.hanabi_features)
 SLOT_FEATURES, PLAYABLE_YES = 56, 46
@@ -57,16 +58,34 @@ class Demonstrations:
 
 
 def generate(encoding: HanabiEncoding, num_games: int, bot: str = "smart", seed: int = 0,
-             progress: bool = False) -> Demonstrations:
-    """Self-play ``num_games`` seeded games of ``bot`` and record every decision."""
+             progress: bool = False, executor: Executor | None = None,
+             chunk_games: int = 500) -> Demonstrations:
+    """Self-play ``num_games`` seeded games of ``bot`` and record every decision. Game g is
+    dealt from deck ``seed * 1_000_003 + g`` and played by the bot alone, so the games split
+    into chunks of ``chunk_games`` that run on ``executor`` (``search.train.chunks``; default
+    in this process) give the same demonstrations, in game order, wherever they run."""
     if isinstance(num_games, bool) or not isinstance(num_games, int) or num_games <= 0:
         raise ValueError(f"num_games must be a positive int, got {num_games!r}")
     bot_kind(bot)                                     # ValueError on an unknown bot
+    tasks = [(encoding.players, bot, seed, lo, hi)
+             for lo, hi in chunk_ranges(num_games, chunk_games)]
+    bar = tqdm(total=num_games, disable=not progress, desc=f"{bot} games", unit="game")
+    parts = run_chunks(executor, teacher_games, tasks,
+                       lambda i, _: bar.update(tasks[i][4] - tasks[i][3]))
+    bar.close()
+    return Demonstrations(*(np.concatenate([getattr(p, f.name) for p in parts])
+                            for f in dataclasses.fields(Demonstrations)))
+
+
+def teacher_games(task: tuple[int, str, int, int, int]) -> Demonstrations:
+    """The demonstrations of games ``lo..hi-1`` of ``bot`` (one chunk of ``generate``)."""
+    players, bot, seed, lo, hi = task
+    encoding = hanabi_encoding_for(HanabiGame(players=players))
     game = encoding.game()
     rows: list[np.ndarray] = []
     ms, acts, scores = [], [], []
     row = np.zeros(encoding.size, dtype=np.float32)
-    for g in tqdm(range(num_games), disable=not progress, desc=f"{bot} games"):
+    for g in range(lo, hi):
         state = game.new_initial_state(seed=seed * 1_000_003 + g)
         seats = BotSeats(bot, state)
         tables = seats if bot == "smart" else BotSeats("smart", state)
@@ -197,30 +216,89 @@ def self_play_scores(policy: TorchPolicy, num_games: int, seed: int = 0, greedy:
     return games.scores().astype(float)
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--players", type=int, default=2)
-    p.add_argument("--bot", default="smart")
-    p.add_argument("--games", type=int, default=4000)
-    p.add_argument("--epochs", type=int, default=6)
-    p.add_argument("--hidden", default="256,256")
-    p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--minibatch", type=int, default=256)
-    p.add_argument("--eval-games", type=int, default=1000)
+# ---- command line (also used by python -m search.train.dagger and eval.train_hanabi) ----------
+
+def positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if v <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return v
+
+
+def positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not 0.0 < v < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return v
+
+
+def unit_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {text!r}") from None
+    if not 0.0 <= v <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {text!r}")
+    return v
+
+
+def hidden_sizes(text: str) -> tuple[int, ...]:
+    return tuple(positive_int(t) for t in text.split(","))
+
+
+def player_count(text: str) -> int:
+    v = positive_int(text)
+    if not 2 <= v <= 5:
+        raise argparse.ArgumentTypeError(f"expected a player count in 2..5, got {text!r}")
+    return v
+
+
+def known_bot(text: str) -> str:
+    try:
+        bot_kind(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return text
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The options of an imitation run on ``p``."""
+    p.add_argument("--players", type=player_count, default=2, help="2..5")
+    p.add_argument("--bot", type=known_bot, default="smart", help="the teacher bot")
+    p.add_argument("--games", type=positive_int, default=4000, help="teacher games")
+    p.add_argument("--epochs", type=positive_int, default=6)
+    p.add_argument("--hidden", type=hidden_sizes, default=(256, 256), help="e.g. 256,256")
+    p.add_argument("--lr", type=positive_float, default=1e-3)
+    p.add_argument("--minibatch", type=positive_int, default=256)
+    p.add_argument("--eval-games", type=positive_int, default=1000)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--out", required=True)
-    args = p.parse_args(argv)
+    p.add_argument("--threads", type=positive_int, default=1, help="torch threads")
+    p.add_argument("--chunk-games", type=positive_int, default=500,
+                   help="teacher games per chunk (the unit a worker plays; same data for any)")
+    p.add_argument("--out", required=True, help="checkpoint path")
+
+
+def run(args: argparse.Namespace, command: str, executor: Executor | None = None
+        ) -> dict[str, float | int | str]:
+    """Generate the teacher's games (on ``executor``), train, evaluate, save ``args.out``;
+    returns the figures saved with the checkpoint."""
     torch.set_num_threads(args.threads)
     encoding = hanabi_encoding_for(HanabiGame(players=args.players))
     start = time.perf_counter()
-    data = generate(encoding, args.games, args.bot, args.seed, progress=True)
-    hidden = tuple(int(h) for h in args.hidden.split(","))
-    net, stats = train(encoding, data, hidden, args.epochs, args.lr, args.minibatch,
-                       seed=args.seed, progress=True)
+    data = generate(encoding, args.games, args.bot, args.seed, progress=True,
+                    executor=executor, chunk_games=args.chunk_games)
+    net, stats = train(encoding, data, tuple(args.hidden), args.epochs, args.lr,
+                       args.minibatch, seed=args.seed, progress=True)
     policy = TorchPolicy(net, encoding, seed=args.seed)
-    result = {"bot": args.bot, "players": args.players, "demonstration_games": args.games,
-              "decisions": len(data), "bot_mean_score": float(data.scores.mean()), **stats}
+    result: dict[str, float | int | str] = {
+        "bot": args.bot, "players": args.players, "demonstration_games": args.games,
+        "decisions": len(data), "bot_mean_score": float(data.scores.mean()), **stats}
     for greedy in (True, False):
         s = self_play_scores(policy, args.eval_games, seed=args.seed + 1, greedy=greedy)
         key = "greedy" if greedy else "sampled"
@@ -228,8 +306,19 @@ def main(argv: list[str] | None = None) -> int:
         result[f"{key}_stderr"] = float(s.std(ddof=1) / np.sqrt(len(s)))
         result[f"{key}_bomb_rate"] = float(np.mean(s == 0))
     result["seconds"] = time.perf_counter() - start
-    save(args.out, net, encoding, meta={"imitation": result, "command": "python -m "
-                                        "search.train.imitation " + " ".join(argv or [])})
+    save(args.out, net, encoding, meta={"imitation": result, "command": command})
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m search.train.imitation",
+                                description=__doc__.splitlines()[0],
+                                epilog="Teacher games run in this process; on worker processes "
+                                "or a Ray cluster: python -m eval.train_hanabi imitation "
+                                "--backend ...")
+    add_arguments(p)
+    args = p.parse_args(argv)
+    result = run(args, "python -m search.train.imitation " + " ".join(argv or []))
     print(json.dumps(result, indent=1))
     return 0
 

@@ -1,0 +1,91 @@
+"""Train the neural Hanabi blueprint with its games played on a backend: worker processes or Ray.
+
+Two trainers, the same options as their own modules plus ``--backend``/``--workers``/
+``--ray-address`` (``eval.runs.backends``):
+
+- ``imitation`` (``search.train.imitation``): the teacher bot's self-play games, in chunks of
+  ``--chunk-games``, then behaviour cloning;
+- ``dagger`` (``search.train.dagger``): each round's games (round 0: SmartBot's; later rounds:
+  the student's self-play labelled by SmartBot) and the evaluation games, in chunks of
+  ``--chunk-games``; the student travels to the workers as weights.
+
+One step: parse and check the arguments, open the backend, run the trainer with the backend as
+its executor, close the backend (Ray is shut down only if it was started here). Chunks are cut
+by game index and seeded by their index, so the data, and hence the trained network, is the
+same on every backend for the same settings; ``--resume`` of a DAgger run may use another
+backend than the run it continues.
+
+Examples::
+
+    python -m eval.train_hanabi dagger --players 2 --rounds 8 --out results/dagger/p2.pt \\
+        --backend local --workers 8
+    python -m eval.train_hanabi dagger --resume --out results/dagger/p2.pt --rounds 8 \\
+        --backend ray --ray-address auto
+    python -m eval.train_hanabi imitation --games 12000 --out results/bc.pt --backend ray
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import sys
+from typing import Any
+
+from agents.neural.checkpoint import CheckpointError
+from eval.cli import (ArgumentParser, UsageError, add_backend_arguments, backend_from_args,
+                      check_backend_arguments, message, output_file)
+from search.train import dagger, imitation
+
+PROG = "python -m eval.train_hanabi"
+
+
+def build_parser() -> ArgumentParser:
+    p = ArgumentParser(prog=PROG, description=__doc__.splitlines()[0],
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog="Each trainer: python -m eval.train_hanabi TRAINER --help")
+    trainers = p.add_subparsers(dest="trainer", required=True, metavar="TRAINER")
+    for name, module in (("imitation", imitation), ("dagger", dagger)):
+        sub = trainers.add_parser(name, help=(module.__doc__ or "").splitlines()[0])
+        module.add_arguments(sub)
+        add_backend_arguments(sub)
+        sub.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
+    prog = f"{PROG} {args.trainer}"
+    command = f"{PROG} " + " ".join(shlex.quote(a) for a in argv)
+    backend: Any = None
+    try:
+        check_backend_arguments(args)
+        try:
+            output_file(create_folders=True)(args.out)
+        except argparse.ArgumentTypeError as err:
+            raise UsageError(f"--out: {err}") from None
+        if args.trainer == "dagger":
+            config = dagger.config_from_args(args, progress=not args.no_progress)
+            if args.resume and not os.path.isfile(args.out):   # before starting any worker
+                raise UsageError(f"cannot resume: no checkpoint at {args.out!r}")
+            if not args.resume and os.path.exists(args.out):
+                raise UsageError(f"{args.out} exists: pass --resume to continue it, or "
+                                 "another --out")
+            backend = backend_from_args(args)
+            dagger.run(config, args.out, args.resume, command,
+                       echo=lambda s: print(s, flush=True), executor=backend)
+        else:
+            backend = backend_from_args(args)
+            print(json.dumps(imitation.run(args, command, executor=backend), indent=1))
+    except (ValueError, CheckpointError) as err:     # UsageError, ResumeError are ValueErrors
+        print(f"{prog}: error: {message(err)}", file=sys.stderr)
+        return 2
+    finally:
+        if backend is not None:
+            backend.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
