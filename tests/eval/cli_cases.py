@@ -88,6 +88,15 @@ TABLE: dict[str, list[tuple[list[str], str]]] = {
         (["imitation", "--out", "{tmp}/i.pt", "--ray-address", "auto"], "needs --backend ray"),
         (["imitation", "--out", "{emptydir}"], "is a directory"),
     ],
+    "eval.hanabi.network": [
+        (["--checkpoint", "{tmp}/missing.pt"], "missing.pt"),
+        (["--checkpoint", "{empty_pt}"], "empty.pt"),
+        (["--checkpoint", ADH, "--games", "2"], "not a native Hanabi game"),
+        (["--checkpoint", HANABI_PT, "--games", "0"], "'0'"),
+        (["--checkpoint", HANABI_PT, "--seed", "-1"], "'-1'"),
+        (["--checkpoint", HANABI_PT, "--games", "2000000"], "below 1000000"),
+        (["--checkpoint", HANABI_PT, "--out", "{file}/sub.json"], "plain.txt"),
+    ],
     "eval.hanabi.fingerprint": [
         (["{tmp}/f.txt", "--games", "0"], "'0'"), (["{file}/sub"], "plain.txt"),
         (["{tmp}"], "is a directory"),
