@@ -20,7 +20,7 @@ $(STAMP): setup.py pyproject.toml $(wildcard csrc/*.pyx csrc/*.pxd)
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m eval.tournament
+	$(PY) -m uedtp.eval.tournament
 
 test: $(STAMP)
 	$(PY) -m pytest -q tests

@@ -1,4 +1,4 @@
 """Agents and blueprints: the ``Agent``/``Policy`` protocols and their implementations."""
-from agents.protocol import ActionProbabilities, Agent, Policy
+from uedtp.agents.protocol import ActionProbabilities, Agent, Policy
 
 __all__ = ["ActionProbabilities", "Agent", "Policy"]

@@ -4,8 +4,8 @@
 - ``BotAgent(bot)``: a ``pyspiel.Bot`` (e.g. OpenSpiel's MCTS bot) used as our ``Agent``.
 - ``AgentPolicy(game, agent)``: an ``open_spiel.python.policy.Policy`` so OpenSpiel's
   ``exploitability``/``expected_game_score`` accept our agents and blueprints unchanged; the
-  agent is asked once per information state (``agents.tabular.CachedPolicy``), so a sampled
-  agent is one behavioural policy, the same one ``agents.tabular.tabulate`` freezes.
+  agent is asked once per information state (``uedtp.agents.tabular.CachedPolicy``), so a sampled
+  agent is one behavioural policy, the same one ``uedtp.agents.tabular.tabulate`` freezes.
 - ``PolicyAgent(policy)``: an OpenSpiel ``Policy`` used as our ``Agent``.
 """
 from __future__ import annotations
@@ -16,8 +16,8 @@ import numpy as np
 import pyspiel
 from open_spiel.python import policy as os_policy
 
-from agents.protocol import Agent, Policy, sample_action
-from agents.tabular import CachedPolicy, cached
+from uedtp.agents.protocol import Agent, Policy, sample_action
+from uedtp.agents.tabular import CachedPolicy, cached
 
 
 class AgentBot(pyspiel.Bot):

@@ -7,9 +7,9 @@ legal a); a deterministic rule-based bot has none. One step of the wrapper at a 
 2. mix it with the uniform distribution: p'(a) = (1 - epsilon) * p(a) + epsilon / |legal|.
 
 ``act`` samples from p' with the wrapper's own seeded generator. For the native Hanabi bots the
-rollout kernel implements the same mixture natively (``csrc.hanabi_rollout`` ``epsilon=``):
+rollout kernel implements the same mixture natively (``uedtp.csrc.hanabi_rollout`` ``epsilon=``):
 ``MixedBotPolicy``, the mixture around a pure rule-based bot, is an
-``agents.protocol.RuleBasedBlueprint`` (bot name, epsilon, bot move) that search reads it from.
+``uedtp.agents.protocol.RuleBasedBlueprint`` (bot name, epsilon, bot move) that search reads it from.
 ``full_support(policy, ...)`` builds whichever of the two fits the inner policy.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from agents.protocol import RuleBasedBlueprint, sample_action
+from uedtp.agents.protocol import RuleBasedBlueprint, sample_action
 
 __all__ = ["FullSupportPolicy", "MixedBotPolicy", "full_support", "full_support_bot"]
 
@@ -139,5 +139,5 @@ def full_support(policy: Any, epsilon: float = 0.05, temperature: float | None =
 def full_support_bot(bot: str = "smart", epsilon: float = 0.05,
                      seed: int | None = 0) -> MixedBotPolicy:
     """An epsilon-mixed rule-based Hanabi bot (a full-support blueprint for MD search)."""
-    from agents.hanabi.bots import HanabiBotAgent
+    from uedtp.agents.hanabi.bots import HanabiBotAgent
     return MixedBotPolicy(HanabiBotAgent(bot, seed=seed), epsilon=epsilon, seed=seed)

@@ -5,7 +5,7 @@
 - ``act(state) -> action``: choose the action to play at ``state``.
 
 A *blueprint* only needs ``action_probabilities``; an *agent* has both. ``state`` is whatever the
-game layer hands out: a ``pyspiel.State`` for OpenSpiel games or an ``envs.hanabi.game.HanabiState`` for
+game layer hands out: a ``pyspiel.State`` for OpenSpiel games or an ``uedtp.envs.hanabi.game.HanabiState`` for
 the native Hanabi engine. Agents receive their randomness as a ``seed`` at construction, so a
 tournament reproduces a game by rebuilding its agents with the same seeds.
 
@@ -14,16 +14,16 @@ more from than the two verbs are described here as capabilities (``runtime_check
 protocols, checked with ``isinstance``):
 
 - ``RuleBasedBlueprint``: a rule-based Hanabi bot, possibly epsilon-mixed with uniform (bot
-  name, mixing epsilon, the bot's own move); implemented by ``agents.hanabi.bots.HanabiBotAgent``
-  and ``agents.full_support.MixedBotPolicy``.
+  name, mixing epsilon, the bot's own move); implemented by ``uedtp.agents.hanabi.bots.HanabiBotAgent``
+  and ``uedtp.agents.full_support.MixedBotPolicy``.
 - ``NetworkBlueprint``: a neural blueprint with batched probabilities over encoded inputs;
-  implemented by ``agents.neural.policy.TorchPolicy``.
-- ``native_network(policy)``: the native copy (``csrc.mlp.NativeMLP``) of a network blueprint
+  implemented by ``uedtp.agents.neural.policy.TorchPolicy``.
+- ``native_network(policy)``: the native copy (``uedtp.csrc.mlp.NativeMLP``) of a network blueprint
   that offers one (``TorchPolicy.native_network``), else None, so search can run the fused
   native rollout kernels and fall back to batched ``probabilities`` calls otherwise.
 - ``UniformBlueprint``: a policy that can say it is uniform over the legal actions at every
   state (so search may use native uniform kernels); ``UniformPolicy`` is the smallest one, the
-  default blueprint of the OpenSpiel searches, and ``agents.uniform.UniformAgent`` extends it.
+  default blueprint of the OpenSpiel searches, and ``uedtp.agents.uniform.UniformAgent`` extends it.
 
 Small pieces both layers share also live here: ``UniformPolicy``, ``sample_actions``
 (inverse-CDF sampling of batched action distributions with given uniforms), and the one way
@@ -39,7 +39,7 @@ from typing import Any, Literal, Mapping, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
-from csrc.mlp import NativeMLP
+from uedtp.csrc.mlp import NativeMLP
 
 ActionProbabilities = dict[int, float]
 PolicyTable = dict[str, dict[int, float]]      # information state -> {action: probability}
@@ -161,7 +161,7 @@ class NetworkBlueprint(Policy, Protocol):
 
 
 def native_network(policy: object) -> NativeMLP | None:
-    """``policy.native_network()`` (a ``csrc.mlp.NativeMLP`` with the blueprint's current
+    """``policy.native_network()`` (a ``uedtp.csrc.mlp.NativeMLP`` with the blueprint's current
     weights) when the blueprint offers one and it is not None; None otherwise."""
     get = getattr(policy, "native_network", None)
     if not callable(get):
@@ -169,7 +169,7 @@ def native_network(policy: object) -> NativeMLP | None:
     net = get()
     if net is not None and not isinstance(net, NativeMLP):
         raise TypeError(f"{type(policy).__name__}.native_network() returned "
-                        f"{type(net).__name__}, not a csrc.mlp.NativeMLP")
+                        f"{type(net).__name__}, not a uedtp.csrc.mlp.NativeMLP")
     return net
 
 

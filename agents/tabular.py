@@ -8,7 +8,7 @@ to exploitability / expected-return computations, or used as the next blueprint.
 A sampled agent (e.g. MMD search with G sampled histories) gives a different distribution at
 every call, so a policy that asks it again at every state of an information state is not one
 behavioural policy. ``CachedPolicy`` asks once per information-state string and keeps the
-answer; ``tabulate`` and ``agents.adapters.AgentPolicy`` both go through one (the same one when
+answer; ``tabulate`` and ``uedtp.agents.adapters.AgentPolicy`` both go through one (the same one when
 ``tabulate`` is given the ``AgentPolicy``), so OpenSpiel's exploitability of the adapter and the
 project's exploitability of the table evaluate the same policy.
 """
@@ -20,7 +20,7 @@ import numpy as np
 import pyspiel
 from open_spiel.python import policy as os_policy
 
-from agents.protocol import sample_action
+from uedtp.agents.protocol import sample_action
 
 
 class TabularAgent:
@@ -132,7 +132,7 @@ class CachedPolicy:
 
 def cached(policy: Any) -> CachedPolicy:
     """The ``CachedPolicy`` of ``policy``: itself, the ``cache`` of an adapter that has one
-    (``agents.adapters.AgentPolicy``), or a new one."""
+    (``uedtp.agents.adapters.AgentPolicy``), or a new one."""
     if isinstance(policy, CachedPolicy):
         return policy
     cache = getattr(policy, "cache", None)

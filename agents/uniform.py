@@ -5,7 +5,7 @@ from typing import Any
 
 import numpy as np
 
-from agents.protocol import UniformPolicy
+from uedtp.agents.protocol import UniformPolicy
 
 
 class UniformAgent(UniformPolicy):

@@ -17,7 +17,7 @@ regret matching; ``average_update`` adds own-reach-weighted policies into the av
 import numpy as np
 cimport numpy as cnp
 from libc.math cimport exp, log, INFINITY, fabs
-from csrc.game_tree cimport KernelTree, TreeView, NODE_CHANCE, NODE_TERMINAL
+from uedtp.csrc.game_tree cimport KernelTree, TreeView, NODE_CHANCE, NODE_TERMINAL
 
 cnp.import_array()
 

@@ -1,5 +1,5 @@
 # cython: language_level=3
-"""Raw-pointer view of a compiled game tree (envs.game_tree.GameTree) shared by the kernels.
+"""Raw-pointer view of a compiled game tree (uedtp.envs.game_tree.GameTree) shared by the kernels.
 
 ``KernelTree(tree)`` keeps the numpy arrays alive and exposes them as a ``TreeView`` struct so
 nogil kernels in cfr_kernels / mccfr_kernels can walk the tree without Python objects.

@@ -6,7 +6,7 @@ import numpy.typing as npt
 
 
 class _CompiledTree(Protocol):
-    """What ``KernelTree`` reads from an ``envs.game_tree.GameTree``."""
+    """What ``KernelTree`` reads from an ``uedtp.envs.game_tree.GameTree``."""
 
     @property
     def num_nodes(self) -> int: ...

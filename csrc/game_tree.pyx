@@ -1,5 +1,5 @@
 # cython: language_level=3
-"""Tree-walk helpers for compiled game trees (envs.game_tree.GameTree).
+"""Tree-walk helpers for compiled game trees (uedtp.envs.game_tree.GameTree).
 
 - ``KernelTree``: the tree's arrays as raw pointers for nogil kernels (see game_tree.pxd).
 - ``mark_descendants``: one forward sweep; a node is in the subgame if it is a root or its

@@ -5,8 +5,8 @@ A ``GameTrace`` keeps, for one game, the pre-move state before every move and ev
 tables at that moment, so the likelihood of a past partner move can be re-evaluated under a
 hypothetical hand of the observer by overwriting that hand in a copy of the snapshot.
 """
-from csrc.hanabi_state cimport HanabiState, MAX_HISTORY
-from csrc.hanabi_bots cimport BotState
+from uedtp.csrc.hanabi_state cimport HanabiState, MAX_HISTORY
+from uedtp.csrc.hanabi_bots cimport BotState
 
 
 cdef class GameTrace:

@@ -4,8 +4,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from csrc.hanabi_bots import BotSeats
-from csrc.hanabi_engine_state import HanabiState
+from uedtp.csrc.hanabi_bots import BotSeats
+from uedtp.csrc.hanabi_engine_state import HanabiState
 
 _F64 = npt.NDArray[np.float64]
 
@@ -30,7 +30,7 @@ class GameTrace:
     def kind(self) -> int: ...
     @property
     def num_players(self) -> int: ...
-    # The envs.hanabi.game.HanabiGame of the traced state (csrc cannot name envs' classes).
+    # The uedtp.envs.hanabi.game.HanabiGame of the traced state (csrc cannot name envs' classes).
     @property
     def game(self) -> Any: ...
     @property

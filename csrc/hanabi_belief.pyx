@@ -33,16 +33,16 @@ from cython.parallel cimport prange
 
 import numpy as np
 
-from csrc.hanabi_state cimport (HanabiState, MAX_PLAYERS, MAX_HAND, MAX_CARD_IDS, MAX_RANKS,
-                                MAX_MOVES, MAX_HISTORY, MAX_DECK, MOVE_PLAY, MOVE_DISCARD, Move)
-from csrc.hanabi_engine cimport (state_new_game_from_deck, apply_move, legal_moves, move_is_legal,
-                                 unseen_cards, move_from_uid)
-from csrc.hanabi_bots cimport (BotState, BotSeats, bot_init, bot_refresh, bot_decide,
-                               bots_observe_all, BOT_SIMPLE, BOT_SMART)
-from csrc.hanabi_engine_state cimport HanabiState as PyHanabiState
-from csrc.rng cimport Rng, rng_seed, rng_uniform
+from uedtp.csrc.hanabi_state cimport (HanabiState, MAX_PLAYERS, MAX_HAND, MAX_CARD_IDS, MAX_RANKS,
+                                      MAX_MOVES, MAX_HISTORY, MAX_DECK, MOVE_PLAY, MOVE_DISCARD, Move)
+from uedtp.csrc.hanabi_engine cimport (state_new_game_from_deck, apply_move, legal_moves, move_is_legal,
+                                       unseen_cards, move_from_uid)
+from uedtp.csrc.hanabi_bots cimport (BotState, BotSeats, bot_init, bot_refresh, bot_decide,
+                                     bots_observe_all, BOT_SIMPLE, BOT_SMART)
+from uedtp.csrc.hanabi_engine_state cimport HanabiState as PyHanabiState
+from uedtp.csrc.rng cimport Rng, rng_seed, rng_uniform
 
-from csrc.hanabi_bots import bot_kind, BOT_NAMES, same_public_record
+from uedtp.csrc.hanabi_bots import bot_kind, BOT_NAMES, same_public_record
 
 # source codes of a past hand slot: 0..MAX_HAND-1 = current slot, PUBLIC_BASE + card = public card
 cdef enum:

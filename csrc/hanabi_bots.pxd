@@ -19,7 +19,7 @@ One turn of a game driven by these functions::
 Card identities use the state's card ids (colour * MAX_RANKS + rank, rank 0 = a "1"); sets of
 identities are 25-bit masks with bit ``id`` set.
 """
-from csrc.hanabi_state cimport HanabiState, MAX_PLAYERS, MAX_HAND, MAX_CARD_IDS
+from uedtp.csrc.hanabi_state cimport HanabiState, MAX_PLAYERS, MAX_HAND, MAX_CARD_IDS
 
 cdef enum BotKind:
     BOT_SIMPLE = 0
@@ -83,7 +83,7 @@ cdef void bots_observe_all(BotState* bots, int n, const HanabiState* pre, int ui
 # The move uid the bot plays for the player to move (must be b.me) at state s.
 cdef int bot_decide(const BotState* b, const HanabiState* s) noexcept nogil
 
-from csrc.hanabi_engine_state cimport HanabiState as PyHanabiState
+from uedtp.csrc.hanabi_engine_state cimport HanabiState as PyHanabiState
 
 
 # Python-visible holder of one bot per seat (all of the same kind) for one game.

@@ -4,7 +4,7 @@ from typing import Iterable
 import numpy as np
 import numpy.typing as npt
 
-from csrc.hanabi_engine_state import HanabiState
+from uedtp.csrc.hanabi_engine_state import HanabiState
 
 BOT_NAMES: tuple[str, ...]
 

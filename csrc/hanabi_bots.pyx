@@ -21,13 +21,13 @@ from cython.parallel cimport prange
 import numpy as np
 cimport numpy as cnp
 
-from csrc.hanabi_state cimport (HanabiState, HanabiConfig, MAX_PLAYERS, MAX_HAND, MAX_COLORS,
-                                MAX_RANKS, MAX_CARD_IDS, MOVE_DISCARD, MOVE_PLAY,
-                                MOVE_REVEAL_COLOR, MOVE_REVEAL_RANK, MAX_DECK,
-                                MAX_HISTORY)
-from csrc.hanabi_engine cimport (config_init, state_new_game, state_new_game_from_deck,
-                                 apply_move, move_is_legal, state_score, fireworks_total)
-from csrc.rng cimport Rng, rng_seed
+from uedtp.csrc.hanabi_state cimport (HanabiState, HanabiConfig, MAX_PLAYERS, MAX_HAND, MAX_COLORS,
+                                      MAX_RANKS, MAX_CARD_IDS, MOVE_DISCARD, MOVE_PLAY,
+                                      MOVE_REVEAL_COLOR, MOVE_REVEAL_RANK, MAX_DECK,
+                                      MAX_HISTORY)
+from uedtp.csrc.hanabi_engine cimport (config_init, state_new_game, state_new_game_from_deck,
+                                       apply_move, move_is_legal, state_score, fireworks_total)
+from uedtp.csrc.rng cimport Rng, rng_seed
 
 cdef extern from *:
     int __builtin_ctz(unsigned int x) nogil
@@ -1461,7 +1461,7 @@ cdef void _config_or_raise(HanabiConfig* cfg, int players, int hand_size, int co
                            int max_info, int max_life) except *:
     cdef int code = config_init(cfg, players, colors, ranks, hand_size, max_info, max_life)
     if code != 0:
-        from csrc.hanabi_engine import config_error_message
+        from uedtp.csrc.hanabi_engine import config_error_message
         raise ValueError(f"bad Hanabi configuration: {config_error_message(code)}")
 
 
@@ -1609,7 +1609,7 @@ cdef class BotSeats:
     """One bot per seat (all of one kind) following one game through public events.
 
     ``BotSeats(bot, state)`` starts the bots at the beginning of the game in ``state`` (an
-    ``csrc.hanabi_engine_state.HanabiState`` with no moves made); ``BotSeats.replay(bot, state)``
+    ``uedtp.csrc.hanabi_engine_state.HanabiState`` with no moves made); ``BotSeats.replay(bot, state)``
     builds them for any state by replaying its history from its deal. Every move of the game must
     be fed to ``observe(pre_move_state, uid)`` *before* it is applied; ``decide(state)`` returns the
     move of the player to move, reading only that player's view.

@@ -4,8 +4,8 @@
 All functions are nogil and operate on the plain struct in hanabi_state.pxd, so bots,
 belief code and rollout kernels can call them from prange loops.
 """
-from csrc.hanabi_state cimport HanabiState, HanabiConfig, Move
-from csrc.rng cimport Rng
+from uedtp.csrc.hanabi_state cimport HanabiState, HanabiConfig, Move
+from uedtp.csrc.rng cimport Rng
 
 # Fill cfg from parameters; returns 0 on success, or a negative code naming the bad field
 # (see hanabi_engine.pyx CONFIG_ERRORS). Never raises.

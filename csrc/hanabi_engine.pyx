@@ -27,11 +27,11 @@ from libc.string cimport memset, memcpy, memcmp
 from libc.stdint cimport uint64_t, uint32_t
 from cython.parallel cimport prange
 
-from csrc.hanabi_state cimport (HanabiState, HanabiConfig, Move, CardKnowledge, MAX_PLAYERS,
-                                MAX_HAND, MAX_COLORS, MAX_RANKS, MAX_CARD_IDS, MAX_DECK,
-                                MAX_MOVES, MAX_HISTORY, MOVE_DISCARD, MOVE_PLAY,
-                                MOVE_REVEAL_COLOR, MOVE_REVEAL_RANK)
-from csrc.rng cimport Rng, rng_seed, rng_below, rng_next
+from uedtp.csrc.hanabi_state cimport (HanabiState, HanabiConfig, Move, CardKnowledge, MAX_PLAYERS,
+                                      MAX_HAND, MAX_COLORS, MAX_RANKS, MAX_CARD_IDS, MAX_DECK,
+                                      MAX_MOVES, MAX_HISTORY, MOVE_DISCARD, MOVE_PLAY,
+                                      MOVE_REVEAL_COLOR, MOVE_REVEAL_RANK)
+from uedtp.csrc.rng cimport Rng, rng_seed, rng_below, rng_next
 
 cdef extern from *:
     """

@@ -1,16 +1,16 @@
 # cython: language_level=3
 """The Python extension type ``HanabiState`` wrapping one plain engine struct.
 
-Cython kernels in other modules can ``from csrc.hanabi_engine_state cimport HanabiState`` and
+Cython kernels in other modules can ``from uedtp.csrc.hanabi_engine_state cimport HanabiState`` and
 reach the struct with ``state.ptr()`` (or ``&state.s``) and wrap a struct into a new Python
 object with ``HanabiState.wrap(&struct, game)``.
 """
-from csrc.hanabi_state cimport HanabiState as HanabiStateC
+from uedtp.csrc.hanabi_state cimport HanabiState as HanabiStateC
 
 
 cdef class HanabiState:
     cdef HanabiStateC s
-    cdef readonly object game           # the envs.hanabi.game.HanabiGame this state belongs to
+    cdef readonly object game           # the uedtp.envs.hanabi.game.HanabiGame this state belongs to
 
     cdef HanabiStateC* ptr(self) noexcept nogil
 

@@ -20,7 +20,7 @@ class CardKnowledge(NamedTuple):
 
 
 class HanabiState:
-    # The envs.hanabi.game.HanabiGame this state belongs to (csrc sits below envs, so the stub
+    # The uedtp.envs.hanabi.game.HanabiGame this state belongs to (csrc sits below envs, so the stub
     # cannot name that class).
     @property
     def game(self) -> Any: ...

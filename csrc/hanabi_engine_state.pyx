@@ -1,9 +1,9 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""``HanabiState``: the Python face of one native engine state (see ``envs.hanabi.game``).
+"""``HanabiState``: the Python face of one native engine state (see ``uedtp.envs.hanabi.game``).
 
 One step (``apply_action``) validates the move uid against the current state, raising a
 ``ValueError`` that names the move and the reason if it is illegal (the state is then left
-unchanged), and otherwise hands it to the nogil engine (``csrc.hanabi_engine.apply_move``).
+unchanged), and otherwise hands it to the nogil engine (``uedtp.csrc.hanabi_engine.apply_move``).
 Cloning is a struct copy. Cards are integer ids ``colour * 5 + rank`` (rank 0 is a "1"),
 whatever the configured number of ranks.
 """
@@ -16,15 +16,15 @@ cimport numpy as cnp
 from libc.stdint cimport uint64_t
 from libc.string cimport memcpy
 
-from csrc.hanabi_state cimport (HanabiState as HanabiStateC, HanabiConfig as HanabiConfigC, Move,
-                                MAX_RANKS, MAX_CARD_IDS, MAX_DECK, MAX_MOVES, MAX_HISTORY,
-                                MOVE_DISCARD, MOVE_PLAY, MOVE_REVEAL_COLOR, MOVE_REVEAL_RANK)
-from csrc.rng cimport Rng, rng_seed
-from csrc.hanabi_engine cimport (config_init, state_new_game, state_new_game_from_deck,
-                                 move_from_uid, move_is_legal, legal_moves, apply_move,
-                                 state_score, fireworks_total, fill_ordered_deck, set_hand,
-                                 set_deck, rollout_scores, unseen_cards)
-from csrc.hanabi_engine import config_error_message, set_error_message
+from uedtp.csrc.hanabi_state cimport (HanabiState as HanabiStateC, HanabiConfig as HanabiConfigC, Move,
+                                      MAX_RANKS, MAX_CARD_IDS, MAX_DECK, MAX_MOVES, MAX_HISTORY,
+                                      MOVE_DISCARD, MOVE_PLAY, MOVE_REVEAL_COLOR, MOVE_REVEAL_RANK)
+from uedtp.csrc.rng cimport Rng, rng_seed
+from uedtp.csrc.hanabi_engine cimport (config_init, state_new_game, state_new_game_from_deck,
+                                       move_from_uid, move_is_legal, legal_moves, apply_move,
+                                       state_score, fireworks_total, fill_ordered_deck, set_hand,
+                                       set_deck, rollout_scores, unseen_cards)
+from uedtp.csrc.hanabi_engine import config_error_message, set_error_message
 
 cnp.import_array()
 
@@ -154,7 +154,7 @@ def _restore(object game, bytes data) -> HanabiState:
 
 cdef class HanabiState:
     """A full (omniscient) Hanabi game state under HLE rules; create it with
-    ``envs.hanabi.game.HanabiGame.new_initial_state``."""
+    ``uedtp.envs.hanabi.game.HanabiGame.new_initial_state``."""
 
     cdef HanabiStateC* ptr(self) noexcept nogil:
         return &self.s

@@ -2,10 +2,10 @@
 import numpy as np
 import numpy.typing as npt
 
-from csrc.hanabi_belief import GameTrace
-from csrc.hanabi_bots import BotSeats
-from csrc.mlp import NativeMLP
-from csrc.hanabi_engine_state import HanabiState
+from uedtp.csrc.hanabi_belief import GameTrace
+from uedtp.csrc.hanabi_bots import BotSeats
+from uedtp.csrc.mlp import NativeMLP
+from uedtp.csrc.hanabi_engine_state import HanabiState
 
 
 def feature_layout(players: int, hand_size: int, num_actions: int, max_info_tokens: int = 8,

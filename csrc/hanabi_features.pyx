@@ -26,10 +26,10 @@ colour is all gone; valuable: last live copy and not worthless).
 encodes every live game for its player to move, masks legal moves and applies one move per game
 (every seat's table observes it first), so a network can act for all games in one call.
 
-``LockstepGames.rollout_native`` fuses that loop with a native network (``csrc.mlp``): the games
+``LockstepGames.rollout_native`` fuses that loop with a native network (``uedtp.csrc.mlp``): the games
 are split into chunks of columns, and each chunk (one OpenMP task, without the GIL) repeats
 encode -> one ``mlp_forward`` over its live games -> inverse-CDF sample from the game's own
-uniform (``sample_row``, the order and arithmetic of ``agents.protocol.sample_actions``) ->
+uniform (``sample_row``, the order and arithmetic of ``uedtp.agents.protocol.sample_actions``) ->
 observe + apply until all its games are finished; Python is never re-entered per step.
 """
 from libc.stdlib cimport malloc, free
@@ -40,15 +40,15 @@ from cython.parallel cimport prange
 import numpy as np
 cimport numpy as cnp
 
-from csrc.hanabi_state cimport (HanabiState, MAX_PLAYERS, MAX_HAND, MAX_CARD_IDS, MAX_RANKS,
-                                MAX_MOVES, MAX_COLORS)
-from csrc.hanabi_engine cimport (apply_move, legal_moves, move_is_legal, state_score,
-                                 fireworks_total, set_hand, shuffle_undrawn, unseen_cards)
-from csrc.hanabi_bots cimport BotState, BotSeats, bot_refresh, bot_decide, bots_observe_all
-from csrc.hanabi_engine_state cimport HanabiState as PyHanabiState
-from csrc.rng cimport Rng, rng_seed
-from csrc.mlp cimport NativeMLP, MLP, mlp_forward, mlp_workspace, sample_row
-from csrc.hanabi_belief cimport GameTrace
+from uedtp.csrc.hanabi_state cimport (HanabiState, MAX_PLAYERS, MAX_HAND, MAX_CARD_IDS, MAX_RANKS,
+                                      MAX_MOVES, MAX_COLORS)
+from uedtp.csrc.hanabi_engine cimport (apply_move, legal_moves, move_is_legal, state_score,
+                                       fireworks_total, set_hand, shuffle_undrawn, unseen_cards)
+from uedtp.csrc.hanabi_bots cimport BotState, BotSeats, bot_refresh, bot_decide, bots_observe_all
+from uedtp.csrc.hanabi_engine_state cimport HanabiState as PyHanabiState
+from uedtp.csrc.rng cimport Rng, rng_seed
+from uedtp.csrc.mlp cimport NativeMLP, MLP, mlp_forward, mlp_workspace, sample_row
+from uedtp.csrc.hanabi_belief cimport GameTrace
 from libc.math cimport log, INFINITY
 
 cnp.import_array()
@@ -434,7 +434,7 @@ cdef int rollout_chunk(HanabiState* states, BotState* tables, int n, const MLP* 
 
 
 cdef enum:
-    PUBLIC_BASE = 32            # csrc.hanabi_belief: source code of a card that left the hand
+    PUBLIC_BASE = 32            # uedtp.csrc.hanabi_belief: source code of a card that left the hand
 
 
 cdef bint hypothetical_into(const HanabiState* snap, int player, const signed char* hand,
@@ -481,7 +481,7 @@ def partner_move_log_probs(GameTrace trace, int player, ts, sources, hands, whic
     current hand ``hands[which[k]]``: the view is the traced snapshot with that hand written in
     (the snapshot itself if it does not fit), encoded with the mover's tables of that time; one
     native forward pass per pair, without the GIL (the loop of
-    ``search.hanabi.neural.beliefs``)."""
+    ``uedtp.search.hanabi.neural.beliefs``)."""
     cdef const int[::1] tv = np.ascontiguousarray(ts, dtype=np.intc)
     cdef const int[::1] wv = np.ascontiguousarray(which, dtype=np.intc)
     cdef const short[:, ::1] sv = np.ascontiguousarray(sources, dtype=np.int16)

@@ -10,9 +10,9 @@ results do not depend on the thread count and rollouts with the same i share the
 """
 from libc.stdint cimport uint64_t
 
-from csrc.hanabi_state cimport HanabiState
-from csrc.hanabi_bots cimport BotState
-from csrc.rng cimport Rng
+from uedtp.csrc.hanabi_state cimport HanabiState
+from uedtp.csrc.hanabi_bots cimport BotState
+from uedtp.csrc.rng cimport Rng
 
 # Play the game in s to its end with one bot per seat; epsilon: probability of replacing a bot
 # move by a uniform legal move. Returns the fireworks total if keep_points else the HLE score.

@@ -4,8 +4,8 @@ from typing import Iterable
 import numpy as np
 import numpy.typing as npt
 
-from csrc.hanabi_bots import BotSeats
-from csrc.hanabi_engine_state import HanabiState
+from uedtp.csrc.hanabi_bots import BotSeats
+from uedtp.csrc.hanabi_engine_state import HanabiState
 
 SCORINGS: tuple[str, ...]
 

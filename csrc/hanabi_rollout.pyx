@@ -17,12 +17,12 @@ from cython.parallel cimport prange
 
 import numpy as np
 
-from csrc.hanabi_state cimport HanabiState, MAX_PLAYERS, MAX_MOVES, MAX_CARD_IDS, MAX_RANKS
-from csrc.hanabi_engine cimport (apply_move, legal_moves, move_is_legal, state_score,
-                                 fireworks_total, set_hand, shuffle_undrawn, unseen_cards)
-from csrc.hanabi_bots cimport BotState, BotSeats, bot_refresh, bot_decide, bots_observe_all
-from csrc.hanabi_engine_state cimport HanabiState as PyHanabiState
-from csrc.rng cimport Rng, rng_seed, rng_uniform, rng_below
+from uedtp.csrc.hanabi_state cimport HanabiState, MAX_PLAYERS, MAX_MOVES, MAX_CARD_IDS, MAX_RANKS
+from uedtp.csrc.hanabi_engine cimport (apply_move, legal_moves, move_is_legal, state_score,
+                                       fireworks_total, set_hand, shuffle_undrawn, unseen_cards)
+from uedtp.csrc.hanabi_bots cimport BotState, BotSeats, bot_refresh, bot_decide, bots_observe_all
+from uedtp.csrc.hanabi_engine_state cimport HanabiState as PyHanabiState
+from uedtp.csrc.rng cimport Rng, rng_seed, rng_uniform, rng_below
 
 SCORINGS = ("hle", "points")
 

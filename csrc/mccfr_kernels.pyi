@@ -2,7 +2,7 @@
 import numpy as np
 import numpy.typing as npt
 
-from csrc.game_tree import KernelTree
+from uedtp.csrc.game_tree import KernelTree
 
 _F64 = npt.NDArray[np.float64]
 

@@ -15,8 +15,8 @@ average gets sigma weighted by pi_i(h) / q(h).
 import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport uint64_t
-from csrc.game_tree cimport KernelTree, TreeView, NODE_CHANCE, NODE_TERMINAL
-from csrc.rng cimport Rng, rng_seed, rng_uniform
+from uedtp.csrc.game_tree cimport KernelTree, TreeView, NODE_CHANCE, NODE_TERMINAL
+from uedtp.csrc.rng cimport Rng, rng_seed, rng_uniform
 
 cnp.import_array()
 

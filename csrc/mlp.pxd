@@ -57,9 +57,9 @@ cdef class NativeMLP:
 
 cdef inline int sample_row(const double* p, int A, double u) noexcept nogil:
     """Inverse-CDF draw from probabilities p (A entries) with uniform u, exactly as
-    ``agents.protocol.sample_actions``: the number of running sums (left to right, double)
+    ``uedtp.agents.protocol.sample_actions``: the number of running sums (left to right, double)
     that are <= u * total, clamped to the last positive entry (the one copy the fused rollout
-    kernels of ``csrc.hanabi_features`` and ``csrc.phantom_games`` share)."""
+    kernels of ``uedtp.csrc.hanabi_features`` and ``uedtp.csrc.phantom_games`` share)."""
     cdef double run = 0.0, total = 0.0, thr
     cdef int j, count = 0, last = 0
     for j in range(A):

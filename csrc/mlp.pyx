@@ -8,17 +8,17 @@ One forward pass over a batch of rows (``mlp_forward``):
      This loop is compiled for AVX2+FMA+F16C (128 outputs held in registers over all active
      rows) and the baseline ISA, the CPU's best picked at import (``GATHER_ISA``). When every
      first-layer weight is exactly a half float (``half_first_layer``; trainers can round to
-     that, ``agents.neural.native.round_first_layer``) the weights are read as half floats,
+     that, ``uedtp.agents.neural.native.round_first_layer``) the weights are read as half floats,
      half the bytes, with results identical to the float32 ones;
   2. its activation, then every further trunk layer and its activation: for a batch one BLAS
      ``sgemm`` (``scipy.linalg.cython_blas``); for one row the same gather loop over the
      nonzero activations (after a ReLU about half are zero) and transposed weights;
   3. both heads the same way (policy logits and the value stacked as one matrix);
   4. per row, a softmax of logit / temperature (in double precision, as
-     ``agents.neural.policy.masked_probabilities``) over the legal actions, zero elsewhere.
+     ``uedtp.agents.neural.policy.masked_probabilities``) over the legal actions, zero elsewhere.
 
 ``NativeMLP(trunk, policy, value)`` checks and copies the layers (numpy arrays; building one
-from a torch network is ``agents.neural.native``) and offers ``forward``/``probabilities``/
+from a torch network is ``uedtp.agents.neural.native``) and offers ``forward``/``probabilities``/
 ``values`` on numpy batches; other kernels cimport ``NativeMLP`` and call ``mlp_forward`` on
 ``&native.net`` with their own workspace (``mlp_workspace`` floats) per thread.
 """

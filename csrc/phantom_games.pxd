@@ -9,7 +9,7 @@ tic-tac-toe) and the turn passes; if the opponent already holds it, the mover le
 either moves again (classical versions) or loses the turn (abrupt versions).
 """
 from libc.stdint cimport uint8_t, uint32_t, uint64_t
-from csrc.rng cimport Rng
+from uedtp.csrc.rng cimport Rng
 
 cdef enum:
     PG_MAX_CELLS = 16

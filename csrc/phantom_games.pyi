@@ -4,7 +4,7 @@ from typing import Iterator, Sequence, overload
 import numpy as np
 import numpy.typing as npt
 
-from csrc.mlp import NativeMLP
+from uedtp.csrc.mlp import NativeMLP
 
 _I8 = npt.NDArray[np.int8]
 _I64 = npt.NDArray[np.int64]

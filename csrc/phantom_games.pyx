@@ -1,7 +1,7 @@
 # cython: language_level=3
 """Native Phantom Tic-Tac-Toe and (Abrupt) Dark Hex: states, information-state keys, exact
 posterior enumeration, importance sampling, uniform rollouts, and the step / legal-mask /
-information-state-tensor kernels of ``envs.phantom.batch.PhantomBatch`` (games kept as numpy
+information-state-tensor kernels of ``uedtp.envs.phantom.batch.PhantomBatch`` (games kept as numpy
 rows), all without the GIL and all on the one rule function ``pg_apply``.
 
 Rules, as OpenSpiel plays them (``phantom_ttt``, ``dark_hex``):
@@ -22,7 +22,7 @@ with the target information state, record it; at the player's own earlier decisi
 cell it really tried; at the opponent's nodes push every legal child (probability 1/#legal under
 the uniform blueprint) whose information state for the player is the one it had at that position
 along the true history. Same order, same weights and same node count as
-``search.update_equivalent.history_sampler.enumerate_histories`` with ``UniformAgent``.
+``uedtp.search.update_equivalent.history_sampler.enumerate_histories`` with ``UniformAgent``.
 
 One rollout (``pg_rollout``): the player to move picks uniformly among its legal cells with its
 own xoshiro stream, until the game ends. ``rollout_values`` runs every (history, action, rollout)
@@ -31,9 +31,9 @@ number of threads.
 
 One step of the fused neural rollouts (``batch_rollout_native``, rows of a ``PhantomBatch`` cut
 into chunks, one OpenMP task per chunk, no GIL): every live row of the chunk is encoded
-(information-state tensor + player one-hot, as ``envs.vector_env.policy_inputs``) and masked,
-one ``csrc.mlp`` forward pass gives their move probabilities, each row samples by inverse CDF
-from its own uniform (the arithmetic of ``agents.protocol.sample_actions``) and the moves are
+(information-state tensor + player one-hot, as ``uedtp.envs.vector_env.policy_inputs``) and masked,
+one ``uedtp.csrc.mlp`` forward pass gives their move probabilities, each row samples by inverse CDF
+from its own uniform (the arithmetic of ``uedtp.agents.protocol.sample_actions``) and the moves are
 applied with ``pg_apply``, until every row of the chunk has finished.
 """
 from libc.stdint cimport int8_t, uint8_t, uint32_t, uint64_t, int64_t
@@ -44,8 +44,8 @@ from cython.parallel cimport prange
 import numpy as np
 cimport numpy as cnp
 
-from csrc.rng cimport Rng, rng_seed, rng_below
-from csrc.mlp cimport NativeMLP, MLP, mlp_forward, mlp_workspace, sample_row
+from uedtp.csrc.rng cimport Rng, rng_seed, rng_below
+from uedtp.csrc.mlp cimport NativeMLP, MLP, mlp_forward, mlp_workspace, sample_row
 
 cnp.import_array()
 
@@ -794,7 +794,7 @@ def exact_values(states, actions, int player):
 
 
 # ---------------------------------------------------------------------------------------------
-# Batches stored as numpy arrays (envs.phantom.batch.PhantomBatch)
+# Batches stored as numpy arrays (uedtp.envs.phantom.batch.PhantomBatch)
 # ---------------------------------------------------------------------------------------------
 # A PhantomBatch keeps n games as rows of small arrays (board, per-player stone masks, views,
 # own-try sequences, history, current player, done, winner). One step of ``batch_apply``: for

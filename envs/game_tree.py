@@ -13,7 +13,7 @@ regrets and averages in ``search/`` are float arrays over slots.
 
 Trees are saved with ``GameTree.save`` and read back with ``load_game_tree``; ``read_npz`` and
 the string packing are shared with the policy files of ``search/cfr``. Compilation from a game
-lives in ``envs.tree_compile``.
+lives in ``uedtp.envs.tree_compile``.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import pyspiel
 
-from envs.openspiel_games import as_game
+from uedtp.envs.openspiel_games import as_game
 
 CHANCE = -1
 TERMINAL = -4

@@ -6,14 +6,14 @@ zero-sum, how to resolve a chance node, and the best possible score. One step of
 parse the game string, pick the engine, wrap it.
 
 - ``hanabi(players=2,colors=5,ranks=5,hand_size=...,max_information_tokens=8,max_life_tokens=3)``
-  (any subset of those parameters, or plain ``hanabi``) → the native engine in ``envs.hanabi.game``.
+  (any subset of those parameters, or plain ``hanabi``) → the native engine in ``uedtp.envs.hanabi.game``.
 - ``openspiel:<game string>`` → that OpenSpiel game (use ``openspiel:hanabi(players=2)`` for
   OpenSpiel's own Hanabi).
-- any other string → an OpenSpiel game via ``envs.openspiel_games.load_game``. Simultaneous-move
+- any other string → an OpenSpiel game via ``uedtp.envs.openspiel_games.load_game``. Simultaneous-move
   games are played in OpenSpiel's turn-based form (``turn_based_simultaneous_game``).
 
 ``as_handle(game)`` also accepts a game object: a ``GameHandle`` itself, a ``pyspiel.Game`` or an
-``envs.hanabi.game.HanabiGame`` (wrapped as they are, so their states are the agents' states).
+``uedtp.envs.hanabi.game.HanabiGame`` (wrapped as they are, so their states are the agents' states).
 """
 from __future__ import annotations
 
@@ -23,15 +23,15 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from envs.hanabi.game import HanabiConfig, HanabiGame
-from envs.openspiel_games import GameError, load_game, sample_chance_outcome
+from uedtp.envs.hanabi.game import HanabiConfig, HanabiGame
+from uedtp.envs.openspiel_games import GameError, load_game, sample_chance_outcome
 
 COMMON_PAYOFF = "common-payoff"
 ZERO_SUM = "zero-sum"
 GENERAL_SUM = "general-sum"
 
 _NATIVE_HANABI_PARAMS: dict[str, str] = {
-    # name in the game string -> keyword of envs.hanabi.game.HanabiGame
+    # name in the game string -> keyword of uedtp.envs.hanabi.game.HanabiGame
     "players": "players",
     "colors": "colors",
     "ranks": "ranks",
@@ -123,7 +123,7 @@ class OpenSpielGame(_HandleBase):
 
 
 class NativeHanabiGame(_HandleBase):
-    """The suite's own Hanabi engine (``envs.hanabi.game.HanabiGame``): the deck is shuffled from the seed."""
+    """The suite's own Hanabi engine (``uedtp.envs.hanabi.game.HanabiGame``): the deck is shuffled from the seed."""
 
     engine = "native-hanabi"
     utility = COMMON_PAYOFF
@@ -226,5 +226,5 @@ def as_handle(game: Any) -> GameHandle:
     import pyspiel
     if isinstance(game, pyspiel.Game):
         return OpenSpielGame(str(game), raw=game)
-    raise GameError(f"expected a game string, an envs.games handle, a pyspiel.Game or an "
-                    f"envs.hanabi.game.HanabiGame; got {type(game).__name__}")
+    raise GameError(f"expected a game string, a uedtp.envs.games handle, a pyspiel.Game or an "
+                    f"uedtp.envs.hanabi.game.HanabiGame; got {type(game).__name__}")

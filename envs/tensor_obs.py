@@ -7,9 +7,9 @@ players' first decisions have the all-empty tensor), so one network can play eve
 
 ``TensorEncoding`` describes the input a policy network expects (game string, kind, sizes,
 action count) and encodes ``pyspiel`` states one at a time or in bulk; ``with_player`` appends
-the one-hot to tensors produced elsewhere (e.g. by ``envs.phantom.batch.PhantomBatch``), so
+the one-hot to tensors produced elsewhere (e.g. by ``uedtp.envs.phantom.batch.PhantomBatch``), so
 both paths give identical network inputs. The native Hanabi encoding lives in
-``envs.hanabi.tensor``.
+``uedtp.envs.hanabi.tensor``.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from typing import Any, Sequence
 import numpy as np
 import pyspiel
 
-from envs.openspiel_games import GameError, as_game
+from uedtp.envs.openspiel_games import GameError, as_game
 
 KINDS = ("information_state", "observation")
 

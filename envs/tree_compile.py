@@ -1,4 +1,4 @@
-"""Compiling an OpenSpiel game into a ``GameTree`` (envs.game_tree), with a size check first.
+"""Compiling an OpenSpiel game into a ``GameTree`` (uedtp.envs.game_tree), with a size check first.
 
 One step of compilation (``compile_from_states``) expands one history: it records who acts there
 (a player, chance or nobody at a terminal), the player's information-state id, every player's
@@ -22,8 +22,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pyspiel
 
-from envs.game_tree import CHANCE, DEFAULT_MAX_NODES, TERMINAL, GameTree, load_game_tree
-from envs.openspiel_games import as_game, require_sequential_imperfect_information
+from uedtp.envs.game_tree import CHANCE, DEFAULT_MAX_NODES, TERMINAL, GameTree, load_game_tree
+from uedtp.envs.openspiel_games import as_game, require_sequential_imperfect_information
 
 # per-player utilities of a history cut off at max_depth
 _LeafValues = Callable[[pyspiel.State], Sequence[float] | np.ndarray]

@@ -4,13 +4,13 @@ A *game batch* holds ``n`` games and offers: ``current`` / ``done`` arrays, ``le
 ``apply(rows, actions)``, ``returns()``, ``information_state_tensor(rows, players)``,
 ``select(rows)``, ``histories(rows)`` and ``from_histories``. Two implementations:
 
-- ``envs.phantom.batch.PhantomBatch``: Phantom Tic-Tac-Toe / Dark Hex in numpy (fast path);
+- ``uedtp.envs.phantom.batch.PhantomBatch``: Phantom Tic-Tac-Toe / Dark Hex in numpy (fast path);
 - ``PyspielBatch``: any other OpenSpiel sequential game (Kuhn, Leduc, ...), one ``pyspiel.State``
   per row; chance nodes are resolved by sampling right after every step (so a row is always at
   a decision node or finished). One step is a Python loop over the rows, fine for small games.
 
 ``make_batch(game, n, seed)`` picks the fast path when there is one; ``policy_inputs`` gives the
-network input (tensor + player one-hot, as ``envs.tensor_obs``) for rows of either kind.
+network input (tensor + player one-hot, as ``uedtp.envs.tensor_obs``) for rows of either kind.
 """
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ from typing import Sequence, Union
 import numpy as np
 import pyspiel
 
-from envs.phantom import batch as vector_phantom
-from envs.openspiel_games import GameError, as_game, sample_chance_outcome
-from envs.tensor_obs import with_player
+from uedtp.envs.phantom import batch as vector_phantom
+from uedtp.envs.openspiel_games import GameError, as_game, sample_chance_outcome
+from uedtp.envs.tensor_obs import with_player
 
 
 class PyspielBatch:

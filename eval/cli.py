@@ -29,15 +29,15 @@ EXACT_MAX_HISTORIES = 5_000_000     # estimated histories above which exact meth
 # the error classes a user can cause, by module (looked up only when the module is loaded, so
 # a CLI that never imported torch does not import it here)
 USER_ERRORS: dict[str, tuple[str, ...]] = {
-    "eval.cli": ("UsageError",),
-    "eval.specs.grammar": ("SpecError",),
-    "envs.openspiel_games": ("GameError",),
-    "envs.game_tree": ("CorruptTreeFileError",),
-    "envs.tree_compile": ("GameTooLargeError",),
-    "eval.runs.store": ("StoreError",),
-    "eval.tournament.config": ("ConfigError",),
-    "eval.tournament.ratings": ("RatingError",),
-    "agents.neural.checkpoint": ("CheckpointError",),
+    "uedtp.eval.cli": ("UsageError",),
+    "uedtp.eval.specs.grammar": ("SpecError",),
+    "uedtp.envs.openspiel_games": ("GameError",),
+    "uedtp.envs.game_tree": ("CorruptTreeFileError",),
+    "uedtp.envs.tree_compile": ("GameTooLargeError",),
+    "uedtp.eval.runs.store": ("StoreError",),
+    "uedtp.eval.tournament.config": ("ConfigError",),
+    "uedtp.eval.tournament.ratings": ("RatingError",),
+    "uedtp.agents.neural.checkpoint": ("CheckpointError",),
 }
 PATH_ERRORS = (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError,
                FileExistsError)
@@ -182,7 +182,7 @@ def int_list(minimum: int = 1, low: int | None = None,
 
 def bot_list(text: str) -> list[str]:
     """Comma-separated rule-based Hanabi bot names (each known), as canonical names."""
-    from csrc.hanabi_bots import BOT_NAMES, bot_kind
+    from uedtp.csrc.hanabi_bots import BOT_NAMES, bot_kind
     bots = []
     for name in [part.strip() for part in text.split(",") if part.strip()] or [text]:
         try:
@@ -273,7 +273,7 @@ def quiet_stderr() -> Iterator[None]:
 
 def openspiel_game(text: str) -> str:
     """A game string that OpenSpiel loads (returned as given)."""
-    from envs.openspiel_games import GameError, load_game
+    from uedtp.envs.openspiel_games import GameError, load_game
     try:
         with quiet_stderr():
             load_game(text)
@@ -285,12 +285,12 @@ def openspiel_game(text: str) -> str:
 def check_exact_size(game_string: str, max_histories: int = EXACT_MAX_HISTORIES) -> None:
     """Refuse (``GameTooLargeError``) a game too large for exact methods, before any work: Hanabi,
     or a random-walk estimate of its histories above ``max_histories``."""
-    from envs.tree_compile import GameTooLargeError, estimate_num_histories
-    from envs.openspiel_games import load_game
+    from uedtp.envs.tree_compile import GameTooLargeError, estimate_num_histories
+    from uedtp.envs.openspiel_games import load_game
     game = load_game(game_string)
     if game.get_type().short_name.startswith("hanabi"):
         raise GameTooLargeError(f"{game_string!r} is Hanabi, far too large for exact methods "
-                                "(use python -m eval.hanabi or eval.tournament)")
+                                "(use python -m uedtp.eval.hanabi or uedtp.eval.tournament)")
     estimate = estimate_num_histories(game, walks=64)
     if estimate > max_histories:
         raise GameTooLargeError(f"{game_string!r} has an estimated {estimate:.2e} histories "
@@ -300,7 +300,7 @@ def check_exact_size(game_string: str, max_histories: int = EXACT_MAX_HISTORIES)
 
 def exact_game(text: str) -> str:
     """A game string that loads and is small enough for exact methods (``check_exact_size``)."""
-    from envs.tree_compile import GameTooLargeError
+    from uedtp.envs.tree_compile import GameTooLargeError
     openspiel_game(text)
     try:
         check_exact_size(text)
@@ -313,8 +313,8 @@ def exact_game(text: str) -> str:
 # ---- execution backends ------------------------------------------------------------------------
 
 def add_backend_arguments(parser: argparse.ArgumentParser, default: str = "local") -> None:
-    """``--backend``, ``--workers`` and ``--ray-address`` (``eval.runs.backends``)."""
-    from eval.runs.backends import BACKENDS
+    """``--backend``, ``--workers`` and ``--ray-address`` (``uedtp.eval.runs.backends``)."""
+    from uedtp.eval.runs.backends import BACKENDS
     parser.add_argument("--backend", choices=BACKENDS, default=default,
                         help="serial: this process; local: worker processes; ray: Ray tasks on "
                         f"a local instance or a cluster (default {default})")
@@ -341,8 +341,8 @@ def check_backend_arguments(args: argparse.Namespace) -> None:
 
 
 def backend_from_args(args: argparse.Namespace) -> Any:
-    """The ``eval.runs.backends`` backend the checked arguments name (close it when done)."""
-    from eval.runs.backends import make_backend
+    """The ``uedtp.eval.runs.backends`` backend the checked arguments name (close it when done)."""
+    from uedtp.eval.runs.backends import make_backend
     check_backend_arguments(args)
     try:
         return make_backend(args.backend, args.workers, args.ray_address)

@@ -1,15 +1,15 @@
 """MMD search vs decision-time subgame solving vs their blueprint (issue 5's comparison).
 
 One comparison, small games: freeze every agent into a tabular policy by querying it at every
-information state (``agents.tabular.tabulate``), then compute its exact exploitability on the
-compiled tree (``search.cfr.best_response``), with the mean search time per information state.
+information state (``uedtp.agents.tabular.tabulate``), then compute its exact exploitability on the
+compiled tree (``uedtp.search.cfr.best_response``), with the mean search time per information state.
 Large games (3x3 Abrupt Dark Hex, Phantom TTT) have no exact exploitability: there the agents
 meet in a seat-swapped round robin through the tournament layer (mean return ± s.e., time per
 move), written as it is played and resumable.
 
 Examples:
-    python -m eval.compare_search --small kuhn_poker leduc_poker "dark_hex(board_size=2,gameversion=adh)"
-    python -m eval.compare_search --large phantom_ttt --games 50 --out results/compare_pttt
+    python -m uedtp.eval.compare_search --small kuhn_poker leduc_poker "dark_hex(board_size=2,gameversion=adh)"
+    python -m uedtp.eval.compare_search --large phantom_ttt --games 50 --out results/compare_pttt
 """
 from __future__ import annotations
 
@@ -17,14 +17,14 @@ import sys
 import time
 from typing import Any
 
-from agents.tabular import tabulate
-from agents.uniform import UniformAgent
-from eval.cli import (ArgumentParser, exact_game, non_negative_float, openspiel_game, output_dir,
-                      positive_float, positive_int, run)
-from envs.openspiel_games import load_game, require_two_player_zero_sum
-from search.cfr.best_response import exploitability
-from search.update_equivalent.mmd import mmd_search
-from search.subgame.agent import SubgameSolvingAgent
+from uedtp.agents.tabular import tabulate
+from uedtp.agents.uniform import UniformAgent
+from uedtp.eval.cli import (ArgumentParser, exact_game, non_negative_float, openspiel_game, output_dir,
+                            positive_float, positive_int, run)
+from uedtp.envs.openspiel_games import load_game, require_two_player_zero_sum
+from uedtp.search.cfr.best_response import exploitability
+from uedtp.search.update_equivalent.mmd import mmd_search
+from uedtp.search.subgame.agent import SubgameSolvingAgent
 
 SMALL_DEFAULT = ["kuhn_poker", "leduc_poker", "dark_hex(board_size=2,gameversion=adh)"]
 LARGE_AGENTS = ("uniform", "mmd(eta=50,alpha=0.01,histories=10)",
@@ -70,7 +70,7 @@ def small_game_rows(game_string: str, iterations: int, eta: float, alpha: float
     return rows
 
 
-PROG = "python -m eval.compare_search"
+PROG = "python -m uedtp.eval.compare_search"
 
 
 def build_parser() -> ArgumentParser:
@@ -107,8 +107,8 @@ def _main(argv: list[str] | None) -> int:
                                                 args.alpha):
             print(f"| {name} | {value:.4f} | {ms:.2f} |", flush=True)
     if args.large:
-        from eval.tournament.config import Section, TournamentConfig
-        from eval.tournament.run import run_tournament
+        from uedtp.eval.tournament.config import Section, TournamentConfig
+        from uedtp.eval.tournament.run import run_tournament
         sections = tuple(Section(g, LARGE_AGENTS, "round-robin", args.games)
                          for g in args.large)
         result = run_tournament(TournamentConfig(sections, seed=0), args.out,

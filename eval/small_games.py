@@ -7,8 +7,8 @@ next blueprint. With every player searching, this *is* the replicated last-itera
 the printed curve is the learner's last-iterate dynamics.
 
 Example:
-    python -m eval.small_games --game kuhn_poker --update mmd --schedule sqrt --iterations 500
-    python -m eval.small_games --game tiny_hanabi --update md --eta 0.5 --iterations 150
+    python -m uedtp.eval.small_games --game kuhn_poker --update mmd --schedule sqrt --iterations 500
+    python -m uedtp.eval.small_games --game tiny_hanabi --update md --eta 0.5 --iterations 150
 """
 from __future__ import annotations
 
@@ -22,14 +22,14 @@ import numpy as np
 import pyspiel
 from open_spiel.python.algorithms import expected_game_score, exploitability
 
-from agents.tabular import TabularAgent, tabulate
-from agents.uniform import UniformAgent
-from eval.cli import (ArgumentParser, exact_game, non_negative_float, output_file,
-                      positive_float, positive_int, run)
-from envs.openspiel_games import GameError, is_common_payoff, is_two_player_zero_sum, load_game
-from search.update_equivalent.global_update import global_update
-from search.update_equivalent.local_updates import Greedy, LocalUpdate, MagneticMirrorDescent, MirrorDescent
-from search.update_equivalent.openspiel import build_search
+from uedtp.agents.tabular import TabularAgent, tabulate
+from uedtp.agents.uniform import UniformAgent
+from uedtp.eval.cli import (ArgumentParser, exact_game, non_negative_float, output_file,
+                            positive_float, positive_int, run)
+from uedtp.envs.openspiel_games import GameError, is_common_payoff, is_two_player_zero_sum, load_game
+from uedtp.search.update_equivalent.global_update import global_update
+from uedtp.search.update_equivalent.local_updates import Greedy, LocalUpdate, MagneticMirrorDescent, MirrorDescent
+from uedtp.search.update_equivalent.openspiel import build_search
 
 Schedule = Callable[[int], tuple[float, float]]
 
@@ -88,7 +88,7 @@ def iterate(game: pyspiel.Game, update_kind: str, schedule: Schedule, iterations
             yield t, name, value, seconds, gap
 
 
-PROG = "python -m eval.small_games"
+PROG = "python -m uedtp.eval.small_games"
 
 
 def build_parser() -> ArgumentParser:

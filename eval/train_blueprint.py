@@ -3,7 +3,7 @@
 One step of the loop: ``trainer.update()`` (one self-play collection round + optimisation);
 every ``--eval-every`` updates, a seat-swapped evaluation against uniform random and the last
 snapshots is printed and appended to the run's results store ``<out without .pt>.run/``
-(``eval.runs.store``: the training configuration and its fingerprint, one record per evaluation
+(``uedtp.eval.runs.store``: the training configuration and its fingerprint, one record per evaluation
 keyed by its update number, a lock so a second trainer on the same ``--out`` is refused), a
 snapshot is taken and the checkpoint ``<out>`` is rewritten atomically (with the optimizer/RNG
 state, so ``--resume`` continues the same run; an evaluation already recorded before a crash is
@@ -11,7 +11,7 @@ not recorded twice, and a resume with other training settings is refused). ``--s
 
 Example::
 
-    python -m eval.train_blueprint --game "dark_hex(board_size=3,gameversion=adh)" \\
+    python -m uedtp.eval.train_blueprint --game "dark_hex(board_size=3,gameversion=adh)" \\
         --algorithm mmd --updates 1500 --out results/adh_mmd.pt --ship checkpoints/adh_mmd.pt
 """
 from __future__ import annotations
@@ -28,18 +28,18 @@ import time
 import torch
 from tqdm import tqdm
 
-from agents.neural.checkpoint import read
-from envs.openspiel_games import load_game, require_two_player_zero_sum
-from eval.runs.store import CONFIG_FILE, RunStore, load_config
-from eval.cli import (ArgumentParser, UsageError, float_in, int_list, non_negative_float,
-                      non_negative_int, openspiel_game, output_file, positive_float, positive_int,
-                      run)
-from search.train.deep_mmd import SCHEDULES, DeepMMDTrainer, MMDConfig
-from search.train.ppo import PPOConfig, PPOTrainer
-from search.train.self_play import SelfPlayTrainer
+from uedtp.agents.neural.checkpoint import read
+from uedtp.envs.openspiel_games import load_game, require_two_player_zero_sum
+from uedtp.eval.runs.store import CONFIG_FILE, RunStore, load_config
+from uedtp.eval.cli import (ArgumentParser, UsageError, float_in, int_list, non_negative_float,
+                            non_negative_int, openspiel_game, output_file, positive_float, positive_int,
+                            run)
+from uedtp.search.train.deep_mmd import SCHEDULES, DeepMMDTrainer, MMDConfig
+from uedtp.search.train.ppo import PPOConfig, PPOTrainer
+from uedtp.search.train.self_play import SelfPlayTrainer
 
 
-PROG = "python -m eval.train_blueprint"
+PROG = "python -m uedtp.eval.train_blueprint"
 
 
 def build_parser() -> ArgumentParser:
@@ -108,7 +108,7 @@ def _main(argv: list[str] | None) -> int:
         raise UsageError(f"--resume: no checkpoint at --out {args.out!r}")
     torch.set_num_threads(args.threads)
     trainer = make_trainer(args)
-    command = "python -m eval.train_blueprint " + " ".join(
+    command = "python -m uedtp.eval.train_blueprint " + " ".join(
         shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
     if args.resume:
         ckpt = read(args.out, args.game)

@@ -1,11 +1,11 @@
 """Train the neural Hanabi blueprint with its games played on a backend: worker processes or Ray.
 
 Two trainers, the same options as their own modules plus ``--backend``/``--workers``/
-``--ray-address`` (``eval.runs.backends``):
+``--ray-address`` (``uedtp.eval.runs.backends``):
 
-- ``imitation`` (``search.train.imitation``): the teacher bot's self-play games, in chunks of
+- ``imitation`` (``uedtp.search.train.imitation``): the teacher bot's self-play games, in chunks of
   ``--chunk-games``, then behaviour cloning;
-- ``dagger`` (``search.train.dagger``): each round's games (round 0: SmartBot's; later rounds:
+- ``dagger`` (``uedtp.search.train.dagger``): each round's games (round 0: SmartBot's; later rounds:
   the student's self-play labelled by SmartBot) and the evaluation games, in chunks of
   ``--chunk-games``; the student travels to the workers as weights.
 
@@ -17,11 +17,11 @@ backend than the run it continues.
 
 Examples::
 
-    python -m eval.train_hanabi dagger --players 2 --rounds 8 --out results/dagger/p2.pt \\
+    python -m uedtp.eval.train_hanabi dagger --players 2 --rounds 8 --out results/dagger/p2.pt \\
         --backend local --workers 8
-    python -m eval.train_hanabi dagger --resume --out results/dagger/p2.pt --rounds 8 \\
+    python -m uedtp.eval.train_hanabi dagger --resume --out results/dagger/p2.pt --rounds 8 \\
         --backend ray --ray-address auto
-    python -m eval.train_hanabi imitation --games 12000 --out results/bc.pt --backend ray
+    python -m uedtp.eval.train_hanabi imitation --games 12000 --out results/bc.pt --backend ray
 """
 from __future__ import annotations
 
@@ -32,18 +32,18 @@ import shlex
 import sys
 from typing import Any
 
-from agents.neural.checkpoint import CheckpointError
-from eval.cli import (ArgumentParser, UsageError, add_backend_arguments, backend_from_args,
-                      check_backend_arguments, message, output_file)
-from search.train import dagger, imitation
+from uedtp.agents.neural.checkpoint import CheckpointError
+from uedtp.eval.cli import (ArgumentParser, UsageError, add_backend_arguments, backend_from_args,
+                            check_backend_arguments, message, output_file)
+from uedtp.search.train import dagger, imitation
 
-PROG = "python -m eval.train_hanabi"
+PROG = "python -m uedtp.eval.train_hanabi"
 
 
 def build_parser() -> ArgumentParser:
     p = ArgumentParser(prog=PROG, description=__doc__.splitlines()[0],
                        formatter_class=argparse.RawDescriptionHelpFormatter,
-                       epilog="Each trainer: python -m eval.train_hanabi TRAINER --help")
+                       epilog="Each trainer: python -m uedtp.eval.train_hanabi TRAINER --help")
     trainers = p.add_subparsers(dest="trainer", required=True, metavar="TRAINER")
     for name, module in (("imitation", imitation), ("dagger", dagger)):
         sub = trainers.add_parser(name, help=(module.__doc__ or "").splitlines()[0])

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pyspiel
 
-from agents.tabular import TabularAgent, information_states
+from uedtp.agents.tabular import TabularAgent, information_states
 
 
 def random_full_support_blueprint(game: pyspiel.Game, seed: int, concentration: float = 1.0

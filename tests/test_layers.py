@@ -6,11 +6,11 @@ Every import of every ``.py`` under envs/, agents/, search/ and eval/ is read wi
 lines of csrc's Cython sources. A module may import project packages of its own layer or below;
 besides:
 
-- ``search/`` reaches the agents layer only through ``agents.protocol`` (the ``Agent``/``Policy``
+- ``search/`` reaches the agents layer only through ``uedtp.agents.protocol`` (the ``Agent``/``Policy``
   verbs and the capability protocols ``RuleBasedBlueprint``, ``NetworkBlueprint``,
   ``UniformBlueprint``), never a concrete agent class;
 - the one exception is ``search/train/``: the trainers build, train and save networks, so they
-  may also import ``agents.neural.*`` (the network, its checkpoints and batched actors).
+  may also import ``uedtp.agents.neural.*`` (the network, its checkpoints and batched actors).
 """
 from __future__ import annotations
 
@@ -23,9 +23,9 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 LAYERS = {"csrc": 0, "envs": 1, "agents": 2, "search": 3, "eval": 4}
 CHECKED = ("envs", "agents", "search", "eval")
-SEARCH_MAY_IMPORT_FROM_AGENTS = ("agents.protocol",)
-TRAINERS = "search.train"                       # the documented exception (module docstring)
-TRAINERS_MAY_IMPORT_FROM_AGENTS = ("agents.protocol", "agents.neural")
+SEARCH_MAY_IMPORT_FROM_AGENTS = ("uedtp.agents.protocol",)
+TRAINERS = "uedtp.search.train"                       # the documented exception (module docstring)
+TRAINERS_MAY_IMPORT_FROM_AGENTS = ("uedtp.agents.protocol", "uedtp.agents.neural")
 
 
 def _module_name(path: pathlib.Path) -> str:
@@ -117,19 +117,19 @@ def test_csrc_imports_nothing_above_it() -> None:
 
 
 @pytest.mark.parametrize("module, source, expected", [
-    ("envs.games", "def f():\n    from agents.uniform import UniformAgent\n", "below agents"),
-    ("agents.tabular", "import search.cfr.cfr\n", "below search"),
-    ("agents.hanabi.bots", "from eval.specs import build_agent\n", "below eval"),
-    ("search.hanabi.sparta", "from agents.hanabi.bots import HanabiBotAgent\n", "only through"),
-    ("search.neural.search", "from agents.neural import policy\n", "only through"),
-    ("search.update_equivalent.md", "from ...agents import uniform\n", "only through"),
-    ("search.update_equivalent.md", "from agents import Agent\n", None),
-    ("search.cfr.cfr", "import importlib\nimportlib.import_module('eval.specs')\n", "below eval"),
-    ("search.train.ppo", "from agents.hanabi.bots import HanabiBotAgent\n", "only through"),
-    ("search.train.ppo", "from agents.neural.policy import PolicyValueNet\n", None),
-    ("search.hanabi.md", "from agents.protocol import RuleBasedBlueprint\n", None),
-    ("eval.specs.hanabi", "from search.hanabi.md import HanabiMDSearch\n", None),
-    ("envs.games", "import numpy as np\nfrom envs.openspiel_games import load_game\n", None),
+    ("uedtp.envs.games", "def f():\n    from uedtp.agents.uniform import UniformAgent\n", "below agents"),
+    ("uedtp.agents.tabular", "import uedtp.search.cfr.cfr\n", "below search"),
+    ("uedtp.agents.hanabi.bots", "from uedtp.eval.specs import build_agent\n", "below eval"),
+    ("uedtp.search.hanabi.sparta", "from uedtp.agents.hanabi.bots import HanabiBotAgent\n", "only through"),
+    ("uedtp.search.neural.search", "from uedtp.agents.neural import policy\n", "only through"),
+    ("uedtp.search.update_equivalent.md", "from ...agents import uniform\n", "only through"),
+    ("uedtp.search.update_equivalent.md", "from agents import Agent\n", None),
+    ("uedtp.search.cfr.cfr", "import importlib\nimportlib.import_module('uedtp.eval.specs')\n", "below eval"),
+    ("uedtp.search.train.ppo", "from uedtp.agents.hanabi.bots import HanabiBotAgent\n", "only through"),
+    ("uedtp.search.train.ppo", "from uedtp.agents.neural.policy import PolicyValueNet\n", None),
+    ("uedtp.search.hanabi.md", "from uedtp.agents.protocol import RuleBasedBlueprint\n", None),
+    ("uedtp.eval.specs.hanabi", "from uedtp.search.hanabi.md import HanabiMDSearch\n", None),
+    ("uedtp.envs.games", "import numpy as np\nfrom uedtp.envs.openspiel_games import load_game\n", None),
 ])
 def test_the_check_catches_violations(module: str, source: str, expected: str | None) -> None:
     """The checker itself: a lazy, relative or importlib import against the rule is reported."""

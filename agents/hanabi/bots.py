@@ -1,9 +1,9 @@
 """Rule-based Hanabi bots (SimpleBot, HolmesBot, SmartBot, ValueBot) as Agents over the native engine.
 
-One step of an agent: bring its cached per-seat bot tables (``csrc.hanabi_bots.BotSeats``) up
+One step of an agent: bring its cached per-seat bot tables (``uedtp.csrc.hanabi_bots.BotSeats``) up
 to the state's move history, each new move observed on its pre-move snapshot, then ask the bot
 of the player to move for its move. The bots are deterministic, so ``action_probabilities``
-puts probability 1 on that move (wrap the agent in ``agents.full_support.FullSupportPolicy``
+puts probability 1 on that move (wrap the agent in ``uedtp.agents.full_support.FullSupportPolicy``
 for a blueprint with full support).
 
 The cache is keyed on the game: if the state continues the cached game (same deal, history
@@ -23,9 +23,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from csrc.hanabi_bots import BOT_NAMES, BotSeats, bot_kind, same_public_record, same_state
-from envs.hanabi.convert import native_state
-from envs.hanabi.game import HanabiState
+from uedtp.csrc.hanabi_bots import BOT_NAMES, BotSeats, bot_kind, same_public_record, same_state
+from uedtp.envs.hanabi.convert import native_state
+from uedtp.envs.hanabi.game import HanabiState
 
 __all__ = ["HanabiBotAgent", "SimpleBotAgent", "HolmesBotAgent", "SmartBotAgent", "ValueBotAgent",
            "BOT_NAMES"]
@@ -46,7 +46,7 @@ def _same_deal(cached: HanabiState, state: HanabiState) -> bool:
 
 class HanabiBotAgent:
     """A rule-based bot (``bot`` = "simple", "holmes", "smart" or "value") playing any seat; a
-    ``RuleBasedBlueprint`` (``agents.protocol``) with epsilon 0.
+    ``RuleBasedBlueprint`` (``uedtp.agents.protocol``) with epsilon 0.
 
     One agent object can play every seat of a game (its tables hold one bot per seat) or just
     one; it follows whichever game it is shown. ``seed`` is accepted for the Agent protocol;
@@ -65,11 +65,11 @@ class HanabiBotAgent:
 
     @property
     def bot_epsilon(self) -> float:
-        """0: the pure bot (``agents.protocol.RuleBasedBlueprint``)."""
+        """0: the pure bot (``uedtp.agents.protocol.RuleBasedBlueprint``)."""
         return 0.0
 
     def bot_move(self, state: Any) -> int:
-        """The bot's move (= ``act``; ``agents.protocol.RuleBasedBlueprint``)."""
+        """The bot's move (= ``act``; ``uedtp.agents.protocol.RuleBasedBlueprint``)."""
         return self.act(state)
 
     def __repr__(self) -> str:
@@ -78,7 +78,7 @@ class HanabiBotAgent:
     # ---- Agent protocol ------------------------------------------------------------------
     def act(self, state: Any) -> int:
         """The bot's move for the player to move in ``state`` (a native state, or an OpenSpiel
-        ``hanabi`` state, replayed natively by ``envs.hanabi.convert.native_state``)."""
+        ``hanabi`` state, replayed natively by ``uedtp.envs.hanabi.convert.native_state``)."""
         native = native_state(state, type(self).__name__)
         seats = self._synced(native)
         return int(seats.decide(native))

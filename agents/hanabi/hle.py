@@ -1,7 +1,7 @@
 """Hanabi Learning Environment agents (``rl_env.Agent``) playing the native Hanabi engine.
 
 HLE agents read an observation dict and return a move dict. One step of ``HLEAgent.act(state)``:
-1. build, from our ``envs.hanabi.game.HanabiState``, the dict HLE's ``rl_env`` would hand the player
+1. build, from our ``uedtp.envs.hanabi.game.HanabiState``, the dict HLE's ``rl_env`` would hand the player
    to move (``observation_dict``): ``current_player``, ``current_player_offset``,
    ``life_tokens``, ``information_tokens``, ``num_players``, ``deck_size``, ``fireworks``
    ({colour letter: cards played}), ``legal_moves`` (move dicts, uid order) and
@@ -23,7 +23,7 @@ from __future__ import annotations
 import random
 from typing import Any, Callable
 
-from envs.hanabi.game import COLOR_CHARS, HanabiGame, HanabiState
+from uedtp.envs.hanabi.game import COLOR_CHARS, HanabiGame, HanabiState
 
 _HLE_AGENTS: dict[str, tuple[str, str]] = {
     "simple": ("hanabi_learning_environment.agents.simple_agent", "SimpleAgent"),
@@ -150,7 +150,7 @@ class HLEAgent:
     def __init__(self, agent: Any, game: HanabiGame, seed: int | None = 0,
                  full_observation: bool = False) -> None:
         if not isinstance(game, HanabiGame):
-            raise TypeError(f"game must be an envs.hanabi.game.HanabiGame, got {type(game).__name__}")
+            raise TypeError(f"game must be a uedtp.envs.hanabi.game.HanabiGame, got {type(game).__name__}")
         if isinstance(agent, type):
             agent = agent(hle_config(game))
         if not callable(getattr(agent, "act", None)):
@@ -174,7 +174,7 @@ class HLEAgent:
 
     def _observation(self, state: HanabiState) -> dict[str, Any]:
         if not isinstance(state, HanabiState):
-            raise TypeError(f"HLE agents play envs.hanabi.game.HanabiState, got {type(state).__name__}")
+            raise TypeError(f"HLE agents play uedtp.envs.hanabi.game.HanabiState, got {type(state).__name__}")
         if state.game != self.game:
             raise ValueError(f"state of {state.game!r} given to an HLE agent built for "
                              f"{self.game!r}")
@@ -193,8 +193,8 @@ class HLEAgent:
         states point into their game, which must outlive them."""
         from hanabi_learning_environment import pyhanabi
 
-        from envs.hanabi.game import card_color, card_rank
-        from envs.hanabi.convert import hle_deal_move, hle_game, hle_move
+        from uedtp.envs.hanabi.game import card_color, card_rank
+        from uedtp.envs.hanabi.convert import hle_deal_move, hle_game, hle_move
         if self._hle is None:
             game = hle_game(self.game)
             self._hle = (game, pyhanabi.ObservationEncoder(

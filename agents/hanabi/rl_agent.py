@@ -18,9 +18,9 @@ HLE's agents do):
    colours and ranks) and with the cards it has not seen. That assignment depends on the
    observation only, never on the hidden cards, and is deterministic. Seats are rotated so
    the player who moved first is native seat 0 (``random_start_player=True`` works);
-3. ask the wrapped agent (anything with ``act(state)`` over ``envs.hanabi.game.HanabiState``:
+3. ask the wrapped agent (anything with ``act(state)`` over ``uedtp.envs.hanabi.game.HanabiState``:
    the bots, MD search, SPARTA, joint SPARTA, network policies) for its move and return HLE's
-   move dict for it (``agents.hanabi.hle.move_dict``).
+   move dict for it (``uedtp.agents.hanabi.hle.move_dict``).
 
 Each rebuilt state is checked against the observation (legal moves, the other players' hands,
 the observer's card knowledge, tokens and score) before the agent sees it. A runner may call
@@ -32,8 +32,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
-from agents.hanabi.hle import move_dict, move_uid
-from envs.hanabi.game import HanabiGame, HanabiState, card_color, card_id, card_rank
+from uedtp.agents.hanabi.hle import move_dict, move_uid
+from uedtp.envs.hanabi.game import HanabiGame, HanabiState, card_color, card_id, card_rank
 
 try:
     from hanabi_learning_environment import pyhanabi, rl_env

@@ -1,7 +1,7 @@
 """Agents that choose actions for many games at once, and seat-swapped batched matches.
 
 A *batch actor* has ``act_batch(batch, rows) -> actions``: one action for the player to move in
-each of ``rows`` of a game batch (``envs.vector_env``). One step of ``play_match``: find the live
+each of ``rows`` of a game batch (``uedtp.envs.vector_env``). One step of ``play_match``: find the live
 rows, split them by which actor owns the player to move, ask each actor once for all its rows,
 apply the actions; repeat until every game has ended. Seats alternate (A is player 0 in the
 even games), so first-move advantage cancels.
@@ -19,10 +19,10 @@ from typing import Any, Protocol
 import numpy as np
 import pyspiel
 
-from agents.neural.policy import TorchPolicy
-from agents.protocol import sample_actions
-from envs.openspiel_games import as_game
-from envs.vector_env import GameBatch, make_batch, policy_inputs
+from uedtp.agents.neural.policy import TorchPolicy
+from uedtp.agents.protocol import sample_actions
+from uedtp.envs.openspiel_games import as_game
+from uedtp.envs.vector_env import GameBatch, make_batch, policy_inputs
 
 
 class BatchActor(Protocol):

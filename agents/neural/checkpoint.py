@@ -1,4 +1,4 @@
-"""Versioned checkpoint files for neural blueprints (``agents.neural.policy``).
+"""Versioned checkpoint files for neural blueprints (``uedtp.agents.neural.policy``).
 
 A checkpoint is one ``torch.save`` file holding a plain dictionary:
 
@@ -27,7 +27,7 @@ from typing import Any
 
 import torch
 
-from agents.neural.policy import ARCHITECTURE_KEYS, Encoding, PolicyValueNet, TorchPolicy
+from uedtp.agents.neural.policy import ARCHITECTURE_KEYS, Encoding, PolicyValueNet, TorchPolicy
 
 FORMAT_TAG = "uedtp-torch-policy"
 FORMAT_VERSION = 1
@@ -64,18 +64,18 @@ class Checkpoint:
 
 def _encoding_of(game: str, kind: str) -> Encoding:
     if game.startswith("hanabi_native"):
-        from envs.hanabi.tensor import hanabi_encoding_for
+        from uedtp.envs.hanabi.tensor import hanabi_encoding_for
         return hanabi_encoding_for(game)
-    from envs.tensor_obs import encoding_for
+    from uedtp.envs.tensor_obs import encoding_for
     return encoding_for(game, kind)
 
 
 def _canonical_game(game: str) -> str:
     """The game string as checkpoints store it (``GameError`` for an unknown game)."""
     if game.startswith("hanabi_native"):
-        from envs.hanabi.tensor import hanabi_encoding_for
+        from uedtp.envs.hanabi.tensor import hanabi_encoding_for
         return hanabi_encoding_for(game).game_string
-    from envs.openspiel_games import load_game
+    from uedtp.envs.openspiel_games import load_game
     return str(load_game(game))
 
 

@@ -1,14 +1,14 @@
-"""Native (``csrc.mlp``) copies of the suite's torch policy/value networks.
+"""Native (``uedtp.csrc.mlp``) copies of the suite's torch policy/value networks.
 
 ``native_from_network(net)`` walks a ``PolicyValueNet``'s trunk module by module: each
 ``nn.Linear`` becomes a dense layer, and the activation module that follows it (``nn.ReLU``,
 ``nn.Tanh``, or none / ``nn.Identity``) becomes that layer's activation; the policy and value
 heads are copied as they are. Any other module in the trunk is refused (``ValueError``), so a
 network the native code cannot reproduce never runs silently wrong. ``native_from_checkpoint``
-does the same for a checkpoint file (validated by ``agents.neural.checkpoint.read``).
+does the same for a checkpoint file (validated by ``uedtp.agents.neural.checkpoint.read``).
 
 The result's ``probabilities(inputs, masks, temperature)`` equals
-``agents.neural.policy.masked_probabilities`` (float64, zero on illegal actions) to float32
+``uedtp.agents.neural.policy.masked_probabilities`` (float64, zero on illegal actions) to float32
 rounding, and ``values(inputs)`` equals the value head.
 """
 from __future__ import annotations
@@ -19,9 +19,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from agents.neural.checkpoint import read
-from agents.neural.policy import PolicyValueNet
-from csrc.mlp import NativeMLP
+from uedtp.agents.neural.checkpoint import read
+from uedtp.agents.neural.policy import PolicyValueNet
+from uedtp.csrc.mlp import NativeMLP
 
 _ACTIVATIONS: dict[type, str] = {nn.ReLU: "relu", nn.Tanh: "tanh", nn.Identity: "identity"}
 

@@ -1,6 +1,6 @@
 """Neural blueprints: an MLP over the information-state tensor with a legal-action mask.
 
-One step of the policy: encode the state for the player to move (``envs.tensor_obs``: tensor +
+One step of the policy: encode the state for the player to move (``uedtp.envs.tensor_obs``: tensor +
 player one-hot), run the MLP trunk, read logits for every distinct action, set the logits of
 illegal actions to -inf and take a softmax (times an optional ``temperature``). The same network
 has a value head (expected return of the player to move), used by the self-play trainers.
@@ -8,7 +8,7 @@ has a value head (expected return of the player to move), used by the self-play 
 - ``PolicyValueNet``: the torch module (``forward(x, mask) -> (logits, value)``).
 - ``TorchPolicy``: the suite's blueprint/agent (``action_probabilities``, ``act``) plus batched
   ``probabilities(inputs, masks)`` for the vectorised code.
-- ``save``/``load`` live in ``agents.neural.checkpoint``.
+- ``save``/``load`` live in ``uedtp.agents.neural.checkpoint``.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from agents.protocol import Encoding, sample_action
+from uedtp.agents.protocol import Encoding, sample_action
 
 ARCHITECTURE_KEYS = ("input_size", "num_actions", "hidden")
 
@@ -73,7 +73,7 @@ def masked_probabilities(net: PolicyValueNet, inputs: np.ndarray, masks: np.ndar
 
 class TorchPolicy:
     """A ``PolicyValueNet`` as a blueprint/agent for the states of one game (implements
-    ``agents.protocol.NetworkBlueprint``).
+    ``uedtp.agents.protocol.NetworkBlueprint``).
 
     ``temperature`` divides the logits (1 = the trained policy, small = nearly greedy).
     """
@@ -100,14 +100,14 @@ class TorchPolicy:
         return self.encoding.game_string
 
     def native_network(self) -> Any:
-        """A ``csrc.mlp.NativeMLP`` copy of the network (probabilities equal to
+        """A ``uedtp.csrc.mlp.NativeMLP`` copy of the network (probabilities equal to
         ``probabilities`` within float32 rounding), rebuilt whenever a parameter has changed
         in place since the last copy (torch's version counters); None if the network has a
         module the native code does not support."""
         key = tuple(int(p._version) for p in self.net.parameters()) + \
             tuple(id(p) for p in self.net.parameters())
         if self._native_key != key:
-            from agents.neural.native import native_from_network
+            from uedtp.agents.neural.native import native_from_network
             try:
                 self._native = native_from_network(self.net)
             except ValueError:

@@ -22,7 +22,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from envs.hanabi.game import HanabiGame, HanabiState, card_color, card_id, card_rank, card_name
+from uedtp.envs.hanabi.game import HanabiGame, HanabiState, card_color, card_id, card_rank, card_name
 
 try:
     from hanabi_learning_environment import pyhanabi
@@ -286,7 +286,7 @@ def native_state(state: Any, who: str = "this agent") -> HanabiState:
     ``from_openspiel``. Anything else is a ``TypeError`` naming the class received (with its
     module: HLE's class is also called ``HanabiState``) and the way to play that engine: an HLE
     game is played from the acting player's observations through
-    ``agents.hanabi.rl_agent.SuiteAgent`` (an ``rl_env.Agent``), never from HLE's full state,
+    ``uedtp.agents.hanabi.rl_agent.SuiteAgent`` (an ``rl_env.Agent``), never from HLE's full state,
     which holds the hidden cards. ``who`` names the caller in the message."""
     if isinstance(state, HanabiState):
         return state
@@ -298,16 +298,16 @@ def native_state(state: Any, who: str = "this agent") -> HanabiState:
     path = _class_path(state)
     if path.startswith("hanabi_learning_environment."):
         raise TypeError(
-            f"{who} needs an envs.hanabi.game.HanabiState (or an OpenSpiel hanabi state), got "
+            f"{who} needs a uedtp.envs.hanabi.game.HanabiState (or an OpenSpiel hanabi state), got "
             f"{path} (the Hanabi Learning Environment's class). To play an HLE game, wrap the "
             "agent as an rl_env.Agent that acts from the observation alone: "
-            "agents.hanabi.rl_agent.SuiteAgent (or eval.specs.interop.hle_agent_class(spec)); "
-            "envs.hanabi.convert.from_hle mirrors a full HLE state, hidden cards included")
+            "uedtp.agents.hanabi.rl_agent.SuiteAgent (or uedtp.eval.specs.interop.hle_agent_class(spec)); "
+            "uedtp.envs.hanabi.convert.from_hle mirrors a full HLE state, hidden cards included")
     if isinstance(state, dict) and "legal_moves" in state:
         raise TypeError(f"{who} got an HLE rl_env observation dict; wrap the agent in "
-                        "agents.hanabi.rl_agent.SuiteAgent, which rebuilds a native state from "
+                        "uedtp.agents.hanabi.rl_agent.SuiteAgent, which rebuilds a native state from "
                         "the observations")
-    raise TypeError(f"{who} needs an envs.hanabi.game.HanabiState or an OpenSpiel hanabi state, "
+    raise TypeError(f"{who} needs a uedtp.envs.hanabi.game.HanabiState or an OpenSpiel hanabi state, "
                     f"got {path}")
 
 

@@ -23,9 +23,9 @@ from typing import Iterable, Optional, Sequence, Union
 
 import numpy as np
 
-from csrc.hanabi_engine import native_random_games
-from csrc.hanabi_engine_state import (COLOR_CHARS, TERMINAL_PLAYER, CardKnowledge, HanabiState,
-                                      card_name, check_config, config_move_name, new_state)
+from uedtp.csrc.hanabi_engine import native_random_games
+from uedtp.csrc.hanabi_engine_state import (COLOR_CHARS, TERMINAL_PLAYER, CardKnowledge, HanabiState,
+                                            card_name, check_config, config_move_name, new_state)
 
 __all__ = ["HanabiConfig", "HanabiGame", "HanabiState", "CardKnowledge", "TERMINAL_PLAYER",
            "COLOR_CHARS", "card_id", "card_color", "card_rank", "card_name", "cards_to_str", "parse_card",

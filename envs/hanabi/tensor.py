@@ -1,6 +1,6 @@
 """A fixed-size tensor of what the acting player sees in a native Hanabi state.
 
-One step of encoding for player p (``csrc.hanabi_features.encode_into``; seats are relative,
+One step of encoding for player p (``uedtp.csrc.hanabi_features.encode_into``; seats are relative,
 offset k means player (p + k) mod N):
   - partners' cards: per offset 1..N-1 and slot, a one-hot of the card id plus whether it is
     playable / worthless / valuable now;
@@ -15,10 +15,10 @@ offset k means player (p + k) mod N):
 The convention knowledge is what lets a network imitate SmartBot: a hint's meaning ("this card
 is playable", "this chop card is valuable") lives in those tables, not in the HLE knowledge.
 
-``HanabiEncoding`` has the ``encode_batch``/``legal_mask`` interface ``agents.neural.policy``
+``HanabiEncoding`` has the ``encode_batch``/``legal_mask`` interface ``uedtp.agents.neural.policy``
 uses and a game string ``hanabi_native(players=N)`` stored in checkpoints. Encoding a bare state
 replays its history through SmartBot tables (``BotSeats.replay``); code that follows a game move
-by move passes its ``BotSeats`` (``seats=``) or uses ``csrc.hanabi_features.LockstepGames``.
+by move passes its ``BotSeats`` (``seats=``) or uses ``uedtp.csrc.hanabi_features.LockstepGames``.
 """
 from __future__ import annotations
 
@@ -28,10 +28,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from csrc.hanabi_bots import BotSeats, same_public_record
-from csrc.hanabi_features import encode_view, feature_layout, feature_size, legal_mask
-from envs.hanabi.convert import native_state
-from envs.hanabi.game import HanabiGame, HanabiState
+from uedtp.csrc.hanabi_bots import BotSeats, same_public_record
+from uedtp.csrc.hanabi_features import encode_view, feature_layout, feature_size, legal_mask
+from uedtp.envs.hanabi.convert import native_state
+from uedtp.envs.hanabi.game import HanabiGame, HanabiState
 
 COLOURS = RANKS = 5
 ENCODING_KIND = "hanabi_view_conventions_v2"
@@ -84,7 +84,7 @@ class HanabiEncoding:
 
     def _check(self, state: Any) -> HanabiState:
         """The native state to encode: ``state``, or an OpenSpiel ``hanabi`` state replayed
-        natively (``envs.hanabi.convert.native_state``)."""
+        natively (``uedtp.envs.hanabi.convert.native_state``)."""
         state = native_state(state, "HanabiEncoding")
         if state.num_players() != self.players:
             raise ValueError(f"encoding is for {self.players} players, state has "

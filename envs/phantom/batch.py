@@ -29,10 +29,10 @@ from typing import Any, Sequence
 import numpy as np
 import pyspiel
 
-from csrc.mlp import NativeMLP
-from csrc.phantom_games import (GameSpec, batch_apply, batch_rollout_native, batch_information_state_tensor,
-                                batch_legal_mask)
-from envs.openspiel_games import GameError, as_game
+from uedtp.csrc.mlp import NativeMLP
+from uedtp.csrc.phantom_games import (GameSpec, batch_apply, batch_rollout_native, batch_information_state_tensor,
+                                      batch_legal_mask)
+from uedtp.envs.openspiel_games import GameError, as_game
 
 EMPTY, STONE0, STONE1 = 0, 1, 2
 
@@ -222,10 +222,10 @@ class PhantomBatch:
 
     def rollout_native(self, net: NativeMLP, temperature: float, uniform_rows: np.ndarray,
                        uniforms: np.ndarray, chunk: int = 1, threads: int = 1) -> None:
-        """Play every row to the end with a native network (``csrc.mlp.NativeMLP``): row r's
+        """Play every row to the end with a native network (``uedtp.csrc.mlp.NativeMLP``): row r's
         t-th move from now on is drawn by inverse CDF from ``uniforms[uniform_rows[r], t]``, as
         the step loop over ``legal_mask`` / ``information_state_tensor`` + player one-hot /
-        ``agents.protocol.sample_actions`` / ``apply`` would (``batch_rollout_native``)."""
+        ``uedtp.agents.protocol.sample_actions`` / ``apply`` would (``batch_rollout_native``)."""
         batch_rollout_native(self._game, net, float(temperature), self._field("board"),
                              self._field("stones"), self._field("view"), self._field("seq"),
                              self._field("seq_len"), self._field("current"),

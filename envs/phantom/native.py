@@ -7,7 +7,7 @@ OpenSpiel's rules and information states); this module is their Python face:
 - ``from_pyspiel(state)`` / ``to_pyspiel(native)``: convert by replaying the history;
 
 The uniform-blueprint posterior and rollouts over these states (search's ``Beliefs`` and
-``ActionValues``) are in ``search.update_equivalent.phantom``.
+``ActionValues``) are in ``uedtp.search.update_equivalent.phantom``.
 """
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from typing import Any
 
 import pyspiel
 
-from csrc.phantom_games import GameSpec, HistoryBatch, NativeState
-from envs.openspiel_games import as_game, load_game
+from uedtp.csrc.phantom_games import GameSpec, HistoryBatch, NativeState
+from uedtp.envs.openspiel_games import as_game, load_game
 
 __all__ = ["GameSpec", "NativeState", "HistoryBatch", "supports", "game_spec", "from_pyspiel",
            "as_native", "to_pyspiel"]

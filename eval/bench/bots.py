@@ -5,15 +5,15 @@ One step per (bot, player count): time, in this one process,
 (b) the same bots driven move by move from a Python loop (``BotSeats.decide``/``observe`` and
     ``HanabiState.apply_action``);
 (c) the Python Agent API (``HanabiBotAgent.act`` + ``apply_action``);
-and, per bot, the rollout kernel (``csrc.hanabi_rollout.rollout_scores``) from a mid-game 2-player
+and, per bot, the rollout kernel (``uedtp.csrc.hanabi_rollout.rollout_scores``) from a mid-game 2-player
 state. Single-thread rates use the process CPU time (robust on a shared machine), multi-thread
 rates the wall-clock time; native timings are the best of ``--repeats`` runs. Prints Markdown
 tables with moves/s, games/s and the native/Python ratios.
 
 Usage::
 
-    python -m eval.bench.bots
-    python -m eval.bench.bots --games 4000 --python-games 30 --players 2,5
+    python -m uedtp.eval.bench.bots
+    python -m uedtp.eval.bench.bots --games 4000 --python-games 30 --players 2,5
 """
 from __future__ import annotations
 
@@ -22,11 +22,11 @@ import time
 
 import numpy as np
 
-from eval.cli import ArgumentParser, bot_list, int_list, positive_int
-from agents.hanabi.bots import HanabiBotAgent
-from csrc.hanabi_bots import BOT_NAMES, BotSeats, self_play_games
-from csrc.hanabi_rollout import rollout_scores
-from envs.hanabi.game import HanabiGame
+from uedtp.eval.cli import ArgumentParser, bot_list, int_list, positive_int
+from uedtp.agents.hanabi.bots import HanabiBotAgent
+from uedtp.csrc.hanabi_bots import BOT_NAMES, BotSeats, self_play_games
+from uedtp.csrc.hanabi_rollout import rollout_scores
+from uedtp.envs.hanabi.game import HanabiGame
 
 
 def native_rate(bot: str, players: int, games: int, threads: int, repeats: int,
@@ -95,7 +95,7 @@ def rollout_rate(bot: str, rollouts: int, threads: int, repeats: int) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = ArgumentParser(prog="python -m eval.bench.bots", description=__doc__.split("\n\n")[0])
+    ap = ArgumentParser(prog="python -m uedtp.eval.bench.bots", description=__doc__.split("\n\n")[0])
     ap.add_argument("--games", type=positive_int, default=3000,
                     help="native games per measurement")
     ap.add_argument("--python-games", type=positive_int, default=200,

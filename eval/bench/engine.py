@@ -27,9 +27,9 @@ line, e.g.::
 
 Usage::
 
-    python -m eval.bench.engine                       # 2 players, all rows
-    python -m eval.bench.engine --players 2 3 4 5 --seconds 5 --rounds 10
-    python -m eval.bench.engine --parity 5000          # full HLE/OpenSpiel parity, 2-5 players
+    python -m uedtp.eval.bench.engine                       # 2 players, all rows
+    python -m uedtp.eval.bench.engine --players 2 3 4 5 --seconds 5 --rounds 10
+    python -m uedtp.eval.bench.engine --parity 5000          # full HLE/OpenSpiel parity, 2-5 players
 """
 from __future__ import annotations
 
@@ -40,8 +40,8 @@ import sys
 import time
 from typing import Any, Callable
 
-from envs.hanabi.game import HanabiConfig, HanabiGame, native_random_games
-from eval.cli import ArgumentParser, non_negative_int, player_count, positive_float, positive_int
+from uedtp.envs.hanabi.game import HanabiConfig, HanabiGame, native_random_games
+from uedtp.eval.cli import ArgumentParser, non_negative_int, player_count, positive_float, positive_int
 
 RunFn = Callable[[int, int, int], tuple[int, int, int]]
 
@@ -168,7 +168,7 @@ ROWS: list[Row] = [
     Row("OpenSpiel hanabi, Python loop, chance_outcomes() deals", run_openspiel_outcomes, 200),
     Row("OpenSpiel hanabi, Python loop, legacy deals", run_openspiel_legacy, 200),
     Row("HLE pyhanabi, Python loop", run_hle, 100),
-    Row("ours (envs.hanabi.game), Python loop", run_ours_python, 500),
+    Row("ours (uedtp.envs.hanabi.game), Python loop", run_ours_python, 500),
     Row("ours, native nogil loop, 1 thread", run_ours_native(1), 20000),
     Row("ours, native OpenMP, 2 threads", run_ours_native(2), 40000),
 ]
@@ -257,7 +257,7 @@ def benchmark(players_list: list[int], seconds: float, seed: int, rows: list[Row
 
 def parity(n_games: int, seed: int) -> int:
     """The full parity run: n_games per player count against HLE and OpenSpiel, plus variants."""
-    from envs.hanabi.convert import ParityError, run_parity
+    from uedtp.envs.hanabi.convert import ParityError, run_parity
     variants = [dict(players=p) for p in (2, 3, 4, 5)] + [
         dict(players=2, colors=3, ranks=2), dict(players=3, colors=1, ranks=5, hand_size=2),
         dict(players=4, colors=5, ranks=3, hand_size=3, max_information_tokens=3,
@@ -288,7 +288,7 @@ def parity(n_games: int, seed: int) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = ArgumentParser(prog="python -m eval.bench.engine",
+    ap = ArgumentParser(prog="python -m uedtp.eval.bench.engine",
                         description=__doc__.split("\n\n")[0])
     ap.add_argument("--players", type=player_count, nargs="+", default=[2])
     ap.add_argument("--seconds", type=positive_float, default=3.0,

@@ -1,9 +1,9 @@
-"""Forward passes per second per thread of the native MLP (``csrc.mlp``) against torch.
+"""Forward passes per second per thread of the native MLP (``uedtp.csrc.mlp``) against torch.
 
 For each network (the shipped Hanabi imitation network and one phantom-game network by
 default) a pool of real decision inputs and legal masks is collected from games sampled from the
 network itself. One round times, back to back in this process, for batch sizes 1 and 64:
-  - ``torch``: ``agents.neural.policy.masked_probabilities`` (what ``TorchPolicy`` calls);
+  - ``torch``: ``uedtp.agents.neural.policy.masked_probabilities`` (what ``TorchPolicy`` calls);
   - ``native``: ``NativeMLP.forward`` from Python (same inputs, same outputs);
   - ``native C``: ``NativeMLP.repeat_forward``, the C forward pass alone (no Python per call:
     the cost a fused game kernel would pay).
@@ -13,8 +13,8 @@ the median over rounds of native / torch.
 
 Usage::
 
-    python -m eval.bench.native_mlp
-    python -m eval.bench.native_mlp --rounds 9 --calls 2000 --checkpoints checkpoints/adh_mmd.pt
+    python -m uedtp.eval.bench.native_mlp
+    python -m uedtp.eval.bench.native_mlp --rounds 9 --calls 2000 --checkpoints checkpoints/adh_mmd.pt
 """
 from __future__ import annotations
 
@@ -29,17 +29,17 @@ from typing import Callable  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from agents.neural.checkpoint import read  # noqa: E402
-from eval.cli import ArgumentParser, existing_file, positive_int, run  # noqa: E402
-from agents.neural.native import native_from_network  # noqa: E402
-from agents.neural.policy import PolicyValueNet, masked_probabilities  # noqa: E402
-from agents.protocol import sample_actions  # noqa: E402
-from csrc.hanabi_bots import BotSeats  # noqa: E402
-from csrc.hanabi_features import LockstepGames  # noqa: E402
-from csrc.mlp import NativeMLP  # noqa: E402
-from envs.hanabi.game import HanabiGame  # noqa: E402
-from envs.phantom.batch import PhantomBatch  # noqa: E402
-from envs.vector_env import policy_inputs  # noqa: E402
+from uedtp.agents.neural.checkpoint import read  # noqa: E402
+from uedtp.eval.cli import ArgumentParser, existing_file, positive_int, run  # noqa: E402
+from uedtp.agents.neural.native import native_from_network  # noqa: E402
+from uedtp.agents.neural.policy import PolicyValueNet, masked_probabilities  # noqa: E402
+from uedtp.agents.protocol import sample_actions  # noqa: E402
+from uedtp.csrc.hanabi_bots import BotSeats  # noqa: E402
+from uedtp.csrc.hanabi_features import LockstepGames  # noqa: E402
+from uedtp.csrc.mlp import NativeMLP  # noqa: E402
+from uedtp.envs.hanabi.game import HanabiGame  # noqa: E402
+from uedtp.envs.phantom.batch import PhantomBatch  # noqa: E402
+from uedtp.envs.vector_env import policy_inputs  # noqa: E402
 
 DEFAULT_CHECKPOINTS = ("checkpoints/hanabi_smartbot_bc.pt", "checkpoints/adh_mmd.pt")
 BATCHES = (1, 64)
@@ -105,7 +105,7 @@ def round_rates(net: PolicyValueNet, native: NativeMLP, x: np.ndarray, m: np.nda
             "native C": _rate(c_run, 16 * reps * batch)}
 
 
-PROG = "python -m eval.bench.native_mlp"
+PROG = "python -m uedtp.eval.bench.native_mlp"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,8 +5,8 @@ Sub-commands (all single-process, ``--threads 1`` by default, systems compared s
 - ``rollouts``: rollouts/s of ``RolloutActionValues`` (one Python rollout at a time, one network
   call per move) vs ``BatchedRolloutActionValues`` (all rollouts in lockstep, one call per step)
   for the same network and the same sampled histories; prints the ratio.
-- ``beliefs``: posterior enumeration under the network, ``search.update_equivalent.history_sampler`` (one call per
-  node) vs ``search.neural.beliefs`` for many decisions at once.
+- ``beliefs``: posterior enumeration under the network, ``uedtp.search.update_equivalent.history_sampler`` (one call per
+  node) vs ``uedtp.search.neural.beliefs`` for many decisions at once.
 - ``vs-uniform``: a checkpoint against uniform random, seat-swapped.
 - ``head-to-head``: two checkpoints of one game against each other, seat-swapped;
 - ``search-vs-blueprint``: MMD search on a checkpoint against the checkpoint itself,
@@ -14,7 +14,7 @@ Sub-commands (all single-process, ``--threads 1`` by default, systems compared s
 
 Example::
 
-    python -m eval.bench.neural rollouts --checkpoint checkpoints/adh_mmd.pt
+    python -m uedtp.eval.bench.neural rollouts --checkpoint checkpoints/adh_mmd.pt
 """
 from __future__ import annotations
 
@@ -26,24 +26,24 @@ from typing import Any
 import numpy as np
 import torch
 
-from agents.neural.batch import NetActor, UniformActor, play_match
-from agents.neural.checkpoint import CheckpointError, load_policy, read
-from eval.cli import (ArgumentParser, existing_file, non_negative_float, non_negative_int,
-                      positive_float, positive_int, run)
-from search.update_equivalent.history_sampler import enumerate_histories
-from envs.openspiel_games import load_game
-from envs.phantom.batch import PhantomBatch
-from search.update_equivalent.action_values import RolloutActionValues
-from search.neural.rollouts import BatchedRolloutActionValues
-from search.neural.beliefs import BatchedBeliefs
-from search.neural.search import neural_mmd
+from uedtp.agents.neural.batch import NetActor, UniformActor, play_match
+from uedtp.agents.neural.checkpoint import CheckpointError, load_policy, read
+from uedtp.eval.cli import (ArgumentParser, existing_file, non_negative_float, non_negative_int,
+                            positive_float, positive_int, run)
+from uedtp.search.update_equivalent.history_sampler import enumerate_histories
+from uedtp.envs.openspiel_games import load_game
+from uedtp.envs.phantom.batch import PhantomBatch
+from uedtp.search.update_equivalent.action_values import RolloutActionValues
+from uedtp.search.neural.rollouts import BatchedRolloutActionValues
+from uedtp.search.neural.beliefs import BatchedBeliefs
+from uedtp.search.neural.search import neural_mmd
 
 
 def _policy(args):
     game = read(args.checkpoint).game
     if game.startswith("hanabi"):
         raise CheckpointError(f"{args.checkpoint} is a checkpoint for {game}, not for an "
-                              "OpenSpiel game (Hanabi: python -m eval.bench.neural_hanabi)")
+                              "OpenSpiel game (Hanabi: python -m uedtp.eval.bench.neural_hanabi)")
     return game, load_policy(args.checkpoint, game, seed=args.seed)
 
 
@@ -150,7 +150,7 @@ def bench_search_vs_blueprint(args: argparse.Namespace) -> dict:
             "wall_s": wall}
 
 
-PROG = "python -m eval.bench.neural"
+PROG = "python -m uedtp.eval.bench.neural"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,18 +2,18 @@
 
 ``rollouts``: at a few decision points of a seeded SmartBot game, the acting player's legal moves
 x ``--columns`` sampled hands are rolled out under the network, once in lockstep (one network
-call per step for all rollouts, ``search.hanabi.neural.rollouts``) and once one rollout at a
+call per step for all rollouts, ``uedtp.search.hanabi.neural.rollouts``) and once one rollout at a
 time (one call per rollout and step) with the same random numbers; prints rollouts/s of both,
 their ratio, and whether the values agree.
 
 ``play``: the network in self-play, greedy (argmax) and sampled, and MD search over it with
-every seat searching (``search.hanabi.neural.md``), on the same seeded decks; prints mean
+every seat searching (``uedtp.search.hanabi.neural.md``), on the same seeded decks; prints mean
 scores, the paired difference search - blueprint +- its standard error, and time per move.
 
 Examples::
 
-    python -m eval.bench.neural_hanabi rollouts --checkpoint checkpoints/hanabi_smartbot_bc.pt
-    python -m eval.bench.neural_hanabi play --checkpoint checkpoints/hanabi_smartbot_bc.pt \\
+    python -m uedtp.eval.bench.neural_hanabi rollouts --checkpoint checkpoints/hanabi_smartbot_bc.pt
+    python -m uedtp.eval.bench.neural_hanabi play --checkpoint checkpoints/hanabi_smartbot_bc.pt \\
         --games 20 --eta 2 --rollouts 200
 """
 from __future__ import annotations
@@ -27,18 +27,18 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from agents.neural.checkpoint import CheckpointError, load_policy, read
-from agents.neural.policy import TorchPolicy
-from eval.cli import (ArgumentParser, existing_file, int_list, non_negative_int, output_file,
-                      positive_float, positive_int, probability, run)
-from csrc.hanabi_bots import BotSeats
-from agents.neural.policy import TorchPolicy
-from envs.hanabi.game import HanabiGame, HanabiState
-from envs.hanabi.tensor import HanabiEncoding
-from search.hanabi.neural.rollouts import NeuralRollouts
-from search.hanabi.beliefs import HanabiBeliefs
-from search.hanabi.neural.md import HanabiNeuralMDSearch
-from search.train.imitation import self_play_scores
+from uedtp.agents.neural.checkpoint import CheckpointError, load_policy, read
+from uedtp.agents.neural.policy import TorchPolicy
+from uedtp.eval.cli import (ArgumentParser, existing_file, int_list, non_negative_int, output_file,
+                            positive_float, positive_int, probability, run)
+from uedtp.csrc.hanabi_bots import BotSeats
+from uedtp.agents.neural.policy import TorchPolicy
+from uedtp.envs.hanabi.game import HanabiGame, HanabiState
+from uedtp.envs.hanabi.tensor import HanabiEncoding
+from uedtp.search.hanabi.neural.rollouts import NeuralRollouts
+from uedtp.search.hanabi.beliefs import HanabiBeliefs
+from uedtp.search.hanabi.neural.md import HanabiNeuralMDSearch
+from uedtp.search.train.imitation import self_play_scores
 
 
 def _game_of(policy: TorchPolicy) -> HanabiGame:
@@ -146,7 +146,7 @@ def bench_play(args: argparse.Namespace) -> dict:
     return out
 
 
-PROG = "python -m eval.bench.neural_hanabi"
+PROG = "python -m uedtp.eval.bench.neural_hanabi"
 
 
 def main(argv: list[str] | None = None) -> int:

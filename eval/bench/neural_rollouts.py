@@ -4,9 +4,9 @@ Hanabi (the shipped imitation network): from the same 2-player states (``--moves
 into games with seeds 0..``--states``-1), each round times, back to back in this process:
   - ``native``: ``NeuralRollouts`` (``LockstepGames.rollout_native``, one thread);
   - ``native-half``: the same with the network's first layer rounded to half floats
-    (``agents.neural.native.round_first_layer``; read as halves natively);
+    (``uedtp.agents.neural.native.round_first_layer``; read as halves natively);
   - ``torch``: ``NeuralRollouts(native=False)``, one network call per lockstep step;
-  - ``smartbot``: the SmartBot rollout kernel (``csrc.hanabi_rollout``) from the same states;
+  - ``smartbot``: the SmartBot rollout kernel (``uedtp.csrc.hanabi_rollout``) from the same states;
 every (first move, column) pair of every legal move with ``--columns`` columns. Then MD search
 over the network (``HanabiNeuralMDSearch``, ``--md-rollouts`` per decision, neural beliefs): CPU
 milliseconds per searched move, native rollouts against torch rollouts.
@@ -17,8 +17,8 @@ rounds are interleaved and the printed ratios are medians over rounds.
 
 Usage::
 
-    python -m eval.bench.neural_rollouts
-    python -m eval.bench.neural_rollouts --rounds 5 --states 8 --columns 8
+    python -m uedtp.eval.bench.neural_rollouts
+    python -m uedtp.eval.bench.neural_rollouts --rounds 5 --states 8 --columns 8
 """
 from __future__ import annotations
 
@@ -35,19 +35,19 @@ from typing import Callable, Sequence  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from agents.neural.checkpoint import load_policy  # noqa: E402
-from agents.neural.native import round_first_layer  # noqa: E402
-from agents.neural.policy import TorchPolicy  # noqa: E402
-from csrc.hanabi_bots import BotSeats  # noqa: E402
-from csrc.hanabi_rollout import rollout_action_values  # noqa: E402
-from csrc.mlp import GATHER_ISA  # noqa: E402
-from envs.hanabi.game import HanabiGame, HanabiState  # noqa: E402
-from envs.phantom.batch import PhantomBatch  # noqa: E402
-from eval.cli import (ArgumentParser, existing_file, non_negative_int,  # noqa: E402
-                      positive_int, run)
-from search.hanabi.neural.md import HanabiNeuralMDSearch  # noqa: E402
-from search.hanabi.neural.rollouts import NeuralRollouts  # noqa: E402
-from search.neural.rollouts import max_continuation, rollout_returns_batched  # noqa: E402
+from uedtp.agents.neural.checkpoint import load_policy  # noqa: E402
+from uedtp.agents.neural.native import round_first_layer  # noqa: E402
+from uedtp.agents.neural.policy import TorchPolicy  # noqa: E402
+from uedtp.csrc.hanabi_bots import BotSeats  # noqa: E402
+from uedtp.csrc.hanabi_rollout import rollout_action_values  # noqa: E402
+from uedtp.csrc.mlp import GATHER_ISA  # noqa: E402
+from uedtp.envs.hanabi.game import HanabiGame, HanabiState  # noqa: E402
+from uedtp.envs.phantom.batch import PhantomBatch  # noqa: E402
+from uedtp.eval.cli import (ArgumentParser, existing_file, non_negative_int,  # noqa: E402
+                            positive_int, run)
+from uedtp.search.hanabi.neural.md import HanabiNeuralMDSearch  # noqa: E402
+from uedtp.search.hanabi.neural.rollouts import NeuralRollouts  # noqa: E402
+from uedtp.search.neural.rollouts import max_continuation, rollout_returns_batched  # noqa: E402
 
 HANABI = "checkpoints/hanabi_smartbot_bc.pt"
 PHANTOM = ("checkpoints/pttt_mmd.pt", "checkpoints/adh_mmd.pt")
@@ -153,7 +153,7 @@ def _ratio(a: list[float], b: list[float]) -> float:
     return statistics.median(x / y for x, y in zip(a, b))
 
 
-PROG = "python -m eval.bench.neural_rollouts"
+PROG = "python -m uedtp.eval.bench.neural_rollouts"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,7 +2,7 @@
 
 One measurement per game, both systems on the same states in this one process:
   1. enumeration: the exact posterior of the player to move (``enumerate_histories`` with
-     ``UniformAgent`` vs ``envs.phantom.native.enumerate_histories``), nodes visited per second;
+     ``UniformAgent`` vs ``uedtp.envs.phantom.native.enumerate_histories``), nodes visited per second;
   2. rollouts: uniform playouts to the end from the same states (``rollout_returns`` on
      ``pyspiel.State`` vs the nogil batch ``rollout_values``), rollouts and moves per second;
   3. MMD search (eta=50, alpha=0.01, 10 histories, 1 rollout per action): seconds per decision of
@@ -11,8 +11,8 @@ One measurement per game, both systems on the same states in this one process:
 The states are every non-terminal state of uniformly random games (all depths).
 
 Example:
-    python -m eval.bench.phantom
-    python -m eval.bench.phantom --games phantom_ttt --random-games 10 --json out.json
+    python -m uedtp.eval.bench.phantom
+    python -m uedtp.eval.bench.phantom --games phantom_ttt --random-games 10 --json out.json
 """
 from __future__ import annotations
 
@@ -25,18 +25,18 @@ from typing import Any, Callable
 import numpy as np
 import pyspiel
 
-from agents.uniform import UniformAgent
-from csrc.phantom_games import enumerate_consistent, rollout_values
-from envs.phantom import native as pn
-from search.update_equivalent import phantom as ps
-from search.update_equivalent.history_sampler import EnumerationLimitExceeded, HistorySampler, enumerate_histories
-from envs.openspiel_games import GameError, load_game
-from eval.cli import (ArgumentParser, non_negative_int, openspiel_game, output_file,
-                      positive_int)
-from eval.cli import run as run_cli
-from search.update_equivalent.action_values import RolloutActionValues, rollout_returns
-from search.update_equivalent.local_updates import MagneticMirrorDescent
-from search.update_equivalent.core import UpdateEquivalentSearch
+from uedtp.agents.uniform import UniformAgent
+from uedtp.csrc.phantom_games import enumerate_consistent, rollout_values
+from uedtp.envs.phantom import native as pn
+from uedtp.search.update_equivalent import phantom as ps
+from uedtp.search.update_equivalent.history_sampler import EnumerationLimitExceeded, HistorySampler, enumerate_histories
+from uedtp.envs.openspiel_games import GameError, load_game
+from uedtp.eval.cli import (ArgumentParser, non_negative_int, openspiel_game, output_file,
+                            positive_int)
+from uedtp.eval.cli import run as run_cli
+from uedtp.search.update_equivalent.action_values import RolloutActionValues, rollout_returns
+from uedtp.search.update_equivalent.local_updates import MagneticMirrorDescent
+from uedtp.search.update_equivalent.core import UpdateEquivalentSearch
 
 DEFAULT_GAMES = ["phantom_ttt", "phantom_ttt(gameversion=abrupt)",
                  "dark_hex(board_size=3,gameversion=adh)", "dark_hex(board_size=3)"]
@@ -239,7 +239,7 @@ def native_game(text: str) -> str:
     return text
 
 
-PROG = "python -m eval.bench.phantom"
+PROG = "python -m uedtp.eval.bench.phantom"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,7 +8,7 @@ rollouts of every legal move. Prints a Markdown table.
 
 Usage::
 
-    python -m eval.bench.search_speed --games 3 --md-rollouts 300 --sparta-rollouts 3000
+    python -m uedtp.eval.bench.search_speed --games 3 --md-rollouts 300 --sparta-rollouts 3000
 """
 from __future__ import annotations
 
@@ -17,20 +17,20 @@ import time
 
 import numpy as np
 
-from agents.full_support import full_support_bot
-from agents.hanabi.bots import HanabiBotAgent
-from csrc.hanabi_bots import BotSeats
-from csrc.hanabi_rollout import rollout_action_values
-from envs.hanabi.game import HanabiGame
-from eval.cli import (ArgumentParser, float_in, non_negative_int, player_count, positive_float,
-                      positive_int)
-from search.hanabi.beliefs import HanabiBeliefs
-from search.hanabi.md import HanabiMDSearch
-from search.hanabi.sparta import SpartaSearch
+from uedtp.agents.full_support import full_support_bot
+from uedtp.agents.hanabi.bots import HanabiBotAgent
+from uedtp.csrc.hanabi_bots import BotSeats
+from uedtp.csrc.hanabi_rollout import rollout_action_values
+from uedtp.envs.hanabi.game import HanabiGame
+from uedtp.eval.cli import (ArgumentParser, float_in, non_negative_int, player_count, positive_float,
+                            positive_int)
+from uedtp.search.hanabi.beliefs import HanabiBeliefs
+from uedtp.search.hanabi.md import HanabiMDSearch
+from uedtp.search.hanabi.sparta import SpartaSearch
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = ArgumentParser(prog="python -m eval.bench.search_speed",
+    ap = ArgumentParser(prog="python -m uedtp.eval.bench.search_speed",
                         description=__doc__.split("\n\n")[0])
     ap.add_argument("--players", type=player_count, default=2)
     ap.add_argument("--games", type=positive_int, default=3)

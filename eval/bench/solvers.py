@@ -5,13 +5,13 @@ compiled tree, whose one-off compile time is printed with the game), then run it
 either ``--iterations`` are done or ``--budget`` wall-clock seconds have passed (timed in CPU
 seconds of this process, which is robust to other load on the machine, and in wall seconds),
 then measure the exploitability of the policy the method is meant to be judged by (average
-policy for CFR-family and MCCFR, current policy for MMD) with search.cfr.best_response (the same
+policy for CFR-family and MCCFR, current policy for MMD) with uedtp.search.cfr.best_response (the same
 function for every system; it equals OpenSpiel's to 1e-9). Prints one Markdown table per game
 with per-iteration speed-ups against OpenSpiel's C++ CFR+ and Python CFR.
 
 Example:
-    python -m eval.bench.solvers                       # kuhn, leduc, 2x2 and 2x3 abrupt dark hex
-    python -m eval.bench.solvers --games leduc_poker --iterations 1000 --budget 30
+    python -m uedtp.eval.bench.solvers                       # kuhn, leduc, 2x2 and 2x3 abrupt dark hex
+    python -m uedtp.eval.bench.solvers --games leduc_poker --iterations 1000 --budget 30
 """
 from __future__ import annotations
 
@@ -27,16 +27,16 @@ import pyspiel
 from open_spiel.python.algorithms import cfr as os_cfr
 from open_spiel.python.algorithms import mmd_dilated
 
-from envs.openspiel_games import GameError, load_game, require_two_player_zero_sum
-from envs.tree_compile import cached_game_tree
-from eval.cli import ArgumentParser, exact_game, output_file, positive_float, positive_int, run
-from search.cfr.best_response import TreeEvaluator
-from search.cfr.cfr import CFRPlusSolver, CFRSolver
-from search.cfr.dcfr import DCFRSolver, LinearCFRSolver
-from search.cfr.mccfr import ExternalSamplingMCCFRSolver, OutcomeSamplingMCCFRSolver
-from search.cfr.mmd import MMDSolver
-from search.cfr.pcfr import PCFRPlusSolver
-from search.cfr.tree_policy import policy_to_slots
+from uedtp.envs.openspiel_games import GameError, load_game, require_two_player_zero_sum
+from uedtp.envs.tree_compile import cached_game_tree
+from uedtp.eval.cli import ArgumentParser, exact_game, output_file, positive_float, positive_int, run
+from uedtp.search.cfr.best_response import TreeEvaluator
+from uedtp.search.cfr.cfr import CFRPlusSolver, CFRSolver
+from uedtp.search.cfr.dcfr import DCFRSolver, LinearCFRSolver
+from uedtp.search.cfr.mccfr import ExternalSamplingMCCFRSolver, OutcomeSamplingMCCFRSolver
+from uedtp.search.cfr.mmd import MMDSolver
+from uedtp.search.cfr.pcfr import PCFRPlusSolver
+from uedtp.search.cfr.tree_policy import policy_to_slots
 
 DEFAULT_GAMES = ("kuhn_poker", "leduc_poker", "dark_hex(board_size=2,gameversion=adh)",
                  "dark_hex(num_rows=2,num_cols=3,gameversion=adh)")
@@ -166,7 +166,7 @@ def solver_game(text: str) -> str:
     return text
 
 
-PROG = "python -m eval.bench.solvers"
+PROG = "python -m uedtp.eval.bench.solvers"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,8 +5,8 @@ of the rule-based bots) on the serial backend, the local process pool and option
 this process one after the other; check that every backend produced the same game results
 (timings aside) and print wall time, games per second and the speed-up over serial.
 
-    python -m eval.bench.tournament                 # serial vs local x2
-    python -m eval.bench.tournament --ray           # also the Ray backend (local instance)
+    python -m uedtp.eval.bench.tournament                 # serial vs local x2
+    python -m uedtp.eval.bench.tournament --ray           # also the Ray backend (local instance)
 """
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ import sys
 import tempfile
 import time
 
-from eval.cli import ArgumentParser, positive_int
-from eval.runs.backends import default_workers
-from eval.tournament.config import Section, TournamentConfig
-from eval.tournament.run import run_tournament
+from uedtp.eval.cli import ArgumentParser, positive_int
+from uedtp.eval.runs.backends import default_workers
+from uedtp.eval.tournament.config import Section, TournamentConfig
+from uedtp.eval.tournament.run import run_tournament
 
 TIMING = ("move_seconds", "seconds")
 
@@ -38,7 +38,7 @@ def results_of(records: list[dict]) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = ArgumentParser(prog="python -m eval.bench.tournament",
+    parser = ArgumentParser(prog="python -m uedtp.eval.bench.tournament",
                             description=__doc__.split("\n\n")[0])
     parser.add_argument("--games", type=positive_int, default=60, help="games per seating")
     parser.add_argument("--workers", type=positive_int, default=default_workers())

@@ -3,9 +3,9 @@ their rule-based blueprint, on the native engine.
 
 One step is one game: deal deck ``seed + g`` and let one agent object play every seat to the
 end; its per-decision records (search time, rollouts, belief support, deviations, fallbacks)
-are summarised into one record, appended to the results store (``eval.runs.store``) and
+are summarised into one record, appended to the results store (``uedtp.eval.runs.store``) and
 fsynced at once. Every agent plays the same decks, so differences are paired (by deck seed).
-Games run on a backend (``eval.runs.backends``): ``--backend local`` (default) in ``--workers``
+Games run on a backend (``uedtp.eval.runs.backends``): ``--backend local`` (default) in ``--workers``
 processes that die with this one (each single-threaded by default; on a shared 2-core machine
 this beats OpenMP inside one process), ``--backend serial`` in this process, ``--backend ray``
 as Ray tasks on a local instance or an existing cluster (``--ray-address auto``). A record
@@ -20,26 +20,26 @@ configuration alone: a torn last record is dropped and replayed, a different ``-
 ``--seed`` is refused, a larger ``--games`` or more ``--agents`` extend the run on the same decks.
 SIGTERM/SIGINT stop the run and print the command that resumes it.
 
-The report (see ``eval.hanabi.report``): per agent, mean score ± s.e., perfect-game %, search
+The report (see ``uedtp.eval.hanabi.report``): per agent, mean score ± s.e., perfect-game %, search
 time per move of a searching seat, rollouts, belief support, fallback %, and the paired
 difference to the blueprint (the first plain bot among the agents). ``--report-only`` reports
 every agent in the store (or only ``--agents`` when given) plus ``--extra-csv`` sources (result
 directories, ``games.jsonl`` files or the ``games.csv`` of earlier versions), playing nothing.
 ``--eta-sweep`` evaluates MD search (``--md`` template with ``{eta}``) for several step sizes.
 
-Agents are specs of ``eval.specs`` (``python -m eval.tournament --list-agents``):
+Agents are specs of ``uedtp.eval.specs`` (``python -m uedtp.eval.tournament --list-agents``):
 ``smart``/``holmes``/``simple``/``value`` (the rule-based blueprints), ``md(eta=...,rollouts=...)``,
 ``sparta(rollouts=...)``, ``sparta-joint(rollouts=...,max_range=...)``. Records are keyed by the
 spec string as written.
 
 Usage::
 
-    python -m eval.hanabi --players 2 --games 2000 --out results/hanabi_eval/main \\
+    python -m uedtp.eval.hanabi --players 2 --games 2000 --out results/hanabi_eval/main \\
         --agents smart "md(eta=3,rollouts=300)" "sparta(rollouts=3000)"
-    python -m eval.hanabi --games 300 --out results/hanabi_eval/sweep \\
+    python -m uedtp.eval.hanabi --games 300 --out results/hanabi_eval/sweep \\
         --eta-sweep 1 2 4 8 16 --md "md(eta={eta},rollouts=300)"
-    python -m eval.hanabi --resume --out results/hanabi_eval/main   # continue an interrupted run
-    python -m eval.hanabi --resume --out results/hanabi_eval/main --backend ray --ray-address auto
+    python -m uedtp.eval.hanabi --resume --out results/hanabi_eval/main   # continue an interrupted run
+    python -m uedtp.eval.hanabi --resume --out results/hanabi_eval/main --backend ray --ray-address auto
 """
 from __future__ import annotations
 
@@ -50,18 +50,18 @@ import os
 import sys
 from typing import Any
 
-from eval.cli import (ArgumentParser, UsageError, add_backend_arguments,
-                      check_backend_arguments, message, output_dir)
-from eval.hanabi.report import (LEGACY_FILE, is_blueprint, markdown, merge, plot_scores,
-                                plot_sweep, read_legacy_csv, read_source, record_key, summarize)
-from eval.runs.backends import Backend, make_backend
-from eval.runs.processes import Interrupted, resume_message, stop_on_signals
-from eval.runs.store import (CONFIG_FILE, GAMES_FILE, RunStore, StoreError, load_config,
+from uedtp.eval.cli import (ArgumentParser, UsageError, add_backend_arguments,
+                            check_backend_arguments, message, output_dir)
+from uedtp.eval.hanabi.report import (LEGACY_FILE, is_blueprint, markdown, merge, plot_scores,
+                                      plot_sweep, read_legacy_csv, read_source, record_key, summarize)
+from uedtp.eval.runs.backends import Backend, make_backend
+from uedtp.eval.runs.processes import Interrupted, resume_message, stop_on_signals
+from uedtp.eval.runs.store import (CONFIG_FILE, GAMES_FILE, RunStore, StoreError, load_config,
                                 read_records)
-from eval.specs import SpecError, build_agent, resolve
+from uedtp.eval.specs import SpecError, build_agent, resolve
 
 KIND = "hanabi-eval"
-COMMAND = "python -m eval.hanabi"
+COMMAND = "python -m uedtp.eval.hanabi"
 
 
 def hanabi_game(players: int) -> str:
@@ -72,7 +72,7 @@ def hanabi_game(players: int) -> str:
 def play_game(spec: str, players: int, game_index: int, seed: int,
               num_threads: int = 1) -> dict[str, Any]:
     """Play one seeded game with one agent object on every seat; return its record."""
-    from envs.hanabi.game import HanabiGame
+    from uedtp.envs.hanabi.game import HanabiGame
     deck_seed = seed + game_index
     state = HanabiGame(players=players).new_initial_state(seed=deck_seed)
     agent = build_agent(spec, hanabi_game(players), seed=deck_seed * 7919 + 17,
@@ -136,7 +136,7 @@ def run_games(config: dict[str, Any], directory: str, *, resume: bool = False,
               num_threads: int = 1, progress: bool = True,
               stop_after: int | None = None) -> list[dict[str, Any]]:
     """Play every (agent, deck) of ``config`` not yet in the store on ``backend``
-    (``eval.runs.backends``: serial, local or ray, made here and closed when done, or an open
+    (``uedtp.eval.runs.backends``: serial, local or ray, made here and closed when done, or an open
     backend, left open); append each finished game. Returns every record of the store.
     ``stop_after``: play at most that many (for tests)."""
     players, seed = config["players"], config["seed"]

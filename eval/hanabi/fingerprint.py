@@ -7,8 +7,8 @@ files exactly when they make identical decisions.
 
 Usage::
 
-    python -m eval.hanabi.fingerprint before.txt            # on the old code
-    python -m eval.hanabi.fingerprint after.txt && cmp before.txt after.txt
+    python -m uedtp.eval.hanabi.fingerprint before.txt            # on the old code
+    python -m uedtp.eval.hanabi.fingerprint after.txt && cmp before.txt after.txt
 """
 from __future__ import annotations
 
@@ -16,11 +16,11 @@ import sys
 import time
 from typing import Any, Callable, Sequence, TextIO
 
-from envs.hanabi.game import HanabiGame
-from eval.cli import ArgumentParser, output_file, positive_int, run
-from eval.specs import build_agent
+from uedtp.envs.hanabi.game import HanabiGame
+from uedtp.eval.cli import ArgumentParser, output_file, positive_int, run
+from uedtp.eval.specs import build_agent
 
-PROG = "python -m eval.hanabi.fingerprint"
+PROG = "python -m uedtp.eval.hanabi.fingerprint"
 
 SUITES = (   # (name, spec, players, games at --games 200)
     ("md", "md(eta=3,rollouts=100,histories=32)", 2, 200),

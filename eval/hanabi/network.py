@@ -1,8 +1,8 @@
 """Self-play score and support of a Hanabi network blueprint on held-out decks.
 
-``python -m eval.hanabi.network --checkpoint PATH --games 2000`` plays, on decks no trainer of the
+``python -m uedtp.eval.hanabi.network --checkpoint PATH --games 2000`` plays, on decks no trainer of the
 suite deals (game g from deck ``6*10^12 + seed*10^6 + g``; DAgger uses ``2*10^12 + ...`` and
-``4*10^12 + ...``, imitation seeds below ``10^11``), in lockstep (``search.train.dagger.play``):
+``4*10^12 + ...``, imitation seeds below ``10^11``), in lockstep (``uedtp.search.train.dagger.play``):
   1. the network in every seat, greedy (argmax) and sampled (temperature 1);
   2. SmartBot in every seat on the same decks (the teacher; paired differences);
 then reports mean ± s.e., perfect-game and zero-score rates, the paired difference to SmartBot,
@@ -20,15 +20,15 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from agents.neural.checkpoint import CheckpointError, read
-from agents.neural.policy import masked_probabilities
-from envs.hanabi.game import HanabiGame
-from envs.hanabi.tensor import hanabi_encoding_for
-from eval.cli import (ArgumentParser, existing_file, non_negative_int, output_file,
-                      positive_int, run)
-from search.train.dagger import play
+from uedtp.agents.neural.checkpoint import CheckpointError, read
+from uedtp.agents.neural.policy import masked_probabilities
+from uedtp.envs.hanabi.game import HanabiGame
+from uedtp.envs.hanabi.tensor import hanabi_encoding_for
+from uedtp.eval.cli import (ArgumentParser, existing_file, non_negative_int, output_file,
+                            positive_int, run)
+from uedtp.search.train.dagger import play
 
-PROG = "python -m eval.hanabi.network"
+PROG = "python -m uedtp.eval.hanabi.network"
 DECK_BASE = 6 * 10**12
 MAX_GAMES = 10**6
 

@@ -17,8 +17,8 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from eval.runs.store import GAMES_FILE, StoreError, read_records
-from eval.specs import hanabi_bot
+from uedtp.eval.runs.store import GAMES_FILE, StoreError, read_records
+from uedtp.eval.specs import hanabi_bot
 
 LEGACY_FILE = "games.csv"
 INT_FIELDS = ("players", "game", "deck_seed", "score", "points", "perfect", "moves", "searched",

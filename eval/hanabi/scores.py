@@ -8,8 +8,8 @@ Markdown table and writes a PNG of the HLE score distributions.
 
 Usage::
 
-    python -m eval.hanabi.scores --games 10000
-    python -m eval.hanabi.scores --games 2000 --bots smart --players 2,3 --out results/scores
+    python -m uedtp.eval.hanabi.scores --games 10000
+    python -m uedtp.eval.hanabi.scores --games 2000 --bots smart --players 2,3 --out results/scores
 """
 from __future__ import annotations
 
@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from eval.cli import (ArgumentParser, bot_list, int_list, non_negative_int, output_dir,
-                      positive_int)
-from csrc.hanabi_bots import BOT_NAMES, self_play_games
+from uedtp.eval.cli import (ArgumentParser, bot_list, int_list, non_negative_int, output_dir,
+                            positive_int)
+from uedtp.csrc.hanabi_bots import BOT_NAMES, self_play_games
 
 PRETTY = {"simple": "SimpleBot", "holmes": "HolmesBot", "smart": "SmartBot", "value": "ValueBot"}
 
@@ -92,7 +92,7 @@ def plot_rows(rows: list[ScoreRow], path: str) -> str:
     return path
 
 
-PROG = "python -m eval.hanabi.scores"
+PROG = "python -m uedtp.eval.hanabi.scores"
 
 
 def build_parser() -> ArgumentParser:

@@ -4,7 +4,7 @@ data chunks) is done.
 - ``serial``: in this process (also ``--backend local --workers 1``).
 - ``local``: a process pool (``--workers N``, default one per core) — spawn-started workers, so
   no state leaks from the parent, that die with the parent (SIGTERM, SIGINT or SIGKILL;
-  ``eval.runs.processes.WorkerPool``).
+  ``uedtp.eval.runs.processes.WorkerPool``).
 - ``ray``: Ray tasks on a local instance or a cluster (``--backend ray --ray-address ADDR``);
   the suite must be importable on every Ray node.
 
@@ -13,7 +13,7 @@ One step of every backend, ``map_unordered(fn, items)``: ship items to workers, 
 exception is re-raised here). ``fn`` must be a module-level function and the items picklable.
 Results never depend on the backend: every unit of work carries its own seeds. Ray is shut down
 by ``close`` only if this backend started it. Every backend satisfies the trainers' executor
-protocol (``search.train.chunks.Executor``).
+protocol (``uedtp.search.train.chunks.Executor``).
 
 ``batches(items, workers)`` groups small units (single games) so shipping costs stay small.
 """
@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence, TypeVar
 
-from eval.runs.processes import WorkerPool
+from uedtp.eval.runs.processes import WorkerPool
 
 BACKENDS = ("serial", "local", "ray")
 T = TypeVar("T")

@@ -5,7 +5,7 @@ A spec reads ``name[:path][(param=value, ...)][@blueprint-spec]``, for example
 ``mcts(simulations=100)`` or ``uniform``. ``@x`` names the blueprint the agent searches against
 (itself a spec). Values are numbers, ``true``/``false``/``none``, bare words, quoted strings or
 seat lists such as ``0+1``. One step of this module: ``parse_spec`` turns the text into an
-``AgentSpec`` (syntax only; ``eval.specs.registry.resolve`` checks names and parameters), and
+``AgentSpec`` (syntax only; ``uedtp.eval.specs.registry.resolve`` checks names and parameters), and
 ``str(spec)`` writes it back in canonical form.
 """
 from __future__ import annotations

@@ -7,24 +7,24 @@ The native Hanabi searches take the parameters hanabi_eval's result rows are key
 without ``@blueprint`` they search against the bot named by ``bot=`` (epsilon-mixed for ``md``).
 One step of a factory: pick the blueprint (``@X`` or the ``bot=`` bot), then construct the
 search, turning its ValueError/TypeError into a ``SpecError`` naming the agent. ``md`` on an
-OpenSpiel game is built by ``eval.specs.openspiel.build_md_openspiel``; parameters that mean
+OpenSpiel game is built by ``uedtp.eval.specs.openspiel.build_md_openspiel``; parameters that mean
 nothing for the game at hand must keep their defaults.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from agents.full_support import full_support_bot
-from agents.hanabi.bots import HanabiBotAgent
-from agents.hanabi.hle import HLEAgent
-from agents.protocol import ActMode, Agent, NetworkBlueprint, RuleBasedBlueprint
-from eval.specs.grammar import AgentSpec, SpecError, format_value, parse_spec
-from eval.specs.openspiel import HISTORY_PARAMS, build_md_openspiel
-from eval.specs.registry import (REGISTRY, AgentEntry, Factory, Param,
-                                 common_payoff_infostate_game, native_hanabi_game, register)
-from search.hanabi.md import HanabiMDSearch
-from search.hanabi.sparta import SpartaSearch
-from search.hanabi.sparta_joint import JointSpartaSearch
+from uedtp.agents.full_support import full_support_bot
+from uedtp.agents.hanabi.bots import HanabiBotAgent
+from uedtp.agents.hanabi.hle import HLEAgent
+from uedtp.agents.protocol import ActMode, Agent, NetworkBlueprint, RuleBasedBlueprint
+from uedtp.eval.specs.grammar import AgentSpec, SpecError, format_value, parse_spec
+from uedtp.eval.specs.openspiel import HISTORY_PARAMS, build_md_openspiel
+from uedtp.eval.specs.registry import (REGISTRY, AgentEntry, Factory, Param,
+                                       common_payoff_infostate_game, native_hanabi_game, register)
+from uedtp.search.hanabi.md import HanabiMDSearch
+from uedtp.search.hanabi.sparta import SpartaSearch
+from uedtp.search.hanabi.sparta_joint import JointSpartaSearch
 
 __all__ = ["AUTO", "HANABI_BOTS", "hanabi_bot"]
 
@@ -112,7 +112,7 @@ def _build_md_network(policy: NetworkBlueprint, seed: int, *, eta: float, histor
     """Native Hanabi over ``@torch:PATH``: ``HanabiNeuralMDSearch`` (neural beliefs, native
     fused rollouts; auto budget 200 rollouts and 32 histories per decision); the bot-only
     parameters must keep their defaults."""
-    from search.hanabi.neural.md import HanabiNeuralMDSearch
+    from uedtp.search.hanabi.neural.md import HanabiNeuralMDSearch
     _only_defaults("md", "rule-based bot blueprints (not @torch)", **bot_only)
     try:
         return HanabiNeuralMDSearch(policy, eta, rollouts=_auto(rollouts, 200),
@@ -167,7 +167,7 @@ def _build_hle(kind: str) -> Factory:
 
 
 # Parameters of the native Hanabi searches (md on native Hanabi, sparta, sparta-joint); the
-# names and defaults are those eval.hanabi has keyed its result rows by.
+# names and defaults are those uedtp.eval.hanabi has keyed its result rows by.
 _SEARCHERS = r"all|[0-4](\+[0-4])*"
 _SECONDS = Param("seconds", float, None, "native Hanabi: seconds per decision (with rollouts: "
                  "whichever runs out first; none: rollouts only)", positive=True, nullable=True)
@@ -234,7 +234,7 @@ register(AgentEntry(
             _ROLLOUT_EPSILON,
             Param("searchers", str, "first", "seats that search: first (the seat where this "
                   "agent object first moves: seat 0 when one object plays every seat as in "
-                  "eval.hanabi, its own seat in a tournament), all, or seat numbers joined "
+                  "uedtp.eval.hanabi, its own seat in a tournament), all, or seat numbers joined "
                   "by '+' (e.g. 0+1); the others play the blueprint",
                   pattern=r"first|" + _SEARCHERS),
             _MAX_EXACT, _SAMPLES, _SKIP, _BOT),
@@ -256,10 +256,10 @@ register(AgentEntry(
             _BOT),
     supports=native_hanabi_game, blueprint="optional", threads=True))
 register(AgentEntry(
-    "hle-simple", "Hanabi Learning Environment's SimpleAgent (via agents.hanabi.hle)",
+    "hle-simple", "Hanabi Learning Environment's SimpleAgent (via uedtp.agents.hanabi.hle)",
     "native hanabi(...)", _build_hle("simple"), supports=native_hanabi_game))
 register(AgentEntry(
-    "hle-random", "Hanabi Learning Environment's RandomAgent (via agents.hanabi.hle)",
+    "hle-random", "Hanabi Learning Environment's RandomAgent (via uedtp.agents.hanabi.hle)",
     "native hanabi(...)", _build_hle("random"), supports=native_hanabi_game))
 
 
@@ -278,7 +278,7 @@ HANABI_BOTS: dict[str, str] = {}        # agent name -> rule-based bot it is ("s
 
 def hanabi_bot(spec: "str | AgentSpec") -> str | None:
     """The rule-based bot a spec names ("smart" for ``smart`` or ``smartbot``), or None for any
-    other agent or a spec that does not parse (eval.hanabi's paired-difference reference)."""
+    other agent or a spec that does not parse (uedtp.eval.hanabi's paired-difference reference)."""
     try:
         return HANABI_BOTS.get(parse_spec(spec).name)
     except SpecError:
@@ -290,7 +290,7 @@ for _bot, _text in (("simple", "SimpleBot: play hinted-playable, hint playable, 
                     ("holmes", "HolmesBot: card-knowledge deduction, warnings"),
                     ("smart", "SmartBot: tracks what partners can deduce; hint conventions")):
     for _name, _summary in ((f"{_bot}bot", f"{_text} (native rule-based bot, deterministic)"),
-                            (_bot, f"= {_bot}bot (the name eval.hanabi uses)")):
+                            (_bot, f"= {_bot}bot (the name uedtp.eval.hanabi uses)")):
         register(AgentEntry(_name, _summary, "native hanabi(...)", _build_hanabi_bot(_bot),
                             supports=native_hanabi_game))
         HANABI_BOTS[_name] = _bot

@@ -2,12 +2,12 @@
 
 - ``hle_agent_class(spec, seed)``: an HLE ``rl_env.Agent`` subclass built HLE's way,
   ``cls(config)``; it plays the agent ``build_agent(spec, game, seed)`` builds for the config's
-  rules from the observations alone (``agents.hanabi.rl_agent.SuiteAgent``).
+  rules from the observations alone (``uedtp.agents.hanabi.rl_agent.SuiteAgent``).
 - ``openspiel_bot(spec, game, seed)`` / ``openspiel_policy(spec, game, seed)``: a
-  ``pyspiel.Bot`` / an OpenSpiel ``Policy`` (``agents.adapters.AgentBot`` / ``AgentPolicy``)
+  ``pyspiel.Bot`` / an OpenSpiel ``Policy`` (``uedtp.agents.adapters.AgentBot`` / ``AgentPolicy``)
   for an OpenSpiel game. For OpenSpiel ``hanabi`` the agent is built for the native engine's
-  equal rules (``envs.hanabi.convert.game_from_openspiel``); the Hanabi agents take OpenSpiel
-  ``hanabi`` states directly (``envs.hanabi.convert.native_state``). Other OpenSpiel games
+  equal rules (``uedtp.envs.hanabi.convert.game_from_openspiel``); the Hanabi agents take OpenSpiel
+  ``hanabi`` states directly (``uedtp.envs.hanabi.convert.native_state``). Other OpenSpiel games
   build the spec for the game itself.
 
 One step of each: resolve the game (an HLE config, a pyspiel game), build the agent with
@@ -19,10 +19,10 @@ from typing import Any
 
 import pyspiel
 
-from agents.adapters import AgentBot, AgentPolicy
-from agents.hanabi.rl_agent import game_from_config, hle_agent_class as _hle_class
-from envs.hanabi.convert import game_from_openspiel
-from eval.specs.registry import build_agent
+from uedtp.agents.adapters import AgentBot, AgentPolicy
+from uedtp.agents.hanabi.rl_agent import game_from_config, hle_agent_class as _hle_class
+from uedtp.envs.hanabi.convert import game_from_openspiel
+from uedtp.eval.specs.registry import build_agent
 
 __all__ = ["hle_agent_class", "openspiel_bot", "openspiel_policy", "agent_for_openspiel"]
 

@@ -5,7 +5,7 @@ Each entry is one ``register(AgentEntry(...))`` with its factory ``_build_<name>
 **params)``. One step of a factory: turn the checked parameters into the constructor call of the
 agent (a solver run once per process and a loaded file or network are cached, keyed by what they
 were built from). ``build_md_openspiel`` is the OpenSpiel half of ``md``, whose entry (which
-dispatches by game) is in ``eval.specs.hanabi``.
+dispatches by game) is in ``uedtp.eval.specs.hanabi``.
 """
 from __future__ import annotations
 
@@ -17,21 +17,21 @@ import numpy as np
 import pyspiel
 from open_spiel.python.algorithms import ismcts, mcts
 
-from agents.adapters import BotAgent
-from agents.full_support import full_support
-from agents.protocol import ActMode, Agent
-from agents.tabular import TabularAgent
-from agents.uniform import UniformAgent
-from envs.tree_compile import cached_game_tree
-from eval.specs.grammar import SpecError
-from eval.specs.registry import (AgentEntry, Param, infostate_game, openspiel_game,
-                                 register, zero_sum_infostate_game)
-from search.cfr.cfr import load_solver
-from search.cfr.solvers import SOLVERS, WARM_START_SOLVERS, make_solver
-from search.cfr.tree_policy import SlotPolicyAgent, load_policy
-from search.subgame.agent import SubgameSolvingAgent
-from search.update_equivalent.md import md_search
-from search.update_equivalent.mmd import mmd_search
+from uedtp.agents.adapters import BotAgent
+from uedtp.agents.full_support import full_support
+from uedtp.agents.protocol import ActMode, Agent
+from uedtp.agents.tabular import TabularAgent
+from uedtp.agents.uniform import UniformAgent
+from uedtp.envs.tree_compile import cached_game_tree
+from uedtp.eval.specs.grammar import SpecError
+from uedtp.eval.specs.registry import (AgentEntry, Param, infostate_game, openspiel_game,
+                                       register, zero_sum_infostate_game)
+from uedtp.search.cfr.cfr import load_solver
+from uedtp.search.cfr.solvers import SOLVERS, WARM_START_SOLVERS, make_solver
+from uedtp.search.cfr.tree_policy import SlotPolicyAgent, load_policy
+from uedtp.search.subgame.agent import SubgameSolvingAgent
+from uedtp.search.update_equivalent.md import md_search
+from uedtp.search.update_equivalent.mmd import mmd_search
 
 __all__ = ["HISTORY_PARAMS", "build_md_openspiel", "save_table"]
 
@@ -60,7 +60,7 @@ def _build_uniform(game: Any, seed: int) -> Agent:
 
 
 def _build_tabular(game: Any, seed: int, *, path: str, average: bool) -> Agent:
-    """``tabular:PATH``: a policy file written by ``search.cfr.tree_policy.save_policy``, a solver
+    """``tabular:PATH``: a policy file written by ``uedtp.search.cfr.tree_policy.save_policy``, a solver
     state written by ``TreeSolver.save`` (its average policy, or the current one with
     ``average=false``), a ``.npz`` with arrays infostates/indptr/actions/probs (``save_table``),
     or a ``.json`` {information state: {action: probability}}."""
@@ -110,7 +110,7 @@ def save_table(path: str, table: dict[str, dict[int, float]]) -> None:
 def build_md_openspiel(game: Any, seed: int, *, blueprint: Agent | None, eta: float,
                        histories: int, rollouts: int | None, exact: bool, act: ActMode,
                        max_nodes: int, particles: int) -> Agent:
-    """``md`` on an OpenSpiel game: ``search.update_equivalent.md.md_search``."""
+    """``md`` on an OpenSpiel game: ``uedtp.search.update_equivalent.md.md_search``."""
     if rollouts is None:
         raise SpecError("md: rollouts=none (no rollout cap, a time budget) is for native Hanabi")
     return md_search(game.raw, eta=eta, blueprint=blueprint, num_histories=histories,
@@ -122,10 +122,10 @@ def _build_mmd(game: Any, seed: int, *, blueprint: Agent | None, eta: float, alp
                histories: int, rollouts: int, exact: bool, act: ActMode, max_nodes: int,
                particles: int, beliefs: str) -> Agent:
     """``mmd_search``; over a network blueprint (``@torch:PATH``) in Phantom Tic-Tac-Toe / Dark
-    Hex (not ``exact``), the batched search ``search.neural.search.neural_mmd`` (batched
+    Hex (not ``exact``), the batched search ``uedtp.search.neural.search.neural_mmd`` (batched
     beliefs, fused native rollouts; ``max_nodes`` bounds its belief frontier)."""
-    from agents.protocol import NetworkBlueprint
-    from envs.phantom.batch import supports as phantom_batch_game
+    from uedtp.agents.protocol import NetworkBlueprint
+    from uedtp.envs.phantom.batch import supports as phantom_batch_game
     network: object = blueprint        # any Agent may also be a NetworkBlueprint
     batched = isinstance(network, NetworkBlueprint) and not exact and \
         phantom_batch_game(game.raw)
@@ -134,7 +134,7 @@ def _build_mmd(game: Any, seed: int, *, blueprint: Agent | None, eta: float, alp
                         "phantom_ttt or dark_hex, without exact=true")
     if batched and beliefs != "sampler":
         assert isinstance(network, NetworkBlueprint)
-        from search.neural.search import neural_mmd
+        from uedtp.search.neural.search import neural_mmd
         try:
             return neural_mmd(network, eta, alpha, num_histories=histories, rollouts=rollouts,
                               max_frontier=max_nodes, act_mode=act, seed=seed)
@@ -165,7 +165,7 @@ def _build_ismcts(game: Any, seed: int, *, simulations: int, uct_c: float, rollo
 
 class _SteppingBot:
     """A ``pyspiel.Bot`` that rebuilds its search at every ``step`` (IS-MCTS) used as an Agent;
-    unlike ``agents.adapters.BotAgent`` it needs no ``restart_at``. Its policy is its move."""
+    unlike ``uedtp.agents.adapters.BotAgent`` it needs no ``restart_at``. Its policy is its move."""
 
     def __init__(self, bot: Any) -> None:
         self.bot = bot
@@ -189,8 +189,8 @@ HISTORY_PARAMS = (
 register(AgentEntry(
     "uniform", "uniform random over the legal actions", "any game", _build_uniform))
 register(AgentEntry(
-    "tabular", "a stored tabular policy: search.cfr.tree_policy.save_policy or TreeSolver.save "
-    ".npz, a .npz with infostates/indptr/actions/probs (eval.specs.save_table), or .json",
+    "tabular", "a stored tabular policy: uedtp.search.cfr.tree_policy.save_policy or TreeSolver.save "
+    ".npz, a .npz with infostates/indptr/actions/probs (uedtp.eval.specs.save_table), or .json",
     "OpenSpiel games with information_state_string", _build_tabular,
     params=(Param("average", bool, True, "solver files: play the average policy "
                   "(false: the current iterate)"),),
@@ -304,16 +304,16 @@ def _torch_game(game: Any) -> str | None:
 
 
 def _build_torch(game: Any, seed: int, *, path: str, temperature: float) -> Agent:
-    """A neural blueprint checkpoint (agents.neural.checkpoint); the network is loaded once per
+    """A neural blueprint checkpoint (uedtp.agents.neural.checkpoint); the network is loaded once per
     process and shared by the agents built from it (inference only)."""
     # torch takes about a second to import: only this entry needs it
-    from agents.neural.checkpoint import load_policy
-    from agents.neural.policy import TorchPolicy
+    from uedtp.agents.neural.checkpoint import load_policy
+    from uedtp.agents.neural.policy import TorchPolicy
     if not os.path.isfile(path):
         raise SpecError(f"checkpoint {path!r} does not exist")
     game_string = game.game_string
     if game.engine == "native-hanabi":          # checkpoints name the Hanabi encoding's game
-        from envs.hanabi.tensor import hanabi_encoding_for
+        from uedtp.envs.hanabi.tensor import hanabi_encoding_for
         game_string = hanabi_encoding_for(game.raw).game_string
     key = (os.path.abspath(path), os.path.getmtime(path), game_string)
     if key not in _NETS:
@@ -326,7 +326,7 @@ def _build_torch(game: Any, seed: int, *, path: str, temperature: float) -> Agen
 
 
 register(AgentEntry(
-    "torch", "a neural blueprint checkpoint (agents.neural.checkpoint), sampled",
+    "torch", "a neural blueprint checkpoint (uedtp.agents.neural.checkpoint), sampled",
     "the OpenSpiel game or native hanabi(...) the checkpoint was trained on", _build_torch,
     params=(Param("temperature", float, 1.0, "divides the logits (small = nearly greedy)",
                   positive=True),),

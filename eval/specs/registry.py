@@ -4,10 +4,10 @@ One step of this module: look a parsed spec's name up in ``REGISTRY``, check eve
 against its declared type and range (``Param``), check the agent is defined for the game
 (``AgentEntry.supports``), then build it with the given seed (``build_agent``); a blueprint
 ``@X`` is built first, from its own random stream. ``describe_agents`` is the text of
-``python -m eval.tournament --list-agents``.
+``python -m uedtp.eval.tournament --list-agents``.
 
-The entries themselves are registered by ``eval.specs.openspiel`` (agents of OpenSpiel games)
-and ``eval.specs.hanabi`` (native Hanabi agents), which ``import eval.specs`` loads; the game
+The entries themselves are registered by ``uedtp.eval.specs.openspiel`` (agents of OpenSpiel games)
+and ``uedtp.eval.specs.hanabi`` (native Hanabi agents), which ``import uedtp.eval.specs`` loads; the game
 predicates they share (``openspiel_game``, ``native_hanabi_game``, ``infostate_game``, ...) are
 at the end of this module.
 """
@@ -17,10 +17,10 @@ import dataclasses
 import re
 from typing import Any, Callable, Literal
 
-from agents.protocol import Agent
-from envs.games import as_handle
-from envs.openspiel_games import GameError
-from eval.specs.grammar import NAME, AgentSpec, SpecError, format_value, parse_spec
+from uedtp.agents.protocol import Agent
+from uedtp.envs.games import as_handle
+from uedtp.envs.openspiel_games import GameError
+from uedtp.eval.specs.grammar import NAME, AgentSpec, SpecError, format_value, parse_spec
 
 GameSupport = Callable[[Any], "str | None"]     # game handle -> reason it is unsupported, or None
 Factory = Callable[..., Agent]
@@ -142,7 +142,7 @@ def _entry(name: str) -> AgentEntry:
     except KeyError:
         known = ", ".join(sorted(REGISTRY))
         raise SpecError(f"unknown agent {name!r}; known agents: {known} "
-                        "(python -m eval.tournament --list-agents)") from None
+                        "(python -m uedtp.eval.tournament --list-agents)") from None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -183,7 +183,7 @@ def canonical_spec(spec: "str | AgentSpec") -> str:
 
 
 def check_spec(spec: "str | AgentSpec", game: Any) -> ResolvedSpec:
-    """Resolve a spec and check it can be built for ``game`` (a game string, an ``envs.games``
+    """Resolve a spec and check it can be built for ``game`` (a game string, an ``uedtp.envs.games``
     handle, a ``pyspiel.Game`` or a ``HanabiGame``)."""
     handle = _handle(game)
     resolved = resolve(spec)

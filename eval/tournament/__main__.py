@@ -1,5 +1,5 @@
-"""``python -m eval.tournament``: the tournament command line (``eval.tournament.cli``)."""
-from eval.tournament.cli import main
+"""``python -m uedtp.eval.tournament``: the tournament command line (``uedtp.eval.tournament.cli``)."""
+from uedtp.eval.tournament.cli import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -1,18 +1,18 @@
-"""Command line for agent tournaments: ``python -m eval.tournament``.
+"""Command line for agent tournaments: ``python -m uedtp.eval.tournament``.
 
 One step: turn the arguments into a ``TournamentConfig`` (or the default demo), run it with
-``eval.tournament.run.run_tournament`` and print the Markdown results table.
+``uedtp.eval.tournament.run.run_tournament`` and print the Markdown results table.
 
 Examples::
 
-    python -m eval.tournament                           # the default demo (about a minute)
-    python -m eval.tournament --list-agents             # every agent spec, parameters, games
-    python -m eval.tournament --game kuhn_poker --agents uniform "mmd(exact=true)" \\
+    python -m uedtp.eval.tournament                           # the default demo (about a minute)
+    python -m uedtp.eval.tournament --list-agents             # every agent spec, parameters, games
+    python -m uedtp.eval.tournament --game kuhn_poker --agents uniform "mmd(exact=true)" \\
         "mcts(simulations=100)" --games 200 --workers 2 --out results/kuhn
-    python -m eval.tournament --game "hanabi(players=2)" --agents smartbot holmesbot hle-simple
-    python -m eval.tournament --game leduc_poker --format gauntlet --challengers "mmd" \\
+    python -m uedtp.eval.tournament --game "hanabi(players=2)" --agents smartbot holmesbot hle-simple
+    python -m uedtp.eval.tournament --game leduc_poker --format gauntlet --challengers "mmd" \\
         --agents uniform "mcts(simulations=50)"
-    python -m eval.tournament --resume --out results/kuhn       # continue it (stored config)
+    python -m uedtp.eval.tournament --resume --out results/kuhn       # continue it (stored config)
 
 Several ``--game`` options make several sections: give one ``--agents`` list for all of them or
 one per game (in the same order); likewise ``--format`` and ``--challengers``.
@@ -26,17 +26,17 @@ import json
 import os
 import sys
 
-from eval.cli import ArgumentParser, add_backend_arguments, check_backend_arguments, message
-from eval.specs import describe_agents
-from envs.games import make_game
-from eval.tournament.config import FORMATS, ConfigError, Section, TournamentConfig, validate
-from eval.tournament.ratings import RatingError
-from eval.tournament.play import GameFailure
-from eval.tournament.run import run_tournament
-from eval.runs.processes import resume_message, stop_on_signals
-from eval.tournament.store import StoreError, stored_config
+from uedtp.eval.cli import ArgumentParser, add_backend_arguments, check_backend_arguments, message
+from uedtp.eval.specs import describe_agents
+from uedtp.envs.games import make_game
+from uedtp.eval.tournament.config import FORMATS, ConfigError, Section, TournamentConfig, validate
+from uedtp.eval.tournament.ratings import RatingError
+from uedtp.eval.tournament.play import GameFailure
+from uedtp.eval.tournament.run import run_tournament
+from uedtp.eval.runs.processes import resume_message, stop_on_signals
+from uedtp.eval.tournament.store import StoreError, stored_config
 
-PROG = "python -m eval.tournament"
+PROG = "python -m uedtp.eval.tournament"
 DEFAULT_KUHN = Section("kuhn_poker", ("uniform", "cfr(solver=cfr+,iters=1000)",
                                       "mmd(eta=50.0,alpha=0.01,exact=true)",
                                       "ismcts(simulations=100)"), "round-robin", 300)
@@ -166,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(
         prog=PROG, description=__doc__.split("\n\n")[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="Agent specs: python -m eval.tournament --list-agents")
+        epilog="Agent specs: python -m uedtp.eval.tournament --list-agents")
     parser.add_argument("--game", action="append", help="game string (repeat for sections): "
                         "hanabi(players=2,...) = native engine, anything else = OpenSpiel")
     parser.add_argument("--agents", action="append", nargs="+", metavar="SPEC",

@@ -12,8 +12,8 @@ import hashlib
 import json
 from typing import Any
 
-from eval.specs import SpecError, canonical_spec, check_spec
-from envs.games import make_game
+from uedtp.eval.specs import SpecError, canonical_spec, check_spec
+from uedtp.envs.games import make_game
 
 FORMATS = ("auto", "round-robin", "gauntlet", "self-play", "cross-play")
 ADVERSARIAL_FORMATS = ("round-robin", "gauntlet")

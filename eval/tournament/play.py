@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from eval.specs import build_agent
-from envs.games import make_game
-from eval.tournament.schedule import GameTask
+from uedtp.eval.specs import build_agent
+from uedtp.envs.games import make_game
+from uedtp.eval.tournament.schedule import GameTask
 
 
 class GameFailure(RuntimeError):

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from eval.tournament.report import section_slug
+from uedtp.eval.tournament.report import section_slug
 
 
 def _pyplot() -> Any:

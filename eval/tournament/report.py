@@ -1,6 +1,6 @@
 """Tournament reports: the Markdown tables, CSV files and the JSON summary.
 
-One step: turn each section's summary (``eval.tournament.stats``) into a Markdown section —
+One step: turn each section's summary (``uedtp.eval.tournament.stats``) into a Markdown section —
 adversarial: standings with Elo and 95 % interval, W-D-L, score %, mean return ± s.e., time per
 move, plus the pairwise mean-return matrix; cooperative: the self-play table with perfect-game %
 and the cross-play matrix — and write ``report.md``, ``summary.json``, ``games.csv`` and one
@@ -15,7 +15,7 @@ import os
 import re
 from typing import Any
 
-from eval.tournament.config import Section
+from uedtp.eval.tournament.config import Section
 
 
 def section_slug(number: int, game: str) -> str:

@@ -15,15 +15,15 @@ import sys
 import time
 from typing import Any, Iterator, TextIO
 
-from envs.games import make_game
-from eval.runs.backends import Backend, batches, make_backend
-from eval.runs.processes import Interrupted
-from eval.tournament.config import TournamentConfig, validate
-from eval.tournament.play import play_games
-from eval.tournament.report import markdown_report, write_outputs
-from eval.tournament.schedule import GameTask, schedule
-from eval.tournament.stats import adversarial_summary, cooperative_summary, live_standings
-from eval.tournament.store import ResultStore
+from uedtp.envs.games import make_game
+from uedtp.eval.runs.backends import Backend, batches, make_backend
+from uedtp.eval.runs.processes import Interrupted
+from uedtp.eval.tournament.config import TournamentConfig, validate
+from uedtp.eval.tournament.play import play_games
+from uedtp.eval.tournament.report import markdown_report, write_outputs
+from uedtp.eval.tournament.schedule import GameTask, schedule
+from uedtp.eval.tournament.stats import adversarial_summary, cooperative_summary, live_standings
+from uedtp.eval.tournament.store import ResultStore
 
 
 @dataclasses.dataclass
@@ -107,7 +107,7 @@ def run_tournament(config: TournamentConfig, directory: str, *, resume: bool = F
     markdown = markdown_report(list(config.sections), summaries, players, header)
     files = write_outputs(directory, list(config.sections), summaries, records, markdown)
     if plots:
-        from eval.tournament.plots import section_plots
+        from uedtp.eval.tournament.plots import section_plots
         for number, (section, summary) in enumerate(zip(config.sections, summaries)):
             mine = [r for r in records if r["section"] == number]
             if mine:

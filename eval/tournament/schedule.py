@@ -16,8 +16,8 @@ import itertools
 import json
 from typing import Iterator
 
-from envs.games import make_game
-from eval.tournament.config import Section, TournamentConfig
+from uedtp.envs.games import make_game
+from uedtp.eval.tournament.config import Section, TournamentConfig
 
 
 def derive_seed(*parts: object) -> int:

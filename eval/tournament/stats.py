@@ -18,7 +18,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from eval.tournament.ratings import Ratings, RatingError, bootstrap_ratings, hessian_ratings
+from uedtp.eval.tournament.ratings import Ratings, RatingError, bootstrap_ratings, hessian_ratings
 
 
 def mean_se(values: Iterable[float]) -> tuple[float, float]:

@@ -1,4 +1,4 @@
-"""The results directory of a tournament (the shared ``eval.runs.store`` layout).
+"""The results directory of a tournament (the shared ``uedtp.eval.runs.store`` layout).
 
 ``config.json`` holds the validated ``TournamentConfig`` and its fingerprint, ``games.jsonl`` one
 line per finished game keyed by ``[game, seats, index]``, ``lock`` the writer's lock. One step:
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from eval.runs.store import (CONFIG_FILE, GAMES_FILE, LOCK_FILE, RunStore, StoreError,
+from uedtp.eval.runs.store import (CONFIG_FILE, GAMES_FILE, LOCK_FILE, RunStore, StoreError,
                                 load_config, read_records)
-from eval.tournament.config import TournamentConfig
+from uedtp.eval.tournament.config import TournamentConfig
 
 KIND = "tournament"
 __all__ = ["CONFIG_FILE", "GAMES_FILE", "LOCK_FILE", "KIND", "ResultStore", "StoreError",

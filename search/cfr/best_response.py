@@ -18,12 +18,12 @@ import dataclasses
 import numpy as np
 import pyspiel
 
-from csrc import cfr_kernels as K
-from csrc.game_tree import KernelTree
-from envs.game_tree import TERMINAL, GameTree
-from envs.openspiel_games import as_game
-from envs.tree_compile import cached_game_tree
-from search.cfr.tree_policy import PolicyLike, policy_to_slots
+from uedtp.csrc import cfr_kernels as K
+from uedtp.csrc.game_tree import KernelTree
+from uedtp.envs.game_tree import TERMINAL, GameTree
+from uedtp.envs.openspiel_games import as_game
+from uedtp.envs.tree_compile import cached_game_tree
+from uedtp.search.cfr.tree_policy import PolicyLike, policy_to_slots
 
 
 @dataclasses.dataclass

@@ -27,13 +27,13 @@ import numpy as np
 import pyspiel
 from open_spiel.python import policy as policy_lib
 
-from csrc import cfr_kernels as K
-from csrc.game_tree import KernelTree
-from envs.game_tree import DEFAULT_MAX_NODES, CorruptTreeFileError, GameTree, read_npz
-from envs.openspiel_games import as_game
-from envs.tree_compile import cached_game_tree
-from search.cfr.best_response import TreeEvaluator
-from search.cfr.tree_policy import SlotPolicyAgent, slots_to_tabular
+from uedtp.csrc import cfr_kernels as K
+from uedtp.csrc.game_tree import KernelTree
+from uedtp.envs.game_tree import DEFAULT_MAX_NODES, CorruptTreeFileError, GameTree, read_npz
+from uedtp.envs.openspiel_games import as_game
+from uedtp.envs.tree_compile import cached_game_tree
+from uedtp.search.cfr.best_response import TreeEvaluator
+from uedtp.search.cfr.tree_policy import SlotPolicyAgent, slots_to_tabular
 
 
 def tree_fingerprint(tree: GameTree) -> str:
@@ -61,7 +61,7 @@ class TreeSolver:
     """Base of the tabular solvers: tree, buffers, policies, agents, save/load.
 
     Subclasses implement ``update()`` (one iteration) and keep their state in the arrays named
-    by ``_state_arrays``. ``name`` is the solver's name in ``search.cfr.solvers.SOLVERS``;
+    by ``_state_arrays``. ``name`` is the solver's name in ``uedtp.search.cfr.solvers.SOLVERS``;
     ``warm_start`` says whether the constructor takes an ``initial_policy``.
     """
 
@@ -168,7 +168,7 @@ class TreeSolver:
 
 def load_solver(path: str | os.PathLike, game: "str | pyspiel.Game | GameTree") -> TreeSolver:
     """Rebuild a solver saved with ``save`` for ``game`` (which must be the game it was run on)."""
-    from search.cfr.solvers import solver_by_class_name   # the registry imports this module
+    from uedtp.search.cfr.solvers import solver_by_class_name   # the registry imports this module
     raw = read_npz(path, ("meta",), "solver")
     try:
         meta = json.loads(raw["meta"].tobytes().decode("utf-8"))
@@ -191,7 +191,7 @@ def load_solver(path: str | os.PathLike, game: "str | pyspiel.Game | GameTree") 
 class RegretSolver(TreeSolver):
     """Regret-matching family on the compiled tree (see the module docstring for one iteration).
 
-    Parameters: ``rule`` (a ``csrc.cfr_kernels.RULE_*``), ``alternating`` updates,
+    Parameters: ``rule`` (a ``uedtp.csrc.cfr_kernels.RULE_*``), ``alternating`` updates,
     ``averaging`` exponent gamma (average weight ∝ t^gamma), ``initial_policy`` (slot array;
     default uniform): the first iterate, and the policy played wherever no regret is positive
     (so infosets the opponents never let matter keep it, e.g. a blueprint in subgame solving).

@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 import pyspiel
 
-from csrc import cfr_kernels as K
-from csrc import mccfr_kernels as M
-from envs.game_tree import DEFAULT_MAX_NODES, GameTree
-from search.cfr.cfr import TreeSolver
+from uedtp.csrc import cfr_kernels as K
+from uedtp.csrc import mccfr_kernels as M
+from uedtp.envs.game_tree import DEFAULT_MAX_NODES, GameTree
+from uedtp.search.cfr.cfr import TreeSolver
 
 
 class _MCCFRSolver(TreeSolver):

@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 import pyspiel
 
-from csrc import cfr_kernels as K
-from envs.game_tree import DEFAULT_MAX_NODES, GameTree
-from search.cfr.cfr import RegretSolver
+from uedtp.csrc import cfr_kernels as K
+from uedtp.envs.game_tree import DEFAULT_MAX_NODES, GameTree
+from uedtp.search.cfr.cfr import RegretSolver
 
 
 class PCFRPlusSolver(RegretSolver):

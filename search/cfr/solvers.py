@@ -7,13 +7,13 @@ uses this table, so a name builds the same solver everywhere: the class with its
 parameters.
 
 - ``cfr``, ``cfr+``, ``dcfr``, ``lcfr``, ``pcfr+``: the regret-matching family
-  (``search.cfr.cfr``, ``dcfr``, ``pcfr``); they accept a warm start (``initial_policy``), so
+  (``uedtp.search.cfr.cfr``, ``dcfr``, ``pcfr``); they accept a warm start (``initial_policy``), so
   subgame solving can use them (``WARM_START_SOLVERS``);
 - ``mmd``: ``MMDSolver`` with its defaults, the moving-magnet setting (alpha 1, eta 0.1, magnet
   step 0.05, constant schedule: ``MMDSolver.moving_magnet``), a last-iterate method whose current
   policy is the one to evaluate (the annealed reference settings are ``MMDSolver.annealed_kuhn``
   / ``annealed_leduc``, not reachable by name);
-- ``es-mccfr``, ``os-mccfr``: external / outcome sampling Monte Carlo CFR (``search.cfr.mccfr``).
+- ``es-mccfr``, ``os-mccfr``: external / outcome sampling Monte Carlo CFR (``uedtp.search.cfr.mccfr``).
 
 Saved solver files name the class (``TreeSolver.save``); ``solver_by_class_name`` finds it back.
 """
@@ -23,12 +23,12 @@ from typing import Any
 
 import pyspiel
 
-from envs.game_tree import GameTree
-from search.cfr.cfr import CFRPlusSolver, CFRSolver, TreeSolver
-from search.cfr.dcfr import DCFRSolver, LinearCFRSolver
-from search.cfr.mccfr import ExternalSamplingMCCFRSolver, OutcomeSamplingMCCFRSolver
-from search.cfr.mmd import MMDSolver
-from search.cfr.pcfr import PCFRPlusSolver
+from uedtp.envs.game_tree import GameTree
+from uedtp.search.cfr.cfr import CFRPlusSolver, CFRSolver, TreeSolver
+from uedtp.search.cfr.dcfr import DCFRSolver, LinearCFRSolver
+from uedtp.search.cfr.mccfr import ExternalSamplingMCCFRSolver, OutcomeSamplingMCCFRSolver
+from uedtp.search.cfr.mmd import MMDSolver
+from uedtp.search.cfr.pcfr import PCFRPlusSolver
 
 SOLVERS: dict[str, type[TreeSolver]] = {cls.name: cls for cls in (
     CFRSolver, CFRPlusSolver, DCFRSolver, LinearCFRSolver, PCFRPlusSolver, MMDSolver,

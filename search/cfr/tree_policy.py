@@ -18,10 +18,10 @@ import numpy as np
 import pyspiel
 from open_spiel.python import policy as policy_lib
 
-from agents.protocol import sample_action
+from uedtp.agents.protocol import sample_action
 
-from envs.game_tree import CorruptTreeFileError, GameTree, _pack_strings, _unpack_strings, read_npz
-from envs.openspiel_games import as_game
+from uedtp.envs.game_tree import CorruptTreeFileError, GameTree, _pack_strings, _unpack_strings, read_npz
+from uedtp.envs.openspiel_games import as_game
 
 # a slot array, TabularPolicy, Mapping[str, ...] or an object with action_probabilities(state)
 PolicyLike = Any

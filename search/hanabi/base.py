@@ -1,17 +1,17 @@
 """What the Hanabi search agents share: option checks, searching seats, the decision record.
 
-The four agents (``search.hanabi.md.HanabiMDSearch``, ``search.hanabi.neural.md.
-HanabiNeuralMDSearch``, ``search.hanabi.sparta.SpartaSearch``, ``search.hanabi.sparta_joint.
+The four agents (``uedtp.search.hanabi.md.HanabiMDSearch``, ``uedtp.search.hanabi.neural.md.
+HanabiNeuralMDSearch``, ``uedtp.search.hanabi.sparta.SpartaSearch``, ``uedtp.search.hanabi.sparta_joint.
 JointSpartaSearch``) derive from ``HanabiSearchAgent``. One call of ``act`` is one decision and
 appends exactly one ``HanabiDecision`` to ``decisions``: whether the seat searched, what the
 decision cost (seconds, rollouts), the belief it used (support, exact, effective sample size)
 and whether the move differs from the blueprint's. ``action_probabilities`` records nothing.
 Both verbs take a live ``HanabiState`` of the agent's game (``for_game``, which
-``eval.specs.build_agent`` calls; without it any Hanabi game is accepted) or an OpenSpiel
+``uedtp.eval.specs.build_agent`` calls; without it any Hanabi game is accepted) or an OpenSpiel
 ``hanabi`` state, which ``check_state`` replays natively; anything else is refused.
 
 ``MDSearchAgent`` adds the decision of the two MD searches at a searching seat: steps 1-3 of
-Algorithm 1 are ``search.update_equivalent.core.UpdateEquivalentSearch.search`` (given the
+Algorithm 1 are ``uedtp.search.update_equivalent.core.UpdateEquivalentSearch.search`` (given the
 blueprint's distribution the agent already computed, so the blueprint is asked once per
 decision), step 4 acts on the updated policy (argmax or a sample) and records the decision.
 """
@@ -25,10 +25,10 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from agents.protocol import ActMode, DecisionGuard, act_on_policy
-from envs.hanabi.convert import native_state
-from envs.hanabi.game import HanabiState
-from search.update_equivalent.history_sampler import Posterior, ZeroPosterior
+from uedtp.agents.protocol import ActMode, DecisionGuard, act_on_policy
+from uedtp.envs.hanabi.convert import native_state
+from uedtp.envs.hanabi.game import HanabiState
+from uedtp.search.update_equivalent.history_sampler import Posterior, ZeroPosterior
 
 __all__ = ["HanabiDecision", "HanabiSearchAgent", "MDSearchAgent", "FIRST_SEAT", "check_budget",
            "check_searchers", "check_skip", "is_sure_play", "mixed_bot_prior"]
@@ -109,7 +109,7 @@ def check_skip(level: object) -> float | None:
 def is_sure_play(beliefs: Any, state: HanabiState, player: int, bot_move: int,
                  level: float, rng: np.random.Generator) -> bool:
     """Whether the blueprint's move plays a card that the player's belief
-    (``search.hanabi.beliefs.HanabiBeliefs``) says is playable with probability >= ``level``
+    (``uedtp.search.hanabi.beliefs.HanabiBeliefs``) says is playable with probability >= ``level``
     (a decision where search is skipped when asked to)."""
     H = state.game.hand_size()
     if not H <= bot_move < 2 * H:
@@ -123,7 +123,7 @@ def is_sure_play(beliefs: Any, state: HanabiState, player: int, bot_move: int,
 
 def mixed_bot_prior(bot_move: int, legal: Iterable[int], epsilon: float) -> dict[int, float]:
     """The epsilon-mixed bot's distribution (1 - eps)·[bot move] + eps/#legal over ``legal``,
-    computed as ``agents.full_support.FullSupportPolicy`` computes it (same floats), so a
+    computed as ``uedtp.agents.full_support.FullSupportPolicy`` computes it (same floats), so a
     search that already knows the bot move does not ask the bot again."""
     legal = [int(a) for a in legal]
     u = epsilon / len(legal)
@@ -139,7 +139,7 @@ class HanabiSearchAgent:
     guard: DecisionGuard = DecisionGuard(None, "a Hanabi search agent")   # no game: any game
 
     def for_game(self, game: Any) -> "HanabiSearchAgent":
-        """Bind the agent to ``game`` (an ``envs.hanabi.game.HanabiGame``): states of other
+        """Bind the agent to ``game`` (an ``uedtp.envs.hanabi.game.HanabiGame``): states of other
         Hanabi games (another player count, other rules) are refused from now on."""
         self.guard = DecisionGuard(game, type(self).__name__)
         return self
@@ -158,7 +158,7 @@ class HanabiSearchAgent:
 
     def check_state(self, state: Any) -> HanabiState:
         """The native state to decide at: ``state`` itself, or an OpenSpiel ``hanabi`` state
-        replayed natively (``envs.hanabi.convert.native_state``; TypeError naming the class for
+        replayed natively (``uedtp.envs.hanabi.convert.native_state``; TypeError naming the class for
         anything else); ``WrongStateError`` at a terminal state or a state of another game
         than ``for_game``'s."""
         native = native_state(state, type(self).__name__)

@@ -15,7 +15,7 @@ For player i at the current state, with h a hypothetical current hand of i,
   identity for cards i has since played or discarded (cards are followed through slot shifts).
 
 One step of ``HanabiBeliefs.posterior``:
-  1. bring the game trace (pre-move snapshots and bot tables, csrc.hanabi_belief.GameTrace) up
+  1. bring the game trace (pre-move snapshots and bot tables, uedtp.csrc.hanabi_belief.GameTrace) up
      to date with the state;
   2. enumerate every consistent hand if there are at most ``max_exact`` (exact posterior);
      otherwise draw ``num_samples`` hands from a mixture of count-weighted proposals (one on the
@@ -40,24 +40,24 @@ from typing import Any
 
 import numpy as np
 
-from agents.protocol import RuleBasedBlueprint
-from csrc.hanabi_belief import (GameTrace, LikelihoodCache, enumerate_hands, log_count_prior,
-                                sample_hands)
-from envs.hanabi.game import HanabiState
-from search.update_equivalent.history_sampler import Posterior, ZeroPosterior
+from uedtp.agents.protocol import RuleBasedBlueprint
+from uedtp.csrc.hanabi_belief import (GameTrace, LikelihoodCache, enumerate_hands, log_count_prior,
+                                      sample_hands)
+from uedtp.envs.hanabi.game import HanabiState
+from uedtp.search.update_equivalent.history_sampler import Posterior, ZeroPosterior
 
 __all__ = ["HanabiBeliefs", "HanabiPosterior", "HypotheticalStates", "blueprint_parts",
            "bot_blueprint_parts", "posterior_histories"]
 
 
 def bot_blueprint_parts(blueprint: Any) -> tuple[str, float]:
-    """(bot name, epsilon) of a rule-based Hanabi blueprint (``agents.protocol.RuleBasedBlueprint``:
+    """(bot name, epsilon) of a rule-based Hanabi blueprint (``uedtp.agents.protocol.RuleBasedBlueprint``:
     a pure bot has epsilon 0). TypeError for anything else."""
     if isinstance(blueprint, RuleBasedBlueprint):
         return blueprint.bot, float(blueprint.bot_epsilon)
-    raise TypeError("Hanabi search needs a rule-based bot blueprint (agents.protocol."
-                    "RuleBasedBlueprint, e.g. agents.hanabi.bots.HanabiBotAgent or "
-                    f"agents.full_support.full_support_bot(...)), got {type(blueprint).__name__}")
+    raise TypeError("Hanabi search needs a rule-based bot blueprint (uedtp.agents.protocol."
+                    "RuleBasedBlueprint, e.g. uedtp.agents.hanabi.bots.HanabiBotAgent or "
+                    f"uedtp.agents.full_support.full_support_bot(...)), got {type(blueprint).__name__}")
 
 
 def blueprint_parts(blueprint: Any) -> tuple[str, float]:
@@ -67,7 +67,7 @@ def blueprint_parts(blueprint: Any) -> tuple[str, float]:
     if eps <= 0.0:
         raise ValueError(f"the blueprint ({bot} bot) is deterministic: MD search needs a blueprint "
                          "with full support (log p(a) finite for every legal a); wrap it, e.g. "
-                         f"agents.full_support.full_support_bot({bot!r}, epsilon=0.01)")
+                         f"uedtp.agents.full_support.full_support_bot({bot!r}, epsilon=0.01)")
     return bot, eps
 
 
@@ -101,7 +101,7 @@ def posterior_histories(states: Sequence[Any], player: int,
     ``HanabiPosterior`` (``HypotheticalStates``, e.g. from ``posterior.draw``): the hands go to
     the rollout kernel as they are, no state is copied; TypeError for anything else."""
     if not isinstance(states, HypotheticalStates) or states.trace is None:
-        raise TypeError(f"{what} needs the histories of a search.hanabi.beliefs.HanabiPosterior "
+        raise TypeError(f"{what} needs the histories of a uedtp.search.hanabi.beliefs.HanabiPosterior "
                         f"(HypotheticalStates with its trace), got {type(states).__name__}")
     if states.player != player:
         raise ValueError(f"the histories are hands of player {states.player}, not {player}")
@@ -172,7 +172,7 @@ class HanabiBeliefs:
     def __init__(self, bot: str = "smart", epsilon: float = 0.01, *, max_exact: int = 5000,
                  num_samples: int = 2000, proposal_mix: float = 0.5,
                  num_threads: int = 1) -> None:
-        from csrc.hanabi_bots import bot_kind
+        from uedtp.csrc.hanabi_bots import bot_kind
         bot_kind(bot)                                 # TypeError/ValueError on a bad name
         if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float, Real)):
             raise TypeError(f"epsilon must be a real number, got {type(epsilon).__name__}")
@@ -199,7 +199,7 @@ class HanabiBeliefs:
     def trace(self, state: HanabiState) -> GameTrace:
         """The game trace synchronised with ``state`` (extended, or rebuilt for a new game)."""
         if not isinstance(state, HanabiState):
-            raise TypeError(f"Hanabi beliefs need an envs.hanabi.game.HanabiState, got "
+            raise TypeError(f"Hanabi beliefs need a uedtp.envs.hanabi.game.HanabiState, got "
                             f"{type(state).__name__}")
         tr = self._trace
         if tr is not None and tr.follows(state):

@@ -1,11 +1,11 @@
-"""MD search for Hanabi: Algorithm 1 (search.update_equivalent.core) with the mirror-descent update on
+"""MD search for Hanabi: Algorithm 1 (uedtp.search.update_equivalent.core) with the mirror-descent update on
 an epsilon-mixed rule-based bot blueprint, over the native engine.
 
 One decision of a searching player i at state s:
   1. beliefs: G hands of i drawn from i's posterior over its own hand, assuming every partner
-     played the blueprint (search.hanabi.beliefs: exact enumeration or importance sampling);
+     played the blueprint (uedtp.search.hanabi.beliefs: exact enumeration or importance sampling);
   2. values: for every legal move a, rollouts "apply a, then every seat plays the blueprint to
-     the end" (csrc.hanabi_rollout, native): column j of the batch gives i the j-th sampled hand
+     the end" (uedtp.csrc.hanabi_rollout, native): column j of the batch gives i the j-th sampled hand
      and a reshuffled deck, and is shared by every move (common random numbers); q(a) is the
      mean return of a's row over the columns the budget allows;
   3. update: p'(a) ∝ p(a)·exp(eta·q(a)) with p the blueprint's full-support distribution
@@ -13,10 +13,10 @@ One decision of a searching player i at state s:
   4. act: argmax_a [log p(a) + eta·q(a)] (as in the paper; an action-dependent deviation
      threshold) or a sample from p'.
 One pass: the bot is asked for its move once per decision (p is the epsilon mixture around it,
-``search.hanabi.base.mixed_bot_prior``), and the G sampled hands go from the posterior to the
+``uedtp.search.hanabi.base.mixed_bot_prior``), and the G sampled hands go from the posterior to the
 rollout kernel as they are, with the bot tables of the trace the posterior was built from (no
 state is copied per hand). Steps 1-3 are ``UpdateEquivalentSearch.search``, step 4 and the
-decision record ``search.hanabi.base.MDSearchAgent.searched_move``.
+decision record ``uedtp.search.hanabi.base.MDSearchAgent.searched_move``.
 If every player searches, the joint policy played is one simultaneous MD step on the whole game
 from the blueprint (update equivalence); any subset of seats may search, the others play the
 blueprint (its most likely move in argmax mode, a sample in sample mode).
@@ -44,13 +44,13 @@ from typing import Any, Iterable, Literal, Sequence
 
 import numpy as np
 
-from csrc.hanabi_rollout import rollout_action_values
-from envs.hanabi.game import HanabiState
-from search.hanabi.base import (MDSearchAgent, check_budget, check_searchers, check_skip,
-                                is_sure_play, mixed_bot_prior)
-from search.hanabi.beliefs import HanabiBeliefs, blueprint_parts, posterior_histories
-from search.update_equivalent.local_updates import MirrorDescent
-from search.update_equivalent.core import UpdateEquivalentSearch
+from uedtp.csrc.hanabi_rollout import rollout_action_values
+from uedtp.envs.hanabi.game import HanabiState
+from uedtp.search.hanabi.base import (MDSearchAgent, check_budget, check_searchers, check_skip,
+                                      is_sure_play, mixed_bot_prior)
+from uedtp.search.hanabi.beliefs import HanabiBeliefs, blueprint_parts, posterior_histories
+from uedtp.search.update_equivalent.local_updates import MirrorDescent
+from uedtp.search.update_equivalent.core import UpdateEquivalentSearch
 
 __all__ = ["HanabiRolloutValues", "HanabiMDSearch", "deviation_threshold"]
 

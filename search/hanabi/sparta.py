@@ -3,7 +3,7 @@ blueprint with a deviation threshold and UCB-style pruning; partners play the bl
 
 One decision of the searching player i at state s:
   1. belief: i's posterior over its own hand, assuming partners played the blueprint
-     (search.hanabi.beliefs; the same beliefs MD search uses);
+     (uedtp.search.hanabi.beliefs; the same beliefs MD search uses);
   2. rounds: each round draws ``batch`` hands from the belief and runs one rollout per hand for
      every move still in the race ("apply the move, then every seat plays the blueprint bot"),
      all moves sharing the round's hands and deck shuffles (common random numbers);
@@ -16,11 +16,11 @@ One decision of the searching player i at state s:
   5. act: the move with the best score, i.e. deviate from the blueprint only if a move's mean
      beats the blueprint move's by more than the threshold.
 
-Over a neural blueprint (``agents.protocol.NetworkBlueprint`` over ``envs.hanabi.tensor``) the
+Over a neural blueprint (``uedtp.agents.protocol.NetworkBlueprint`` over ``uedtp.envs.hanabi.tensor``) the
 steps are the same: the blueprint move is the network's most likely move, the belief weighs
-partner moves by the network's probabilities (``search.hanabi.neural.beliefs``; or the
+partner moves by the network's probabilities (``uedtp.search.hanabi.neural.beliefs``; or the
 epsilon-mixed SmartBot's with ``beliefs="smart"``), and a round's rollouts sample the network
-(``search.hanabi.neural.rollouts.NeuralRollouts``, fused native kernel) from the same deals
+(``uedtp.search.hanabi.neural.rollouts.NeuralRollouts``, fused native kernel) from the same deals
 (stream i of the round's seed for the i-th hand) as the bot kernel would use.
 """
 from __future__ import annotations
@@ -32,15 +32,15 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from agents.protocol import NetworkBlueprint, RuleBasedBlueprint, act_on_policy
-from csrc.hanabi_rollout import rollout_action_values
-from envs.hanabi.game import HanabiState
-from search.update_equivalent.history_sampler import ZeroPosterior
-from search.hanabi.base import (HanabiDecision, HanabiSearchAgent, check_budget,
-                                check_searchers, check_skip, is_sure_play)
-from search.hanabi.beliefs import HanabiBeliefs, bot_blueprint_parts
-from search.hanabi.neural.beliefs import NeuralHanabiBeliefs
-from search.hanabi.neural.rollouts import NeuralRollouts
+from uedtp.agents.protocol import NetworkBlueprint, RuleBasedBlueprint, act_on_policy
+from uedtp.csrc.hanabi_rollout import rollout_action_values
+from uedtp.envs.hanabi.game import HanabiState
+from uedtp.search.update_equivalent.history_sampler import ZeroPosterior
+from uedtp.search.hanabi.base import (HanabiDecision, HanabiSearchAgent, check_budget,
+                                      check_searchers, check_skip, is_sure_play)
+from uedtp.search.hanabi.beliefs import HanabiBeliefs, bot_blueprint_parts
+from uedtp.search.hanabi.neural.beliefs import NeuralHanabiBeliefs
+from uedtp.search.hanabi.neural.rollouts import NeuralRollouts
 
 __all__ = ["SpartaSearch", "sparta_decision", "SpartaOutcome"]
 

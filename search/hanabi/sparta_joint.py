@@ -1,6 +1,6 @@
 """Multi-agent (joint) SPARTA for 2-player Hanabi: the public-belief search baseline.
 
-Every player searches with single-agent SPARTA (search.hanabi.sparta.sparta_decision), but then a
+Every player searches with single-agent SPARTA (uedtp.search.hanabi.sparta.sparta_decision), but then a
 partner can only keep an exact belief if it knows the *searched* policy: the likelihood of a
 searched move m under a hypothesis h about the partner's own hand is whether the searcher's
 search, run as if the partner held h, would have chosen m. So every search is replicated for
@@ -40,12 +40,12 @@ from typing import Any
 
 import numpy as np
 
-from agents.protocol import RuleBasedBlueprint
-from csrc.hanabi_belief import GameTrace, LikelihoodCache, enumerate_hands, log_count_prior
-from envs.hanabi.game import HanabiState
-from search.hanabi.base import HanabiDecision, HanabiSearchAgent, check_budget
-from search.hanabi.beliefs import bot_blueprint_parts
-from search.hanabi.sparta import sparta_decision
+from uedtp.agents.protocol import RuleBasedBlueprint
+from uedtp.csrc.hanabi_belief import GameTrace, LikelihoodCache, enumerate_hands, log_count_prior
+from uedtp.envs.hanabi.game import HanabiState
+from uedtp.search.hanabi.base import HanabiDecision, HanabiSearchAgent, check_budget
+from uedtp.search.hanabi.beliefs import bot_blueprint_parts
+from uedtp.search.hanabi.sparta import sparta_decision
 
 __all__ = ["JointSpartaSearch"]
 

@@ -1,7 +1,7 @@
 """Posteriors over histories under a neural blueprint, computed layer by layer in batches.
 
 For player i at information state s_i the posterior is P(h | s_i) ∝ π_{-i}(h) over histories h
-consistent with s_i (``search.update_equivalent.history_sampler`` explains why). In Phantom Tic-Tac-Toe / Dark Hex
+consistent with s_i (``uedtp.search.update_equivalent.history_sampler`` explains why). In Phantom Tic-Tac-Toe / Dark Hex
 with reveal-nothing observations s_i is i's own attempts and what each revealed, so a history is
 consistent iff replaying i's k-th attempt gives the same outcome (own stone or the opponent's)
 as in the true game. The enumeration is a breadth-first search whose frontier is one game batch
@@ -16,7 +16,7 @@ as in the true game. The enumeration is a breadth-first search whose frontier is
   3. if a root's frontier exceeds ``max_frontier`` rows, resample it down to ``max_frontier``
      (systematic resampling; each survivor carries the mean weight) and mark it inexact.
 The weights are exact products of blueprint probabilities until a resampling happens.
-Other games fall back to ``search.update_equivalent.history_sampler.HistorySampler`` with the same blueprint.
+Other games fall back to ``uedtp.search.update_equivalent.history_sampler.HistorySampler`` with the same blueprint.
 """
 from __future__ import annotations
 
@@ -25,12 +25,12 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from agents.protocol import NetworkBlueprint
-from search.update_equivalent.history_sampler import HistorySampler, Posterior, ZeroPosterior
-from envs.openspiel_games import as_game
-from envs.vector_env import policy_inputs
-from envs.phantom.batch import PhantomBatch, supports
-from search.neural.rollouts import BatchRow
+from uedtp.agents.protocol import NetworkBlueprint
+from uedtp.search.update_equivalent.history_sampler import HistorySampler, Posterior, ZeroPosterior
+from uedtp.envs.openspiel_games import as_game
+from uedtp.envs.vector_env import policy_inputs
+from uedtp.envs.phantom.batch import PhantomBatch, supports
+from uedtp.search.neural.rollouts import BatchRow
 
 
 @dataclass
@@ -147,7 +147,7 @@ def batched_posteriors(policy: NetworkBlueprint, truths: PhantomBatch, players: 
 
 
 class BatchedBeliefs:
-    """``Beliefs`` (``search.update_equivalent.core``) for a ``TorchPolicy`` blueprint."""
+    """``Beliefs`` (``uedtp.search.update_equivalent.core``) for a ``TorchPolicy`` blueprint."""
 
     def __init__(self, policy: NetworkBlueprint, max_frontier: int = 20_000,
                  fallback_max_nodes: int = 20_000, fallback_particles: int = 100) -> None:

@@ -2,21 +2,21 @@
 
 ``RolloutActionValues`` plays each (history, action, rollout) to the end on its own, calling the
 blueprint once per move. Here all H·A·R rollouts of a decision live as rows of one game batch
-(``envs.vector_env``) and advance in lockstep. One step:
+(``uedtp.envs.vector_env``) and advance in lockstep. One step:
   1. gather the rows whose game is still running, encode them (tensor + player one-hot);
   2. evaluate the network once on all of them and mask illegal actions;
   3. sample each row's action by inverse CDF from its own uniform: with common random numbers
      rollout j of every action at history h reads the same uniform stream U[h, j, t];
   4. apply all the actions at once.
 When every game has ended, R(h, a) = mean_j return_j and q(a) = Σ_h w_h R(h, a).
-For phantom games over a blueprint with a native copy (``agents.protocol.native_network``),
+For phantom games over a blueprint with a native copy (``uedtp.agents.protocol.native_network``),
 steps 1-4 run fused in C (``PhantomBatch.rollout_native``: same uniforms, same order, same
 inverse CDF, so the same games up to float32 rounding at a CDF boundary); ``native=False``
 keeps the step loop through ``policy.probabilities`` (the reference).
 
 ``BatchedRolloutActionValues`` implements the ``ActionValues`` protocol of
-``search.update_equivalent.core``; ``rollout_returns_batched`` is the multi-root core used by
-``search.neural.search`` to serve many decisions (games) in one batch.
+``uedtp.search.update_equivalent.core``; ``rollout_returns_batched`` is the multi-root core used by
+``uedtp.search.neural.search`` to serve many decisions (games) in one batch.
 """
 from __future__ import annotations
 
@@ -25,10 +25,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from agents.protocol import NetworkBlueprint, native_network, sample_actions
-from envs.openspiel_games import as_game
-from envs.phantom.batch import PhantomBatch
-from envs.vector_env import GameBatch, batch_from_histories, policy_inputs
+from uedtp.agents.protocol import NetworkBlueprint, native_network, sample_actions
+from uedtp.envs.openspiel_games import as_game
+from uedtp.envs.phantom.batch import PhantomBatch
+from uedtp.envs.vector_env import GameBatch, batch_from_histories, policy_inputs
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,9 @@
 
 One decision at information state s_i (Algorithm 1 of Sokota et al. 2024, batched):
   1. the blueprint's distribution p = π(·|s_i) (one network call for all decisions);
-  2. the posterior over histories (``search.neural.beliefs``: one batched BFS for all decisions)
+  2. the posterior over histories (``uedtp.search.neural.beliefs``: one batched BFS for all decisions)
      and G histories drawn from it per decision;
-  3. q(a) = mean over the G histories of R rollouts "a, then π" (``search.neural.rollouts``:
+  3. q(a) = mean over the G histories of R rollouts "a, then π" (``uedtp.search.neural.rollouts``:
      all decisions' rollouts advance in one lockstep batch);
   4. π' = U(p, q) with the local update (MMD by default) and the action sampled from π' (or its
      argmax).
@@ -22,15 +22,15 @@ from typing import Any, Literal
 
 import numpy as np
 
-from agents.protocol import DecisionGuard, NetworkBlueprint, act_on_policy
-from envs.openspiel_games import as_game, require_two_player_zero_sum
-from envs.vector_env import GameBatch, policy_inputs
-from envs.phantom.batch import PhantomBatch, supports
-from search.neural.rollouts import (BatchedRolloutActionValues, max_continuation,
+from uedtp.agents.protocol import DecisionGuard, NetworkBlueprint, act_on_policy
+from uedtp.envs.openspiel_games import as_game, require_two_player_zero_sum
+from uedtp.envs.vector_env import GameBatch, policy_inputs
+from uedtp.envs.phantom.batch import PhantomBatch, supports
+from uedtp.search.neural.rollouts import (BatchedRolloutActionValues, max_continuation,
                                      rollout_returns_batched)
-from search.update_equivalent.local_updates import LocalUpdate, MagneticMirrorDescent
-from search.neural.beliefs import BatchedBeliefs
-from search.update_equivalent.core import UpdateEquivalentSearch
+from uedtp.search.update_equivalent.local_updates import LocalUpdate, MagneticMirrorDescent
+from uedtp.search.neural.beliefs import BatchedBeliefs
+from uedtp.search.update_equivalent.core import UpdateEquivalentSearch
 
 
 @dataclass

@@ -19,20 +19,20 @@ from typing import Any, Callable
 import numpy as np
 import pyspiel
 
-from agents.protocol import sample_action
+from uedtp.agents.protocol import sample_action
 
-from csrc import cfr_kernels as K
-from csrc.game_tree import KernelTree
-from envs.game_tree import DEFAULT_MAX_NODES, GameTree
-from envs.openspiel_games import as_game, require_two_player_zero_sum
-from envs.tree_compile import GameTooLargeError, cached_game_tree
-from search.subgame.closure import (HistoryFinder, blueprint_reaches, compile_public_subgame,
-                                    rollout_values, state_closure, state_of_subtree_node)
-from search.subgame.solver import (ALGORITHMS, GADGETS, OPT_OUT_VALUES, PublicStateIndex,
-                                   SubgameTooLargeError, extract_subgame, opt_out_values,
-                                   root_weights, solve_subgame)
-from search.cfr.solvers import solver_class
-from search.cfr.tree_policy import policy_to_slots
+from uedtp.csrc import cfr_kernels as K
+from uedtp.csrc.game_tree import KernelTree
+from uedtp.envs.game_tree import DEFAULT_MAX_NODES, GameTree
+from uedtp.envs.openspiel_games import as_game, require_two_player_zero_sum
+from uedtp.envs.tree_compile import GameTooLargeError, cached_game_tree
+from uedtp.search.subgame.closure import (HistoryFinder, blueprint_reaches, compile_public_subgame,
+                                          rollout_values, state_closure, state_of_subtree_node)
+from uedtp.search.subgame.solver import (ALGORITHMS, GADGETS, OPT_OUT_VALUES, PublicStateIndex,
+                                         SubgameTooLargeError, extract_subgame, opt_out_values,
+                                         root_weights, solve_subgame)
+from uedtp.search.cfr.solvers import solver_class
+from uedtp.search.cfr.tree_policy import policy_to_slots
 
 
 @dataclasses.dataclass
@@ -59,7 +59,7 @@ class SubgameSolvingAgent:
         dict, or any object with ``action_probabilities(state)``; the last form is required
         for games too large to compile).
       iterations: solver iterations per subgame; algorithm: a solver name that takes a warm
-        start (``search.cfr.solvers.WARM_START_SOLVERS``: 'cfr', 'cfr+', 'dcfr', 'lcfr', 'pcfr+').
+        start (``uedtp.search.cfr.solvers.WARM_START_SOLVERS``: 'cfr', 'cfr+', 'dcfr', 'lcfr', 'pcfr+').
       gadget: 'resolve' (opponent may opt out at its counterfactual value) or 'none'.
       opt_out: 'best_response' (safe: its best-response value against the blueprint) or
         'blueprint' (its value under the blueprint).

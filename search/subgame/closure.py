@@ -5,7 +5,7 @@ states pruned on information-state strings (``matching_histories`` per player, a
 until no new history appears); ``blueprint_reaches`` weights them; ``compile_public_subgame``
 compiles the trees below them under a synthetic chance node (cut at a depth, with
 ``rollout_values`` of the blueprint at the leaves, when it does not fit); the solving itself is
-``search.subgame.solver``'s.
+``uedtp.search.subgame.solver``'s.
 """
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pyspiel
 
-from agents.protocol import sample_action
-from envs.game_tree import GameTree
-from envs.tree_compile import compile_from_states
-from search.subgame.solver import SubgameTooLargeError
+from uedtp.agents.protocol import sample_action
+from uedtp.envs.game_tree import GameTree
+from uedtp.envs.tree_compile import compile_from_states
+from uedtp.search.subgame.solver import SubgameTooLargeError
 
 HistoryFinder = Callable[[pyspiel.State, int], list[pyspiel.State]]
 
@@ -137,10 +137,10 @@ def state_closure(state: pyspiel.State, max_histories: int = 2_000,
 
 
 def history_sampler_finder(blueprint: Any, max_nodes: int = 200_000) -> HistoryFinder:
-    """A ``finder`` for ``state_closure`` built on search.update_equivalent.history_sampler: its exact enumeration for
+    """A ``finder`` for ``state_closure`` built on uedtp.search.update_equivalent.history_sampler: its exact enumeration for
     the player to move (histories with positive blueprint probability only), the built-in DFS
     for the other player."""
-    from search.update_equivalent.history_sampler import EnumerationLimitExceeded, enumerate_histories
+    from uedtp.search.update_equivalent.history_sampler import EnumerationLimitExceeded, enumerate_histories
 
     def finder(state: pyspiel.State, player: int) -> list[pyspiel.State]:
         if state.current_player() != player:

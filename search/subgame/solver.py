@@ -4,7 +4,7 @@ One decision of player i at history h*:
   1. public state: the common-knowledge closure of h*, i.e. every history reachable from h* by
      repeatedly swapping to a history that gives some player the same information state
      (``PublicStateIndex.closure`` on a compiled tree: breadth-first search over shared
-     information-state ids of both players; ``search.subgame.closure`` for games too large to compile:
+     information-state ids of both players; ``uedtp.search.subgame.closure`` for games too large to compile:
      depth-first searches over pyspiel states pruned on information-state strings);
   2. roots: the closure's top-most histories, weighted by the blueprint's reach —
      w(r) = chance(r) · pi_i(r) with the resolve gadget, chance(r) · pi_0(r) · pi_1(r) without;
@@ -25,11 +25,11 @@ from typing import Callable
 
 import numpy as np
 
-from csrc import cfr_kernels as K
-from csrc.game_tree import KernelTree, mark_descendants, node_depths, public_closure
-from envs.game_tree import CHANCE, TERMINAL, GameTree
-from search.cfr.cfr import TreeSolver
-from search.cfr.solvers import WARM_START_SOLVERS, solver_class
+from uedtp.csrc import cfr_kernels as K
+from uedtp.csrc.game_tree import KernelTree, mark_descendants, node_depths, public_closure
+from uedtp.envs.game_tree import CHANCE, TERMINAL, GameTree
+from uedtp.search.cfr.cfr import TreeSolver
+from uedtp.search.cfr.solvers import WARM_START_SOLVERS, solver_class
 
 GADGETS = ("resolve", "none")
 OPT_OUT_VALUES = ("best_response", "blueprint")

@@ -12,8 +12,8 @@ order.
 
 ``Executor`` is the one verb this layer needs: ``map_unordered(fn, items)`` yields
 ``(index, fn(item))`` pairs as each finishes. ``SERIAL`` runs in this process; the process pool
-and Ray executors are in the eval layer (``eval.runs.backends``), which the training CLIs pass
-in (``python -m eval.train_hanabi``).
+and Ray executors are in the eval layer (``uedtp.eval.runs.backends``), which the training CLIs pass
+in (``python -m uedtp.eval.train_hanabi``).
 """
 from __future__ import annotations
 

@@ -1,13 +1,13 @@
 """DAgger for the neural Hanabi blueprint: the student plays, SmartBot labels every state it reaches.
 
-Behaviour cloning (``search.train.imitation``) learns SmartBot's moves on SmartBot's own games,
+Behaviour cloning (``uedtp.search.train.imitation``) learns SmartBot's moves on SmartBot's own games,
 so the clone's small errors lead it to states its data never showed, where it errs more. Here:
 
 * Round 0 (behaviour cloning): ``round0_games`` SmartBot self-play games; every decision is
   recorded as the mover's view, legal mask and SmartBot's move (the data ``imitation.generate``
   records, collected through the lockstep path, which encodes the same rows).
 * Round k >= 1: the round-(k-1) network plays ``games_per_round`` self-play games in lockstep
-  (``csrc.hanabi_features.LockstepGames``). Each game holds SmartBot's tables for every seat
+  (``uedtp.csrc.hanabi_features.LockstepGames``). Each game holds SmartBot's tables for every seat
   and every move played is observed by them, so ``bot_moves`` is SmartBot's move at the very
   state the student reached; that move is the label. The mover at each decision is SmartBot
   with probability ``beta * beta_decay**(k-1)`` and the student otherwise (classic DAgger's
@@ -21,10 +21,10 @@ so the clone's small errors lead it to states its data never showed, where it er
   re-initialised (``"fresh"``).
 
 Games are generated in chunks of ``chunk_games`` consecutive game indices
-(``search.train.chunks``): each chunk is one lockstep batch with its own random stream, seeded
+(``uedtp.search.train.chunks``): each chunk is one lockstep batch with its own random stream, seeded
 by (seed, round, chunk), and the student travels to it as weights, so a round's data is the
 same bit for bit whether the chunks run here one after the other (the default) or on an
-executor passed to ``run`` (worker processes or Ray: ``python -m eval.train_hanabi dagger
+executor passed to ``run`` (worker processes or Ray: ``python -m uedtp.eval.train_hanabi dagger
 --backend ...``). Whole games are held out (a ``holdout`` fraction, drawn per chunk when its
 games are recorded, never trained on). Each round reports: held-out move accuracy overall and per kind on SmartBot's own states
 (round 0) and on the student's states (rounds >= 1), the previous student's accuracy on the
@@ -32,12 +32,12 @@ states it reached before training on them, greedy and sampled self-play scores (
 evaluation decks no round trains on, data sizes and times. Deck seeds (``g`` < 10^6 a game
 index): round k game g is dealt from ``2*10^12 + seed*10^9 + k*10^6 + g``; evaluation game g
 from ``4*10^12 + seed*10^6 + g``. Everything in round k is seeded by (seed, k), so a run resumed
-from its round checkpoint (``search.train.dagger_store``) gives the same weights as one that
+from its round checkpoint (``uedtp.search.train.dagger_store``) gives the same weights as one that
 was never interrupted.
 
 Example (the 2-player background run; see ``--help``)::
 
-    python -m search.train.dagger --players 2 --round0-games 4000 --games-per-round 2000 \\
+    python -m uedtp.search.train.dagger --players 2 --round0-games 4000 --games-per-round 2000 \\
         --rounds 8 --epochs 2 --out results/dagger/p2.pt
 """
 from __future__ import annotations
@@ -54,17 +54,17 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from agents.neural.checkpoint import CheckpointError, save
-from agents.neural.policy import PolicyValueNet, masked_probabilities
-from agents.protocol import sample_actions
-from csrc.hanabi_bots import BotSeats
-from csrc.hanabi_features import LockstepGames
-from envs.hanabi.game import HanabiGame
-from envs.hanabi.tensor import HanabiEncoding, hanabi_encoding_for
-from search.train import dagger_store as store
-from search.train.chunks import Executor, chunk_ranges, run_chunks
-from search.train.imitation import (Demonstrations, cross_entropy_pass, decision_kinds,
-                                    hidden_sizes, positive_int, unit_float)
+from uedtp.agents.neural.checkpoint import CheckpointError, save
+from uedtp.agents.neural.policy import PolicyValueNet, masked_probabilities
+from uedtp.agents.protocol import sample_actions
+from uedtp.csrc.hanabi_bots import BotSeats
+from uedtp.csrc.hanabi_features import LockstepGames
+from uedtp.envs.hanabi.game import HanabiGame
+from uedtp.envs.hanabi.tensor import HanabiEncoding, hanabi_encoding_for
+from uedtp.search.train import dagger_store as store
+from uedtp.search.train.chunks import Executor, chunk_ranges, run_chunks
+from uedtp.search.train.imitation import (Demonstrations, cross_entropy_pass, decision_kinds,
+                                          hidden_sizes, positive_int, unit_float)
 
 ACTING = ("mixed", "greedy", "sample")
 RETRAIN = ("finetune", "fresh")
@@ -441,10 +441,10 @@ def config_from_args(args: argparse.Namespace, progress: bool = False) -> Dagger
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m search.train.dagger",
+    p = argparse.ArgumentParser(prog="python -m uedtp.search.train.dagger",
                                 description=__doc__.splitlines()[0],
                                 epilog="Games run in this process; on worker processes or a "
-                                "Ray cluster: python -m eval.train_hanabi dagger --backend ...")
+                                "Ray cluster: python -m uedtp.eval.train_hanabi dagger --backend ...")
     add_arguments(p)
     return p
 
@@ -454,7 +454,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         config = config_from_args(args)
-        command = "python -m search.train.dagger " + " ".join(shlex.quote(a) for a in argv)
+        command = "python -m uedtp.search.train.dagger " + " ".join(shlex.quote(a) for a in argv)
         run(config, args.out, args.resume, command, echo=lambda s: print(s, flush=True))
     except (ValueError, CheckpointError, OSError) as err:   # ResumeError is a ValueError
         print(f"error: {err}", file=sys.stderr)

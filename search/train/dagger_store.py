@@ -1,8 +1,8 @@
-"""Resumable storage of a DAgger run (``search.train.dagger``): checkpoint, per-round data, settings.
+"""Resumable storage of a DAgger run (``uedtp.search.train.dagger``): checkpoint, per-round data, settings.
 
 A run saved at ``OUT.pt`` is
 
-  OUT.pt              the network after the last finished round (``agents.neural.checkpoint``),
+  OUT.pt              the network after the last finished round (``uedtp.agents.neural.checkpoint``),
                       with trainer state {"dagger_round", "fingerprint", "settings", "history"}
   OUT.round000.npz    the decisions recorded in round 0, OUT.round001.npz in round 1, ...
                       (each holds the run's fingerprint; written before the checkpoint, so a
@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from agents.neural.checkpoint import Checkpoint, read
+from uedtp.agents.neural.checkpoint import Checkpoint, read
 
 # settings that may change between a run and its resumption
 NOT_FINGERPRINTED = ("rounds", "threads", "progress")

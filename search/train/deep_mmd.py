@@ -3,7 +3,7 @@
 The tabular MMD step (Sokota et al. 2022, arXiv 2206.05825) at every information state is
   π_{t+1} = argmax_π  E_π[q_t] − α·KL(π ‖ ρ) − (1/η)·KL(π ‖ π_t),
 with magnet ρ (uniform over the legal actions here). Its deep-RL form replaces q_t by sampled
-advantages and the argmax by a few gradient steps on one collection round (``search.train.self_play``):
+advantages and the argmax by a few gradient steps on one collection round (``uedtp.search.train.self_play``):
   loss = −E[ratio·A] + α_t·E[KL(π_θ ‖ ρ)] + (1/η_t)·E[KL(π_θ ‖ π_old)] + c_v·E[(V−G)²],
   ratio = π_θ(a|s)/π_old(a|s), both KLs exact over the legal actions of each sampled state.
 KL(π‖uniform) = log|legal| − H(π), so the magnet term is an entropy bonus whose weight α_t is
@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from search.train.ppo import masked_log_softmax
-from search.train.self_play import SelfPlayTrainer, TrainerConfig
+from uedtp.search.train.ppo import masked_log_softmax
+from uedtp.search.train.self_play import SelfPlayTrainer, TrainerConfig
 
 SCHEDULES = ("constant", "linear", "inverse_sqrt")
 

@@ -1,22 +1,22 @@
 """A neural Hanabi blueprint trained by imitating a rule-based bot (SmartBot by default).
 
-1. Data: the bot plays self-play games on the native engine (``csrc.hanabi_bots.BotSeats``:
+1. Data: the bot plays self-play games on the native engine (``uedtp.csrc.hanabi_bots.BotSeats``:
    each move is ``decide`` then ``observe`` then ``apply``); every decision is stored as the
-   acting player's view (``envs.hanabi.tensor``: cards seen, HLE knowledge and SmartBot's public
+   acting player's view (``uedtp.envs.hanabi.tensor``: cards seen, HLE knowledge and SmartBot's public
    convention knowledge), the legal mask and the bot's move uid (the same uids the engine
    plays, so training and play share one action space).
 2. One training step: a minibatch of decisions, the masked policy logits of the MLP
-   (``agents.neural.policy.PolicyValueNet``), cross-entropy with the bot's move (Adam, learning
+   (``uedtp.agents.neural.policy.PolicyValueNet``), cross-entropy with the bot's move (Adam, learning
    rate annealed to 10 % over the run); a held-out split reports move accuracy overall, per
    move kind, and on "play a card the player knows is playable" decisions.
 3. Evaluation: the network plays self-play games, all games advanced together
-   (``csrc.hanabi_features.LockstepGames``: one network call per step for every live game),
+   (``uedtp.csrc.hanabi_features.LockstepGames``: one network call per step for every live game),
    acting by sampling or by argmax.
 The result is a *stochastic* full-support policy, the kind of blueprint MD search needs.
 
 Example (the shipped checkpoint; about 6 CPU minutes with one torch thread)::
 
-    python -m search.train.imitation --games 12000 --epochs 6 --out checkpoints/hanabi_smartbot_bc.pt
+    python -m uedtp.search.train.imitation --games 12000 --epochs 6 --out checkpoints/hanabi_smartbot_bc.pt
 """
 from __future__ import annotations
 
@@ -30,16 +30,16 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from agents.neural.checkpoint import save
-from agents.neural.policy import PolicyValueNet, TorchPolicy
-from agents.protocol import sample_actions
-from csrc.hanabi_bots import BotSeats, bot_kind
-from csrc.hanabi_features import LockstepGames, encode_view, legal_mask
-from envs.hanabi.game import HanabiGame
-from envs.hanabi.tensor import HanabiEncoding, hanabi_encoding_for
-from search.train.chunks import Executor, chunk_ranges, run_chunks
+from uedtp.agents.neural.checkpoint import save
+from uedtp.agents.neural.policy import PolicyValueNet, TorchPolicy
+from uedtp.agents.protocol import sample_actions
+from uedtp.csrc.hanabi_bots import BotSeats, bot_kind
+from uedtp.csrc.hanabi_features import LockstepGames, encode_view, legal_mask
+from uedtp.envs.hanabi.game import HanabiGame
+from uedtp.envs.hanabi.tensor import HanabiEncoding, hanabi_encoding_for
+from uedtp.search.train.chunks import Executor, chunk_ranges, run_chunks
 
-# offsets of the own-slot "playable = yes" flags inside a row (see csrc.hanabi_features)
+# offsets of the own-slot "playable = yes" flags inside a row (see uedtp.csrc.hanabi_features)
 SLOT_FEATURES, PLAYABLE_YES = 56, 46
 EYE_FEATURES, EYE_PLAYABLE_YES = 30, 25
 
@@ -62,7 +62,7 @@ def generate(encoding: HanabiEncoding, num_games: int, bot: str = "smart", seed:
              chunk_games: int = 500) -> Demonstrations:
     """Self-play ``num_games`` seeded games of ``bot`` and record every decision. Game g is
     dealt from deck ``seed * 1_000_003 + g`` and played by the bot alone, so the games split
-    into chunks of ``chunk_games`` that run on ``executor`` (``search.train.chunks``; default
+    into chunks of ``chunk_games`` that run on ``executor`` (``uedtp.search.train.chunks``; default
     in this process) give the same demonstrations, in game order, wherever they run."""
     if isinstance(num_games, bool) or not isinstance(num_games, int) or num_games <= 0:
         raise ValueError(f"num_games must be a positive int, got {num_games!r}")
@@ -216,7 +216,7 @@ def self_play_scores(policy: TorchPolicy, num_games: int, seed: int = 0, greedy:
     return games.scores().astype(float)
 
 
-# ---- command line (also used by python -m search.train.dagger and eval.train_hanabi) ----------
+# ---- command line (also used by python -m uedtp.search.train.dagger and uedtp.eval.train_hanabi) ----------
 
 def positive_int(text: str) -> int:
     try:
@@ -311,14 +311,14 @@ def run(args: argparse.Namespace, command: str, executor: Executor | None = None
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m search.train.imitation",
+    p = argparse.ArgumentParser(prog="python -m uedtp.search.train.imitation",
                                 description=__doc__.splitlines()[0],
                                 epilog="Teacher games run in this process; on worker processes "
-                                "or a Ray cluster: python -m eval.train_hanabi imitation "
+                                "or a Ray cluster: python -m uedtp.eval.train_hanabi imitation "
                                 "--backend ...")
     add_arguments(p)
     args = p.parse_args(argv)
-    result = run(args, "python -m search.train.imitation " + " ".join(argv or []))
+    result = run(args, "python -m uedtp.search.train.imitation " + " ".join(argv or []))
     print(json.dumps(result, indent=1))
     return 0
 

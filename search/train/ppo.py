@@ -1,12 +1,12 @@
 """PPO self-play for two-player zero-sum games (the baseline deep MMD is compared with).
 
-One gradient step on a minibatch of self-play decisions (collected by ``search.train.self_play``):
+One gradient step on a minibatch of self-play decisions (collected by ``uedtp.search.train.self_play``):
   ratio  = π_θ(a|s) / π_old(a|s)
   loss   = −E[min(ratio·A, clip(ratio, 1−ε, 1+ε)·A)] − c_ent·E[H(π_θ(·|s))] + c_v·E[(V−G)²]
 with advantages A normalised per collection round. Nothing anchors the policy, so in
 self-play its last iterate can cycle; that is the behaviour deep MMD is meant to fix.
 ``ppo_policy_loss`` and ``normalised_advantages`` are the one PPO update of the suite: the
-best-response learner of ``eval.approx_exploitability`` uses them too.
+best-response learner of ``uedtp.eval.approx_exploitability`` uses them too.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from search.train.self_play import SelfPlayTrainer, TrainerConfig
+from uedtp.search.train.self_play import SelfPlayTrainer, TrainerConfig
 
 
 def masked_log_softmax(logits: torch.Tensor, masks: torch.Tensor) -> tuple[torch.Tensor,

@@ -6,8 +6,8 @@ One iteration (``SelfPlayTrainer.update``):
   2. compute GAE advantages per (game, player) decision sequence (gamma = 1, reward only at
      the end, so the last decision's target is the player's final return);
   3. run ``epochs`` passes of minibatch gradient steps on the loss of the concrete algorithm
-     (``loss(...)``, defined by ``search.train.deep_mmd`` or ``search.train.ppo``) plus the value
-     loss (``minibatch_epochs``, also the optimiser of ``eval.approx_exploitability``'s learner).
+     (``loss(...)``, defined by ``uedtp.search.train.deep_mmd`` or ``uedtp.search.train.ppo``) plus the value
+     loss (``minibatch_epochs``, also the optimiser of ``uedtp.eval.approx_exploitability``'s learner).
 
 ``evaluate`` plays seat-swapped matches against uniform random and earlier snapshots;
 ``trainer_state``/``load_trainer_state`` make runs resumable from a checkpoint.
@@ -22,13 +22,13 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import torch
 
-from agents.neural.batch import NetActor, UniformActor, play_match
-from agents.neural.checkpoint import save as save_checkpoint
-from agents.neural.policy import PolicyValueNet, TorchPolicy
-from agents.protocol import sample_actions
-from envs.openspiel_games import as_game, require_two_player_zero_sum
-from envs.tensor_obs import encoding_for
-from envs.vector_env import make_batch, policy_inputs
+from uedtp.agents.neural.batch import NetActor, UniformActor, play_match
+from uedtp.agents.neural.checkpoint import save as save_checkpoint
+from uedtp.agents.neural.policy import PolicyValueNet, TorchPolicy
+from uedtp.agents.protocol import sample_actions
+from uedtp.envs.openspiel_games import as_game, require_two_player_zero_sum
+from uedtp.envs.tensor_obs import encoding_for
+from uedtp.envs.vector_env import make_batch, policy_inputs
 
 
 @dataclasses.dataclass

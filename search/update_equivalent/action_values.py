@@ -19,7 +19,7 @@ from typing import Any, Protocol, Sequence
 
 import numpy as np
 
-from search.update_equivalent.history_sampler import Blueprint
+from uedtp.search.update_equivalent.history_sampler import Blueprint
 
 
 class ActionValues(Protocol):
@@ -72,7 +72,7 @@ def rollout_returns(state: Any, blueprint: Blueprint, rng: np.random.Generator) 
             actions, probs = zip(*state.chance_outcomes())
         else:
             actions, probs = zip(*blueprint.action_probabilities(state).items())
-        # the draw of agents.protocol.sample_action (one uniform, inverse CDF: the same action
+        # the draw of uedtp.agents.protocol.sample_action (one uniform, inverse CDF: the same action
         # for the same generator state) written out, as it runs at every rollout step
         u = rng.random()
         cumulative = 0.0

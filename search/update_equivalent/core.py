@@ -12,7 +12,7 @@ posterior and rollouts under π.
 
 This module knows nothing about a concrete game: beliefs, action values and the local update
 are passed in through small protocols. A decision at a terminal or chance state, or at a state
-of another game than ``game``, is refused (``agents.protocol.DecisionGuard``). When the beliefs
+of another game than ``game``, is refused (``uedtp.agents.protocol.DecisionGuard``). When the beliefs
 find no posterior (``NoPosterior``: a zero posterior, or sampling and every fallback failed) the
 decision keeps the blueprint; ``SearchResult.fallback`` names the fallback a decision used and
 ``UpdateEquivalentSearch.fallbacks`` counts them (``fallback_rate``).
@@ -26,12 +26,12 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 
-from agents.protocol import DecisionGuard, act_on_policy
+from uedtp.agents.protocol import DecisionGuard, act_on_policy
 
-from search.update_equivalent.history_sampler import (Blueprint, NoPosterior, Posterior,
-                                                      ZeroPosterior)
-from search.update_equivalent.action_values import ActionValues
-from search.update_equivalent.local_updates import LocalUpdate
+from uedtp.search.update_equivalent.history_sampler import (Blueprint, NoPosterior, Posterior,
+                                                            ZeroPosterior)
+from uedtp.search.update_equivalent.action_values import ActionValues
+from uedtp.search.update_equivalent.local_updates import LocalUpdate
 
 
 class Beliefs(Protocol):

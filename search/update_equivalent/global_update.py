@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pyspiel
 
-from agents.protocol import PolicyTable
-from search.update_equivalent.local_updates import LocalUpdate
+from uedtp.agents.protocol import PolicyTable
+from uedtp.search.update_equivalent.local_updates import LocalUpdate
 
 
 def conditional_action_values(game: pyspiel.Game, blueprint: Any
@@ -61,7 +61,7 @@ def conditional_action_values(game: pyspiel.Game, blueprint: Any
 
 def global_update(game: pyspiel.Game, blueprint: Any, update: LocalUpdate) -> PolicyTable:
     """The learner's next iterate U(π) as a table {information state: {action: probability}}
-    (``agents.tabular.TabularAgent(table)`` plays it); information states π never reaches keep
+    (``uedtp.agents.tabular.TabularAgent(table)`` plays it); information states π never reaches keep
     π's policy."""
     prior, q = conditional_action_values(game, blueprint)
     table = dict(prior)

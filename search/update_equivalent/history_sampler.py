@@ -27,7 +27,7 @@ falls back, in order, and tags the posterior with the level it reached (``Poster
   "enumeration"    – if still short: exact enumeration within a larger node budget;
   "partial"        – if that does not fit: the (valid, importance-weighted) particles found;
 and otherwise raises ``SamplingFailed`` (a ``NoPosterior``), on which a search plays its
-blueprint's move (``search.update_equivalent.core``). Nothing raises mid-game.
+blueprint's move (``uedtp.search.update_equivalent.core``). Nothing raises mid-game.
 """
 from __future__ import annotations
 

@@ -11,11 +11,11 @@ from typing import Literal
 
 import pyspiel
 
-from search.update_equivalent.history_sampler import Blueprint
-from envs.openspiel_games import as_game, require_common_payoff
-from search.update_equivalent.local_updates import MirrorDescent
-from search.update_equivalent.openspiel import build_search
-from search.update_equivalent.core import UpdateEquivalentSearch
+from uedtp.search.update_equivalent.history_sampler import Blueprint
+from uedtp.envs.openspiel_games import as_game, require_common_payoff
+from uedtp.search.update_equivalent.local_updates import MirrorDescent
+from uedtp.search.update_equivalent.openspiel import build_search
+from uedtp.search.update_equivalent.core import UpdateEquivalentSearch
 
 
 def md_search(game: "str | pyspiel.Game", eta: float, blueprint: Blueprint | None = None, *,

@@ -13,11 +13,11 @@ from typing import Literal
 
 import pyspiel
 
-from search.update_equivalent.history_sampler import Blueprint
-from envs.openspiel_games import as_game, require_two_player_zero_sum
-from search.update_equivalent.local_updates import MagneticMirrorDescent
-from search.update_equivalent.openspiel import build_search
-from search.update_equivalent.core import UpdateEquivalentSearch
+from uedtp.search.update_equivalent.history_sampler import Blueprint
+from uedtp.envs.openspiel_games import as_game, require_two_player_zero_sum
+from uedtp.search.update_equivalent.local_updates import MagneticMirrorDescent
+from uedtp.search.update_equivalent.openspiel import build_search
+from uedtp.search.update_equivalent.core import UpdateEquivalentSearch
 
 
 def mmd_search(game: "str | pyspiel.Game", eta: float = 50.0, alpha: float = 0.01,

@@ -7,28 +7,28 @@ from typing import Literal
 
 import pyspiel
 
-from agents.protocol import UniformPolicy, is_uniform
-from search.update_equivalent.history_sampler import Blueprint, HistorySampler
-from envs.openspiel_games import as_game, require_sequential_imperfect_information
-from search.update_equivalent.action_values import ExactActionValues, RolloutActionValues
-from search.update_equivalent.local_updates import LocalUpdate
-from search.update_equivalent.core import UpdateEquivalentSearch
+from uedtp.agents.protocol import UniformPolicy, is_uniform
+from uedtp.search.update_equivalent.history_sampler import Blueprint, HistorySampler
+from uedtp.envs.openspiel_games import as_game, require_sequential_imperfect_information
+from uedtp.search.update_equivalent.action_values import ExactActionValues, RolloutActionValues
+from uedtp.search.update_equivalent.local_updates import LocalUpdate
+from uedtp.search.update_equivalent.core import UpdateEquivalentSearch
 
 
 class ExactBeliefs(HistorySampler):
     """The full posterior by enumeration; fails (never samples) when it does not fit."""
 
     def posterior(self, state, player, rng):
-        from search.update_equivalent.history_sampler import enumerate_histories
+        from uedtp.search.update_equivalent.history_sampler import enumerate_histories
         return enumerate_histories(state, player, self.blueprint, self.max_nodes)
 
 
 def _native_phantom(game: pyspiel.Game) -> ModuleType | None:
-    """search.update_equivalent.phantom if ``game`` has a native twin (envs.phantom.native)."""
+    """uedtp.search.update_equivalent.phantom if ``game`` has a native twin (uedtp.envs.phantom.native)."""
     if game.get_type().short_name not in ("phantom_ttt", "dark_hex"):
         return None
-    from envs.phantom.native import supports
-    from search.update_equivalent import phantom
+    from uedtp.envs.phantom.native import supports
+    from uedtp.search.update_equivalent import phantom
     return phantom if supports(game) else None
 
 
@@ -37,9 +37,9 @@ def build_search(game: "str | pyspiel.Game", update: LocalUpdate, blueprint: Blu
                  act_mode: Literal["sample", "argmax"] = "sample", exact: bool = False,
                  seed: int | None = 0, max_nodes: int = 20_000, num_particles: int = 100,
                  algorithm: str = "update-equivalent search") -> UpdateEquivalentSearch:
-    """Algorithm 1 on an OpenSpiel game (see search.update_equivalent.core). ``blueprint``
+    """Algorithm 1 on an OpenSpiel game (see uedtp.search.update_equivalent.core). ``blueprint``
     defaults to the uniform policy; a blueprint that declares itself uniform
-    (``agents.protocol.UniformBlueprint``) gets the native twin of the phantom games."""
+    (``uedtp.agents.protocol.UniformBlueprint``) gets the native twin of the phantom games."""
     game = as_game(game)
     require_sequential_imperfect_information(game, algorithm)
     if num_histories <= 0:
@@ -54,7 +54,7 @@ def build_search(game: "str | pyspiel.Game", update: LocalUpdate, blueprint: Blu
                                       act_mode=act_mode, seed=seed, game=game)
     native = _native_phantom(game) if is_uniform(blueprint) else None
     if native is not None:
-        # Native twin of the same posterior and rollouts (search.update_equivalent.phantom).
+        # Native twin of the same posterior and rollouts (uedtp.search.update_equivalent.phantom).
         fast_beliefs = native.NativeUniformBeliefs(max_nodes, num_particles)
         fast_values = native.NativeRolloutActionValues(rollouts, common_random_numbers)
         return UpdateEquivalentSearch(blueprint, update, fast_beliefs, fast_values,

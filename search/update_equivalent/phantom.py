@@ -1,11 +1,11 @@
 """Uniform-blueprint beliefs and rollouts for Phantom Tic-Tac-Toe and (Abrupt) Dark Hex, natively.
 
 - ``enumerate_histories`` / ``sample_histories`` / ``posterior``: the same posterior as
-  ``search.update_equivalent.history_sampler`` with ``UniformAgent`` (same histories, same order,
-  same weights, same node count), computed on the native twins of ``envs.phantom.native``; its
+  ``uedtp.search.update_equivalent.history_sampler`` with ``UniformAgent`` (same histories, same order,
+  same weights, same node count), computed on the native twins of ``uedtp.envs.phantom.native``; its
   ``states`` is a sequence of ``NativeState`` objects;
 - ``NativeUniformBeliefs`` / ``NativeRolloutActionValues``: drop-in ``Beliefs`` and
-  ``ActionValues`` for ``search.update_equivalent.core.UpdateEquivalentSearch``.
+  ``ActionValues`` for ``uedtp.search.update_equivalent.core.UpdateEquivalentSearch``.
 
 One step of a decision with both: replay the true history natively, enumerate (or importance
 sample) the histories consistent with the player's information state, draw G of them, and run
@@ -19,11 +19,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from csrc.phantom_games import HistoryBatch, enumerate_consistent, rollout_values, sample_consistent
-from envs.phantom.native import as_native
-from search.update_equivalent.history_sampler import (EnumerationLimitExceeded, Posterior,
-                                                      SamplingShortfall, ZeroPosterior,
-                                                      posterior_with_fallbacks)
+from uedtp.csrc.phantom_games import HistoryBatch, enumerate_consistent, rollout_values, sample_consistent
+from uedtp.envs.phantom.native import as_native
+from uedtp.search.update_equivalent.history_sampler import (EnumerationLimitExceeded, Posterior,
+                                                            SamplingShortfall, ZeroPosterior,
+                                                            posterior_with_fallbacks)
 
 _MAX_SEED = 2**63 - 1
 
@@ -46,7 +46,7 @@ def _normalised(raw: np.ndarray, exact: bool, visited: int, states: HistoryBatch
 
 
 def enumerate_histories(state: Any, player: int, max_nodes: int = 200_000) -> Posterior:
-    """Native ``search.update_equivalent.history_sampler.enumerate_histories`` with the uniform blueprint."""
+    """Native ``uedtp.search.update_equivalent.history_sampler.enumerate_histories`` with the uniform blueprint."""
     batch, raw, visited = enumerate_consistent(as_native(state), player, max_nodes)
     if batch is None:
         raise EnumerationLimitExceeded(

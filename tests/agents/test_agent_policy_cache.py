@@ -5,10 +5,10 @@ import pyspiel
 import pytest
 from open_spiel.python.algorithms import exploitability as os_exploitability
 
-from agents.adapters import AgentPolicy
-from agents.tabular import tabulate
-from search.cfr.best_response import exploitability
-from search.update_equivalent.mmd import mmd_search
+from uedtp.agents.adapters import AgentPolicy
+from uedtp.agents.tabular import tabulate
+from uedtp.search.cfr.best_response import exploitability
+from uedtp.search.update_equivalent.mmd import mmd_search
 
 
 @pytest.mark.parametrize("name", ["kuhn_poker", "leduc_poker"])

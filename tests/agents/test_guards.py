@@ -4,11 +4,11 @@ from __future__ import annotations
 import pyspiel
 import pytest
 
-from agents.protocol import WrongStateError
-from envs.games import make_game
-from envs.hanabi.game import HanabiGame
-from eval.specs import build_agent
-from search.update_equivalent.mmd import mmd_search
+from uedtp.agents.protocol import WrongStateError
+from uedtp.envs.games import make_game
+from uedtp.envs.hanabi.game import HanabiGame
+from uedtp.eval.specs import build_agent
+from uedtp.search.update_equivalent.mmd import mmd_search
 
 
 def _played(game: pyspiel.Game, actions: list[int]) -> pyspiel.State:
@@ -58,6 +58,6 @@ def test_build_agent_accepts_hanabi_game_objects(game) -> None:
 
 
 def test_build_agent_names_an_unknown_game_object() -> None:
-    from eval.specs import SpecError
+    from uedtp.eval.specs import SpecError
     with pytest.raises(SpecError, match="got int"):
         build_agent("uniform", 42, 0)

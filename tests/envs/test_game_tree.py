@@ -9,8 +9,8 @@ import pyspiel
 import pytest
 from open_spiel.python import policy as policy_lib
 
-from envs.game_tree import CHANCE, TERMINAL, CorruptTreeFileError, load_game_tree
-from envs.tree_compile import GameTooLargeError, build_game_tree, estimate_num_histories
+from uedtp.envs.game_tree import CHANCE, TERMINAL, CorruptTreeFileError, load_game_tree
+from uedtp.envs.tree_compile import GameTooLargeError, build_game_tree, estimate_num_histories
 
 SMALL = ["kuhn_poker", "leduc_poker", "dark_hex(board_size=2,gameversion=adh)"]
 

@@ -9,34 +9,34 @@ HANABI_PT = "checkpoints/hanabi_smartbot_bc.pt"
 
 # the cases the issue lists, each run as ``python -m MODULE ARGS`` on its own
 ISSUE_CASES: list[tuple[str, list[str], str]] = [
-    ("eval.approx_exploitability", ["--checkpoint", "{tmp}/missing.pt"], "missing.pt"),
-    ("eval.approx_exploitability", ["--eta", "-1", "--checkpoint", ADH], "'-1'"),
-    ("eval.bench.solvers", ["--games", "nosuchgame"], "nosuchgame"),
-    ("eval.bench.solvers", ["--games", "kuhn_poker(players=3"], "kuhn_poker(players=3"),
-    ("eval.bench.solvers", ["--games", "hanabi(players=2)"], "hanabi(players=2)"),
-    ("eval.bench.solvers", ["--games", "phantom_ttt"], "phantom_ttt"),
-    ("eval.hanabi", ["--agents", "mmd(exact=true)", "--games", "1", "--out", "{tmp}/h1"],
+    ("uedtp.eval.approx_exploitability", ["--checkpoint", "{tmp}/missing.pt"], "missing.pt"),
+    ("uedtp.eval.approx_exploitability", ["--eta", "-1", "--checkpoint", ADH], "'-1'"),
+    ("uedtp.eval.bench.solvers", ["--games", "nosuchgame"], "nosuchgame"),
+    ("uedtp.eval.bench.solvers", ["--games", "kuhn_poker(players=3"], "kuhn_poker(players=3"),
+    ("uedtp.eval.bench.solvers", ["--games", "hanabi(players=2)"], "hanabi(players=2)"),
+    ("uedtp.eval.bench.solvers", ["--games", "phantom_ttt"], "phantom_ttt"),
+    ("uedtp.eval.hanabi", ["--agents", "mmd(exact=true)", "--games", "1", "--out", "{tmp}/h1"],
      "mmd(exact=true)"),
-    ("eval.hanabi", ["--games", "1", "--agents", "smart", "--workers", "1", "--out", "{run}"],
+    ("uedtp.eval.hanabi", ["--games", "1", "--agents", "smart", "--workers", "1", "--out", "{run}"],
      "--resume"),
-    ("eval.hanabi", ["--report-only", "--out", "{run}", "--extra-csv", "{tmp}/missing.csv"],
+    ("uedtp.eval.hanabi", ["--report-only", "--out", "{run}", "--extra-csv", "{tmp}/missing.csv"],
      "missing.csv"),
-    ("eval.hanabi", ["--report-only", "--out", "{run}", "--extra-csv", "{emptydir}"], "emptydir"),
-    ("eval.tournament", ["--game", "kuhn_poker", "--agents", "uniform", "cfr(iters=2)",
+    ("uedtp.eval.hanabi", ["--report-only", "--out", "{run}", "--extra-csv", "{emptydir}"], "emptydir"),
+    ("uedtp.eval.tournament", ["--game", "kuhn_poker", "--agents", "uniform", "cfr(iters=2)",
                          "--games", "1", "--out", "{file}"], "plain.txt"),
-    ("eval.tournament", ["--game", "kuhn_poker", "--agents", "uniform", "cfr(iters=2)",
+    ("uedtp.eval.tournament", ["--game", "kuhn_poker", "--agents", "uniform", "cfr(iters=2)",
                          "--games", "1", "--out", "{file}/sub"], "plain.txt/sub"),
-    ("eval.small_games", ["--csv", "{tmp}/no_such_folder/rows.csv"], "no_such_folder"),
-    ("eval.small_games", ["--game", "phantom_ttt"], "phantom_ttt"),
-    ("eval.compare_search", ["--small", "phantom_ttt"], "phantom_ttt"),
-    ("eval.bench.native_mlp", ["--checkpoints", "{empty_pt}"], "empty.pt"),
-    ("eval.bench.neural_hanabi", ["play", "--checkpoint", ADH], "dark_hex"),
-    ("eval.tournament", ["--games", "0"], "--games"),
+    ("uedtp.eval.small_games", ["--csv", "{tmp}/no_such_folder/rows.csv"], "no_such_folder"),
+    ("uedtp.eval.small_games", ["--game", "phantom_ttt"], "phantom_ttt"),
+    ("uedtp.eval.compare_search", ["--small", "phantom_ttt"], "phantom_ttt"),
+    ("uedtp.eval.bench.native_mlp", ["--checkpoints", "{empty_pt}"], "empty.pt"),
+    ("uedtp.eval.bench.neural_hanabi", ["play", "--checkpoint", ADH], "dark_hex"),
+    ("uedtp.eval.tournament", ["--games", "0"], "--games"),
 ]
 
 # one bad value of each numeric, path and game argument of every CLI
 TABLE: dict[str, list[tuple[list[str], str]]] = {
-    "eval.tournament": [
+    "uedtp.eval.tournament": [
         (["--games", "0"], "got 0"), (["--seed", "-1"], "got -1"),
         (["--max-moves", "0"], "--max-moves"), (["--workers", "0"], "--workers"),
         (["--bootstrap-samples", "0"], "--bootstrap-samples"),
@@ -50,7 +50,7 @@ TABLE: dict[str, list[tuple[list[str], str]]] = {
         (["--backend", "spark"], "'spark'"),
         (["--backend", "serial", "--workers", "2"], "--workers 2"),
     ],
-    "eval.hanabi": [
+    "uedtp.eval.hanabi": [
         (["--players", "7", "--out", "{tmp}/h"], "7"), (["--games", "0", "--out", "{tmp}/h"], "0"),
         (["--seed", "-1", "--out", "{tmp}/h"], "-1"), (["--workers", "0", "--out", "{tmp}/h"], "0"),
         (["--threads", "0", "--out", "{tmp}/h"], "--threads"),
@@ -65,7 +65,7 @@ TABLE: dict[str, list[tuple[list[str], str]]] = {
         (["--backend", "serial", "--workers", "2", "--out", "{tmp}/h"], "--workers 2"),
         (["--backend", "ray", "--ray-address", " ", "--out", "{tmp}/h"], "--ray-address"),
     ],
-    "eval.train_hanabi": [
+    "uedtp.eval.train_hanabi": [
         ([], "TRAINER"), (["distill", "--out", "{tmp}/d.pt"], "'distill'"),
         (["dagger", "--out", "{tmp}/d.pt", "--workers", "0"], "--workers must be a positive"),
         (["dagger", "--out", "{tmp}/d.pt", "--ray-address", "auto"], "needs --backend ray"),
@@ -88,7 +88,7 @@ TABLE: dict[str, list[tuple[list[str], str]]] = {
         (["imitation", "--out", "{tmp}/i.pt", "--ray-address", "auto"], "needs --backend ray"),
         (["imitation", "--out", "{emptydir}"], "is a directory"),
     ],
-    "eval.hanabi.network": [
+    "uedtp.eval.hanabi.network": [
         (["--checkpoint", "{tmp}/missing.pt"], "missing.pt"),
         (["--checkpoint", "{empty_pt}"], "empty.pt"),
         (["--checkpoint", ADH, "--games", "2"], "not a native Hanabi game"),
@@ -97,20 +97,20 @@ TABLE: dict[str, list[tuple[list[str], str]]] = {
         (["--checkpoint", HANABI_PT, "--games", "2000000"], "below 1000000"),
         (["--checkpoint", HANABI_PT, "--out", "{file}/sub.json"], "plain.txt"),
     ],
-    "eval.hanabi.fingerprint": [
+    "uedtp.eval.hanabi.fingerprint": [
         (["{tmp}/f.txt", "--games", "0"], "'0'"), (["{file}/sub"], "plain.txt"),
         (["{tmp}"], "is a directory"),
     ],
-    "eval.bench.neural_rollouts": [
+    "uedtp.eval.bench.neural_rollouts": [
         (["--rounds", "0"], "'0'"), (["--moves", "-1"], "'-1'"), (["--columns", "x"], "'x'"),
         (["--phantom", "{tmp}/missing.pt"], "missing.pt"),
     ],
-    "eval.hanabi.scores": [
+    "uedtp.eval.hanabi.scores": [
         (["--games", "1"], "got 1"), (["--threads", "0"], "'0'"), (["--seed", "-1"], "'-1'"),
         (["--players", "2,7"], "2,7"), (["--bots", "nosuchbot"], "nosuchbot"),
         (["--out", "{file}/sub"], "plain.txt"),
     ],
-    "eval.exploitability": [
+    "uedtp.eval.exploitability": [
         (["--game", "nosuchgame", "--uniform"], "nosuchgame"),
         (["--game", "phantom_ttt", "--uniform"], "phantom_ttt"),
         (["--game", "kuhn_poker(players=3)", "--uniform"], "kuhn_poker(players=3)"),
@@ -124,7 +124,7 @@ TABLE: dict[str, list[tuple[list[str], str]]] = {
         (["--game", "kuhn_poker", "--run", "cfr", "--save-solver", "{file}/s.npz"],
          "plain.txt"),
     ],
-    "eval.approx_exploitability": [
+    "uedtp.eval.approx_exploitability": [
         ([], "--checkpoint"),
         (["--checkpoint", "{empty_pt}"], "empty.pt"),
         (["--checkpoint", HANABI_PT], "hanabi"),
@@ -140,14 +140,14 @@ TABLE: dict[str, list[tuple[list[str], str]]] = {
         (["--threads", "0", "--checkpoint", ADH], "--threads"),
         (["--out", "{file}/r.json", "--checkpoint", ADH], "plain.txt"),
     ],
-    "eval.small_games": [
+    "uedtp.eval.small_games": [
         (["--game", "nosuchgame"], "nosuchgame"), (["--game", "hanabi(players=2)"], "hanabi"),
         (["--update", "md", "--game", "kuhn_poker"], "kuhn_poker"),
         (["--iterations", "0"], "--iterations"), (["--every", "0"], "--every"),
         (["--eta", "0"], "--eta"), (["--alpha", "-1"], "--alpha"),
         (["--csv", "{file}/rows.csv"], "plain.txt"),
     ],
-    "eval.compare_search": [
+    "uedtp.eval.compare_search": [
         (["--small", "nosuchgame"], "nosuchgame"),
         (["--small", "kuhn_poker(players=3)"], "kuhn_poker(players=3)"),
         (["--large", "nosuchgame"], "nosuchgame"),
@@ -155,7 +155,7 @@ TABLE: dict[str, list[tuple[list[str], str]]] = {
         (["--iterations", "0"], "--iterations"), (["--games", "0"], "--games"),
         (["--out", "{file}/sub"], "plain.txt"),
     ],
-    "eval.train_blueprint": [
+    "uedtp.eval.train_blueprint": [
         (["--game", "nosuchgame", "--out", "{tmp}/t.pt"], "nosuchgame"),
         (["--game", "tiny_hanabi", "--out", "{tmp}/t.pt"], "tiny_hanabi"),
         (["--game", "kuhn_poker", "--out", "{file}/t.pt"], "plain.txt"),
@@ -169,29 +169,29 @@ TABLE: dict[str, list[tuple[list[str], str]]] = {
                               ("--clip", "1.5"), ("--eval-every", "0"), ("--eval-games", "0"),
                               ("--seed", "-1"), ("--threads", "0"))],
     ],
-    "eval.bench.solvers": [
+    "uedtp.eval.bench.solvers": [
         (["--games", "leduc_poker(players=3)"], "leduc_poker(players=3)"),
         (["--iterations", "0"], "--iterations"), (["--budget", "0"], "--budget"),
         (["--systems", "nosuchsystem"], "nosuchsystem"),
         (["--json", "{file}/r.json"], "plain.txt"),
     ],
-    "eval.bench.bots": [
+    "uedtp.eval.bench.bots": [
         (["--games", "0"], "--games"), (["--python-games", "0"], "--python-games"),
         (["--rollouts", "0"], "--rollouts"), (["--players", "7"], "'7'"),
         (["--bots", "nosuchbot"], "nosuchbot"), (["--threads", "0"], "--threads"),
         (["--repeats", "0"], "--repeats"),
     ],
-    "eval.bench.engine": [
+    "uedtp.eval.bench.engine": [
         (["--players", "6"], "'6'"), (["--seconds", "0"], "--seconds"),
         (["--rounds", "0"], "--rounds"), (["--seed", "-1"], "--seed"),
         (["--parity", "0"], "--parity"),
     ],
-    "eval.bench.native_mlp": [
+    "uedtp.eval.bench.native_mlp": [
         (["--checkpoints", "{tmp}/missing.pt"], "missing.pt"),
         (["--rounds", "0"], "--rounds"), (["--calls", "10"], "--calls"),
         (["--games", "0"], "--games"),
     ],
-    "eval.bench.neural": [
+    "uedtp.eval.bench.neural": [
         (["vs-uniform", "--checkpoint", "{tmp}/missing.pt"], "missing.pt"),
         (["vs-uniform", "--checkpoint", "{empty_pt}"], "empty.pt"),
         (["vs-uniform", "--checkpoint", HANABI_PT], "hanabi"),
@@ -202,7 +202,7 @@ TABLE: dict[str, list[tuple[list[str], str]]] = {
                               ("--games", "0"), ("--eta", "0"), ("--alpha", "-1"),
                               ("--chunk", "0"), ("--seed", "-1"), ("--threads", "0"))],
     ],
-    "eval.bench.neural_hanabi": [
+    "uedtp.eval.bench.neural_hanabi": [
         (["rollouts", "--checkpoint", "{empty_pt}"], "empty.pt"),
         (["rollouts", "--checkpoint", "{tmp}/missing.pt"], "missing.pt"),
         (["rollouts", "--moves", "4,x"], "4,x"), (["rollouts", "--columns", "0"], "--columns"),
@@ -212,7 +212,7 @@ TABLE: dict[str, list[tuple[list[str], str]]] = {
                               ("--rollouts", "0"), ("--histories", "0"),
                               ("--belief-epsilon", "2"), ("--seed", "-1"), ("--threads", "0"))],
     ],
-    "eval.bench.phantom": [
+    "uedtp.eval.bench.phantom": [
         (["--games", "kuhn_poker"], "kuhn_poker"), (["--games", "nosuchgame"], "nosuchgame"),
         *[([flag, value], flag)
           for flag, value in (("--random-games", "0"), ("--seed", "-1"), ("--max-nodes", "0"),
@@ -220,13 +220,13 @@ TABLE: dict[str, list[tuple[list[str], str]]] = {
                               ("--repeats", "0"))],
         (["--json", "{file}/r.json"], "plain.txt"),
     ],
-    "eval.bench.search_speed": [
+    "uedtp.eval.bench.search_speed": [
         *[([flag, value], flag)
           for flag, value in (("--players", "6"), ("--games", "0"), ("--every", "0"),
                               ("--epsilon", "0"), ("--eta", "0"), ("--md-rollouts", "0"),
                               ("--sparta-rollouts", "0"), ("--seed", "-1"))],
     ],
-    "eval.bench.tournament": [
+    "uedtp.eval.bench.tournament": [
         (["--games", "0"], "--games"), (["--workers", "0"], "--workers"),
     ],
 }

@@ -92,7 +92,7 @@ def places(tmp_path_factory) -> dict[str, str]:
     (tmp / "empty.npz").write_bytes(b"")
     (tmp / "emptydir").mkdir()
     run = tmp / "run"
-    code = subprocess.run([sys.executable, "-m", "eval.hanabi", "--games", "1", "--agents",
+    code = subprocess.run([sys.executable, "-m", "uedtp.eval.hanabi", "--games", "1", "--agents",
                            "smart", "--workers", "1", "--no-progress", "--out", str(run)],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert code.returncode == 0, code.stderr
@@ -187,8 +187,8 @@ def test_every_argument_of_every_cli(places) -> None:
 
 def test_internal_errors_keep_their_traceback(capsys) -> None:
     """``run`` maps only the suite's user errors: a bug (or a file the user did not name) raises."""
-    from envs.openspiel_games import GameError
-    from eval.cli import run
+    from uedtp.envs.openspiel_games import GameError
+    from uedtp.eval.cli import run
 
     def raising(error):
         def body(argv):

@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 import torch
 
-from agents.neural.policy import PolicyValueNet
-from envs.hanabi.game import HanabiGame
-from envs.hanabi.tensor import hanabi_encoding_for
-from eval.hanabi.evaluate import main as hanabi_main
-from eval.hanabi.evaluate import run_config, run_games
-from eval.runs.backends import ProcessPoolBackend, RayBackend, SerialBackend
-from search.train.dagger import DaggerConfig, collect, evaluate
-from search.train.imitation import generate
+from uedtp.agents.neural.policy import PolicyValueNet
+from uedtp.envs.hanabi.game import HanabiGame
+from uedtp.envs.hanabi.tensor import hanabi_encoding_for
+from uedtp.eval.hanabi.evaluate import main as hanabi_main
+from uedtp.eval.hanabi.evaluate import run_config, run_games
+from uedtp.eval.runs.backends import ProcessPoolBackend, RayBackend, SerialBackend
+from uedtp.search.train.dagger import DaggerConfig, collect, evaluate
+from uedtp.search.train.imitation import generate
 
 ray = pytest.importorskip("ray")
 
@@ -64,7 +64,7 @@ def test_hanabi_evaluation_is_the_same_on_ray_local_workers_and_serial(tmp_path,
     assert hanabi_main(["--resume", "--out", a, "--backend", "ray", "--no-progress"]) == 0
     assert len(run_games(config, b, backend="ray", progress=False, stop_after=2)) == 2
     resumed = run_games(config, b, resume=True, backend=executors["local"], progress=False)
-    from eval.runs.store import read_records
+    from uedtp.eval.runs.store import read_records
     assert results(read_records(a + "/games.jsonl", repair=False)) == serial
     assert results(resumed) == serial
 

@@ -1,12 +1,12 @@
-"""``eval.hanabi.network``: held-out decks, SmartBot's scores on them, paired differences and the
+"""``uedtp.eval.hanabi.network``: held-out decks, SmartBot's scores on them, paired differences and the
 support figures of the sampled policy, checked against independent computations."""
 from __future__ import annotations
 
 import numpy as np
 
-from csrc.hanabi_bots import BotSeats
-from envs.hanabi.game import HanabiGame
-from eval.hanabi.network import DECK_BASE, decks, evaluate_network, table
+from uedtp.csrc.hanabi_bots import BotSeats
+from uedtp.envs.hanabi.game import HanabiGame
+from uedtp.eval.hanabi.network import DECK_BASE, decks, evaluate_network, table
 from tests.paths import CHECKPOINTS
 
 

@@ -1,4 +1,4 @@
-"""eval.train_blueprint keeps its evaluation log in a results store: resumable, locked, no duplicates."""
+"""uedtp.eval.train_blueprint keeps its evaluation log in a results store: resumable, locked, no duplicates."""
 from __future__ import annotations
 
 import json
@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from eval.runs.store import LOCK_FILE, acquire_lock
-from eval.train_blueprint import main
+from uedtp.eval.runs.store import LOCK_FILE, acquire_lock
+from uedtp.eval.train_blueprint import main
 
 TINY = ["--game", "kuhn_poker", "--eval-every", "1", "--eval-games", "20",
         "--games-per-update", "16", "--hidden", "8", "--no-progress"]

@@ -5,7 +5,7 @@ product over past partner moves m_t, π_net the network's probability of the mov
 
 One step of ``NeuralHanabiBeliefs.posterior`` (importance reweighting of a SmartBot posterior):
   1. the proposal: i's posterior under the epsilon-mixed SmartBot
-     (``search.hanabi.beliefs.HanabiBeliefs``), exact over every hint-consistent hand when they
+     (``uedtp.search.hanabi.beliefs.HanabiBeliefs``), exact over every hint-consistent hand when they
      are few, importance-sampled otherwise; its weights are ∝ prior(h) · L_smart(h);
   2. if the proposal has at most ``max_hands`` hands, all of them are reweighted (exact neural
      posterior when the proposal was exact, since eps > 0 gives every consistent hand positive
@@ -14,9 +14,9 @@ One step of ``NeuralHanabiBeliefs.posterior`` (importance reweighting of a Smart
      rebuilt (the traced pre-move snapshot with i's hand at t written in, SmartBot tables of that
      time) and encoded; one network call gives π_net(m_t | ·) for all of them (cached per game,
      time and hand at t);
-     With a native copy of the network (``agents.protocol.native_network``) the missing
+     With a native copy of the network (``uedtp.agents.protocol.native_network``) the missing
      (time, hand) pairs of all partner moves are rebuilt, encoded and evaluated in one native
-     call (``csrc.hanabi_features.partner_move_log_probs``, no Python per pair; ``native=False``
+     call (``uedtp.csrc.hanabi_features.partner_move_log_probs``, no Python per pair; ``native=False``
      keeps the torch path, the reference);
   4. weights ← weights · L_net(h) / L_smart(h), normalised.
 The effective sample size of the result says how well the SmartBot proposal covered the target.
@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.protocol import NetworkBlueprint, native_network
-from csrc.hanabi_belief import GameTrace, log_count_prior
-from csrc.hanabi_features import encode_view, partner_move_log_probs
-from envs.hanabi.game import HanabiState
-from search.hanabi.beliefs import HanabiBeliefs, HanabiPosterior, HypotheticalStates
+from uedtp.agents.protocol import NetworkBlueprint, native_network
+from uedtp.csrc.hanabi_belief import GameTrace, log_count_prior
+from uedtp.csrc.hanabi_features import encode_view, partner_move_log_probs
+from uedtp.envs.hanabi.game import HanabiState
+from uedtp.search.hanabi.beliefs import HanabiBeliefs, HanabiPosterior, HypotheticalStates
 
 __all__ = ["NeuralHanabiBeliefs"]
 

@@ -1,20 +1,20 @@
 """MD search for Hanabi over a neural blueprint (a ``TorchPolicy``, e.g. the SmartBot clone).
 
-One decision of a searching player i at state s (Algorithm 1, ``search.update_equivalent.core``):
+One decision of a searching player i at state s (Algorithm 1, ``uedtp.search.update_equivalent.core``):
   1. beliefs: G hands of i drawn from i's posterior over its own hand. ``beliefs="neural"``
      (default): the likelihood of the partners' past moves is the network's probability
-     (``search.hanabi.neural.beliefs``: the epsilon-mixed SmartBot posterior reweighted by
+     (``uedtp.search.hanabi.neural.beliefs``: the epsilon-mixed SmartBot posterior reweighted by
      π_net / π_smart over at most ``max_hands`` hands). ``beliefs="smart"``: APPROXIMATION, the
-     epsilon-mixed SmartBot likelihood alone (``search.hanabi.beliefs.HanabiBeliefs("smart",
+     epsilon-mixed SmartBot likelihood alone (``uedtp.search.hanabi.beliefs.HanabiBeliefs("smart",
      belief_epsilon)``); the network imitates SmartBot (about 94 % agreement), so
      ``belief_epsilon`` defaults to 0.1 to leave room for the moves where they differ;
   2. values: for every legal move a, rollouts "apply a, then every seat samples the network to
-     the end" (``search.hanabi.neural.rollouts.NeuralRollouts``: all (move, column) rollouts
+     the end" (``uedtp.search.hanabi.neural.rollouts.NeuralRollouts``: all (move, column) rollouts
      advance in lockstep, one network call per step); column j uses the j-th sampled hand
      (cyclically) and its own deck shuffle, shared by every move (common random numbers); q(a) is
      the mean return of a's row;
   3. update: p'(a) ∝ p(a)·exp(eta·q(a)) with p the network's distribution (mirror descent,
-     ``search.update_equivalent.local_updates.MirrorDescent``);
+     ``uedtp.search.update_equivalent.local_updates.MirrorDescent``);
   4. act: argmax of p' (or a sample from p').
 The network's distribution at the decision is computed once and handed to the search; the
 sampled hands go from the posterior to the rollouts as they are (no state copies).
@@ -31,14 +31,14 @@ from typing import Any, Iterable, Literal, Sequence
 
 import numpy as np
 
-from agents.protocol import NetworkBlueprint, act_on_policy
-from envs.hanabi.game import HanabiState
-from search.hanabi.base import MDSearchAgent, check_budget, check_searchers
-from search.hanabi.neural.rollouts import NeuralRollouts
-from search.hanabi.beliefs import HanabiBeliefs, posterior_histories
-from search.hanabi.neural.beliefs import NeuralHanabiBeliefs
-from search.update_equivalent.local_updates import MirrorDescent
-from search.update_equivalent.core import UpdateEquivalentSearch
+from uedtp.agents.protocol import NetworkBlueprint, act_on_policy
+from uedtp.envs.hanabi.game import HanabiState
+from uedtp.search.hanabi.base import MDSearchAgent, check_budget, check_searchers
+from uedtp.search.hanabi.neural.rollouts import NeuralRollouts
+from uedtp.search.hanabi.beliefs import HanabiBeliefs, posterior_histories
+from uedtp.search.hanabi.neural.beliefs import NeuralHanabiBeliefs
+from uedtp.search.update_equivalent.local_updates import MirrorDescent
+from uedtp.search.update_equivalent.core import UpdateEquivalentSearch
 
 __all__ = ["NeuralRolloutValues", "HanabiNeuralMDSearch"]
 
@@ -47,7 +47,7 @@ class NeuralRolloutValues:
     """``ActionValues`` from batched neural rollouts (module docstring, step 2).
 
     ``states`` are the histories of a ``HanabiPosterior`` over SmartBot tables
-    (``search.hanabi.beliefs.posterior_histories``: its hands, root and trace go to the rollouts
+    (``uedtp.search.hanabi.beliefs.posterior_histories``: its hands, root and trace go to the rollouts
     as they are). ``last_rollouts`` holds the number of rollouts of the last call.
     """
 
@@ -78,7 +78,7 @@ class NeuralRolloutValues:
 class HanabiNeuralMDSearch(MDSearchAgent):
     """MD search agent over a neural Hanabi blueprint (module docstring); Agent protocol.
 
-    ``policy``: a ``TorchPolicy`` over ``envs.hanabi.tensor``. ``eta``: MD step size (> 0).
+    ``policy``: a ``TorchPolicy`` over ``uedtp.envs.hanabi.tensor``. ``eta``: MD step size (> 0).
     ``rollouts``: rollouts per decision (int > 0). ``num_histories``: posterior samples G.
     ``searchers``: seats that search (None = all). ``belief_epsilon``: SmartBot mixing weight of
     the SmartBot belief (the proposal of the neural one). ``beliefs``: "neural" or "smart"

@@ -5,7 +5,7 @@ player plus a reshuffle of the cards that player cannot see, drawn from rng stre
 seed, so every row shares column g's deal: common random numbers). One step of the batched
 rollout engine:
   1. encode the view of the player to move in every live rollout (native,
-     ``csrc.hanabi_features.LockstepGames.encode``) and their legal masks;
+     ``uedtp.csrc.hanabi_features.LockstepGames.encode``) and their legal masks;
   2. one network call gives every live rollout's move probabilities;
   3. each rollout samples its move by inverse CDF from its own uniform ``U[g, k]`` (column g,
      its k-th move), every seat's SmartBot table observes the move, and the move is applied;
@@ -13,7 +13,7 @@ until every rollout has finished; the value of (a, g) is its HLE score (or firew
 ``batched=False`` runs the same rollouts one at a time (one network call per rollout and
 step) with the same uniforms: the values are the same, only slower (the benchmark's baseline).
 ``native=True`` (default) runs steps 1-3 fused in C when the blueprint has a native copy
-(``agents.protocol.native_network``): ``LockstepGames.rollout_native`` plays every rollout to
+(``uedtp.agents.protocol.native_network``): ``LockstepGames.rollout_native`` plays every rollout to
 the end without returning to Python, reading the same uniforms in the same order and sampling
 with the same inverse CDF, so it plays the same games as the torch path (up to a uniform that
 falls within float32 rounding of a CDF boundary). ``record_moves`` keeps every rollout's moves
@@ -30,12 +30,12 @@ from typing import Sequence
 
 import numpy as np
 
-from agents.protocol import NetworkBlueprint, native_network, sample_actions
-from csrc.hanabi_bots import BotSeats
-from csrc.hanabi_features import LockstepGames
-from envs.hanabi.game import HanabiState
+from uedtp.agents.protocol import NetworkBlueprint, native_network, sample_actions
+from uedtp.csrc.hanabi_bots import BotSeats
+from uedtp.csrc.hanabi_features import LockstepGames
+from uedtp.envs.hanabi.game import HanabiState
 
-MAX_ROLLOUT_MOVES = 128          # no Hanabi game lasts longer (csrc.hanabi_state MAX_HISTORY)
+MAX_ROLLOUT_MOVES = 128          # no Hanabi game lasts longer (uedtp.csrc.hanabi_state MAX_HISTORY)
 SCORINGS = ("hle", "points")
 
 
@@ -46,7 +46,7 @@ def column_uniforms(seed: int, columns: int) -> np.ndarray:
 
 
 class NeuralRollouts:
-    """Rollouts of a neural Hanabi blueprint (``TorchPolicy`` over ``envs.hanabi.tensor``).
+    """Rollouts of a neural Hanabi blueprint (``TorchPolicy`` over ``uedtp.envs.hanabi.tensor``).
 
     ``values(root, seats, actions, hands, player, seed)`` returns the (len(actions), G) matrix
     of rollout returns (module docstring). ``rollouts_run`` and ``network_calls`` count the
@@ -60,7 +60,7 @@ class NeuralRollouts:
                 not policy.encoding.game_string.startswith("hanabi_native"):
             raise TypeError("NeuralRollouts needs a NetworkBlueprint (e.g. a TorchPolicy) over the "
                             "native Hanabi encoding "
-                            f"(envs.hanabi.tensor), got {policy!r}")
+                            f"(uedtp.envs.hanabi.tensor), got {policy!r}")
         if scoring not in SCORINGS:
             raise ValueError(f"scoring must be one of {SCORINGS}, got {scoring!r}")
         self.policy = policy

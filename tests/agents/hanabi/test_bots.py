@@ -12,11 +12,11 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from agents.full_support import FullSupportPolicy, full_support_bot
-from agents.hanabi.bots import (HanabiBotAgent, HolmesBotAgent, SimpleBotAgent, SmartBotAgent,
-                                ValueBotAgent)
-from csrc.hanabi_bots import BotSeats, bot_kind, play_deck, self_play_games
-from envs.hanabi.game import HanabiGame
+from uedtp.agents.full_support import FullSupportPolicy, full_support_bot
+from uedtp.agents.hanabi.bots import (HanabiBotAgent, HolmesBotAgent, SimpleBotAgent, SmartBotAgent,
+                                      ValueBotAgent)
+from uedtp.csrc.hanabi_bots import BotSeats, bot_kind, play_deck, self_play_games
+from uedtp.envs.hanabi.game import HanabiGame
 from tests.paths import DATA
 
 BOTS = ("simple", "holmes", "smart", "value")

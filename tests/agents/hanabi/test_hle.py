@@ -16,7 +16,7 @@ def hle_game_record(players: int, seed: int, agent_cls):
     """Play a game in HLE's own rl_env; return (per-step observation dicts and moves, deal)."""
     from hanabi_learning_environment import pyhanabi
 
-    from envs.hanabi.game import card_id
+    from uedtp.envs.hanabi.game import card_id
     config = {"colors": 5, "ranks": 5, "players": players, "max_information_tokens": 8,
               "max_life_tokens": 3, "seed": seed}
     env = rl_env.HanabiEnv(config=config)
@@ -40,8 +40,8 @@ def test_observation_dicts_equal_rl_env(players, kind):
     from hanabi_learning_environment.agents.random_agent import RandomAgent
     from hanabi_learning_environment.agents.simple_agent import SimpleAgent
 
-    from agents.hanabi.hle import HLEAgent, move_dict, move_uid, observation_dict
-    from envs.hanabi.game import HanabiGame
+    from uedtp.agents.hanabi.hle import HLEAgent, move_dict, move_uid, observation_dict
+    from uedtp.envs.hanabi.game import HanabiGame
     agent_cls = SimpleAgent if kind == "simple" else RandomAgent
     game = HanabiGame(players=players)
     for seed in range(3):
@@ -63,9 +63,9 @@ def test_observation_dicts_equal_rl_env(players, kind):
 
 
 def test_hle_simple_partnered_with_our_bots_plays_complete_legal_games():
-    from agents.hanabi.bots import HanabiBotAgent
-    from agents.hanabi.hle import HLEAgent
-    from envs.hanabi.game import HanabiGame
+    from uedtp.agents.hanabi.bots import HanabiBotAgent
+    from uedtp.agents.hanabi.hle import HLEAgent
+    from uedtp.envs.hanabi.game import HanabiGame
     for players in (2, 3):
         game = HanabiGame(players=players)
         for seed in range(10):
@@ -83,8 +83,8 @@ def test_hle_simple_partnered_with_our_bots_plays_complete_legal_games():
 
 
 def test_random_agent_is_seeded_and_leaves_global_random_alone():
-    from agents.hanabi.hle import HLEAgent
-    from envs.hanabi.game import HanabiGame
+    from uedtp.agents.hanabi.hle import HLEAgent
+    from uedtp.envs.hanabi.game import HanabiGame
     game = HanabiGame(players=2)
 
     def play(seed):
@@ -112,8 +112,8 @@ def test_random_agent_is_seeded_and_leaves_global_random_alone():
 def test_full_observation_gives_rl_env_vectorized_encoding():
     from hanabi_learning_environment.agents.simple_agent import SimpleAgent
 
-    from agents.hanabi.hle import HLEAgent, move_uid
-    from envs.hanabi.game import HanabiGame
+    from uedtp.agents.hanabi.hle import HLEAgent, move_uid
+    from uedtp.envs.hanabi.game import HanabiGame
     game = HanabiGame(players=2)
     seen = []
 
@@ -144,15 +144,15 @@ def test_full_observation_gives_rl_env_vectorized_encoding():
     ({"action_type": "REVEAL_RANK", "target_offset": 2, "rank": 0}, "target_offset"),
 ])
 def test_bad_moves_are_clear_errors(move, message):
-    from agents.hanabi.hle import move_uid
-    from envs.hanabi.game import HanabiGame
+    from uedtp.agents.hanabi.hle import move_uid
+    from uedtp.envs.hanabi.game import HanabiGame
     with pytest.raises(ValueError, match=message):
         move_uid(HanabiGame(players=2), move)
 
 
 def test_illegal_move_and_wrong_state_are_errors():
-    from agents.hanabi.hle import HLEAgent
-    from envs.hanabi.game import HanabiGame
+    from uedtp.agents.hanabi.hle import HLEAgent
+    from uedtp.envs.hanabi.game import HanabiGame
     game = HanabiGame(players=2)
 
     class Discarder:

@@ -9,12 +9,12 @@ import pytest
 pyspiel = pytest.importorskip("pyspiel")
 from open_spiel.python.bots.uniform_random import UniformRandomBot  # noqa: E402
 
-from agents.adapters import AgentBot, AgentPolicy  # noqa: E402
-from agents.hanabi.bots import SmartBotAgent  # noqa: E402
-from envs.hanabi.convert import from_openspiel, native_state  # noqa: E402
-from eval.specs import build_agent  # noqa: E402
-from eval.specs.interop import (agent_for_openspiel, hle_agent_class, openspiel_bot,  # noqa: E402
-                                openspiel_policy)
+from uedtp.agents.adapters import AgentBot, AgentPolicy  # noqa: E402
+from uedtp.agents.hanabi.bots import SmartBotAgent  # noqa: E402
+from uedtp.envs.hanabi.convert import from_openspiel, native_state  # noqa: E402
+from uedtp.eval.specs import build_agent  # noqa: E402
+from uedtp.eval.specs.interop import (agent_for_openspiel, hle_agent_class, openspiel_bot,  # noqa: E402
+                                      openspiel_policy)
 
 GAME = "hanabi(players=2)"
 

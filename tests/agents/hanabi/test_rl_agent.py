@@ -19,11 +19,11 @@ import pytest
 pyhanabi = pytest.importorskip("hanabi_learning_environment.pyhanabi")
 rl_env = pytest.importorskip("hanabi_learning_environment.rl_env")
 
-from agents.hanabi.bots import SmartBotAgent  # noqa: E402
-from agents.hanabi.rl_agent import (ObservedGame, SuiteAgent, consistent_hand,  # noqa: E402
-                                    game_from_config, hle_agent_class)
-from envs.hanabi.convert import hle_deal_move, hle_game, hle_move, new_hle_state  # noqa: E402
-from envs.hanabi.game import HanabiGame, HanabiState, card_color, card_id, card_rank  # noqa: E402
+from uedtp.agents.hanabi.bots import SmartBotAgent  # noqa: E402
+from uedtp.agents.hanabi.rl_agent import (ObservedGame, SuiteAgent, consistent_hand,  # noqa: E402
+                                          game_from_config, hle_agent_class)
+from uedtp.envs.hanabi.convert import hle_deal_move, hle_game, hle_move, new_hle_state  # noqa: E402
+from uedtp.envs.hanabi.game import HanabiGame, HanabiState, card_color, card_id, card_rank  # noqa: E402
 
 
 def _lean_observation(env, player: int) -> dict:
@@ -85,7 +85,7 @@ def _play_hle(config: dict, agents: list, every_agent_every_step: bool = False):
 
 
 def _uid(env, move: dict) -> int:
-    from agents.hanabi.hle import move_uid
+    from uedtp.agents.hanabi.hle import move_uid
     return move_uid(game_from_config({"players": env.players}), move)
 
 
@@ -245,7 +245,7 @@ def _states_to_probe(game: HanabiGame, count: int, seed: int) -> list[HanabiStat
 
 
 def _md(game: HanabiGame, seed: int):
-    from eval.specs import build_agent
+    from uedtp.eval.specs import build_agent
     return build_agent("md(rollouts=40,histories=8)", game, seed)
 
 
@@ -369,8 +369,8 @@ def test_engine_errors_name_the_hle_class_and_the_adapter() -> None:
                                   "md(rollouts=20,histories=4)", "sparta(rollouts=30)",
                                   "torch:checkpoints/hanabi_smartbot_bc.pt"])
 def test_every_kind_of_agent_plays_a_whole_hle_game(spec: str) -> None:
-    """``eval.specs.interop.hle_agent_class(spec)`` in both seats of an rl_env game."""
-    from eval.specs.interop import hle_agent_class
+    """``uedtp.eval.specs.interop.hle_agent_class(spec)`` in both seats of an rl_env game."""
+    from uedtp.eval.specs.interop import hle_agent_class
     cls = hle_agent_class(spec, seed=1)
     config = {"players": 2, "seed": 11, "random_start_player": True}
     agents = [cls(config), cls(config)]
@@ -383,7 +383,7 @@ def test_joint_sparta_is_refused_in_hle_with_a_clear_error() -> None:
     """Joint SPARTA shares a public record between the seats' objects, keyed by the deal; each
     HLE observer rebuilds a different deal (its own hand is an assignment), so the second seat
     cannot find the record and refuses at its first turn."""
-    from eval.specs.interop import hle_agent_class
+    from uedtp.eval.specs.interop import hle_agent_class
     cls = hle_agent_class("sparta-joint(rollouts=30)", seed=1)
     config = {"players": 2, "seed": 11}
     with pytest.raises(ValueError, match="joint SPARTA must see its game from the first move"):

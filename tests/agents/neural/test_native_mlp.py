@@ -1,4 +1,4 @@
-"""The native MLP (``csrc.mlp`` via ``agents.neural.native``) gives torch's probabilities and
+"""The native MLP (``uedtp.csrc.mlp`` via ``uedtp.agents.neural.native``) gives torch's probabilities and
 values (1e-5) over thousands of states of every shipped checkpoint, for random networks of other
 shapes and activations, one-row and sparse inputs, single legal actions, temperatures and empty
 batches; corrupt or mismatched networks and inputs are refused with clear errors."""
@@ -9,17 +9,17 @@ import pytest
 import torch
 from torch import nn
 
-from agents.neural.checkpoint import CheckpointError, read
-from agents.neural.native import (native_from_checkpoint, native_from_network,
-                                  round_first_layer)
-from agents.neural.policy import PolicyValueNet, masked_probabilities
-from agents.protocol import sample_actions
-from csrc.hanabi_bots import BotSeats
-from csrc.hanabi_features import LockstepGames
-from csrc.mlp import NativeMLP, select_gather
-from envs.hanabi.game import HanabiGame
-from envs.phantom.batch import PhantomBatch
-from envs.vector_env import policy_inputs
+from uedtp.agents.neural.checkpoint import CheckpointError, read
+from uedtp.agents.neural.native import (native_from_checkpoint, native_from_network,
+                                        round_first_layer)
+from uedtp.agents.neural.policy import PolicyValueNet, masked_probabilities
+from uedtp.agents.protocol import sample_actions
+from uedtp.csrc.hanabi_bots import BotSeats
+from uedtp.csrc.hanabi_features import LockstepGames
+from uedtp.csrc.mlp import NativeMLP, select_gather
+from uedtp.envs.hanabi.game import HanabiGame
+from uedtp.envs.phantom.batch import PhantomBatch
+from uedtp.envs.vector_env import policy_inputs
 from tests.paths import CHECKPOINTS
 
 TOL = 1e-5

@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 import torch
 
-from agents.neural.batch import NetActor, UniformActor, play_match
-from agents.neural.checkpoint import CheckpointError, load_policy, read, save
-from agents.neural.policy import PolicyValueNet, TorchPolicy
-from agents.protocol import sample_actions
-from envs.openspiel_games import GameError, load_game
-from envs.tensor_obs import encoding_for, with_player
-from envs.vector_env import PyspielBatch, make_batch, policy_inputs
-from envs.phantom.batch import PhantomBatch
+from uedtp.agents.neural.batch import NetActor, UniformActor, play_match
+from uedtp.agents.neural.checkpoint import CheckpointError, load_policy, read, save
+from uedtp.agents.neural.policy import PolicyValueNet, TorchPolicy
+from uedtp.agents.protocol import sample_actions
+from uedtp.envs.openspiel_games import GameError, load_game
+from uedtp.envs.tensor_obs import encoding_for, with_player
+from uedtp.envs.vector_env import PyspielBatch, make_batch, policy_inputs
+from uedtp.envs.phantom.batch import PhantomBatch
 from tests.paths import CHECKPOINTS
 
 PHANTOM_GAMES = ["phantom_ttt", "phantom_ttt(gameversion=abrupt)",

@@ -8,10 +8,10 @@ import pickle
 import numpy as np
 import pytest
 
-from csrc.hanabi_engine import check_random_playout
-from envs.hanabi.game import (TERMINAL_PLAYER, HanabiConfig, HanabiGame, card_id, card_name,
+from uedtp.csrc.hanabi_engine import check_random_playout
+from uedtp.envs.hanabi.game import (TERMINAL_PLAYER, HanabiConfig, HanabiGame, card_id, card_name,
                          native_random_games, parse_card)
-from envs.hanabi.convert import mixed_random_move
+from uedtp.envs.hanabi.convert import mixed_random_move
 
 
 def snapshot(state):
@@ -340,7 +340,7 @@ def test_clone_is_independent_and_pickles():
         assert isinstance(c, type(state))
     back = pickle.loads(pickle.dumps(other))
     assert snapshot(back) == snapshot(other) and back.game == game
-    from csrc.hanabi_engine_state import _restore
+    from uedtp.csrc.hanabi_engine_state import _restore
     with pytest.raises(ValueError, match="corrupt"):
         _restore(game, b"123")
 

@@ -1,7 +1,7 @@
 """Our engine against HLE pyhanabi and OpenSpiel ``hanabi``: same deck order, same (seeded,
 mixed random) moves, everything observable compared after every step; plus the converters.
 
-The full run (>= 5,000 games per player count) is ``python -m eval.bench.engine --parity 5000``;
+The full run (>= 5,000 games per player count) is ``python -m uedtp.eval.bench.engine --parity 5000``;
 here as many games run as fit in about a minute in total.
 """
 from __future__ import annotations
@@ -11,11 +11,11 @@ import pyspiel
 import pytest
 from hanabi_learning_environment import pyhanabi
 
-from envs.hanabi.game import HanabiGame, card_id
-from envs.hanabi.convert import (ParityError, check_parity_hle, from_hle, from_openspiel,
-                                 game_from_openspiel, game_of_hle_state, hle_game, hle_move,
-                                 mixed_random_move, new_hle_state, openspiel_game, run_parity, to_hle,
-                                 to_openspiel)
+from uedtp.envs.hanabi.game import HanabiGame, card_id
+from uedtp.envs.hanabi.convert import (ParityError, check_parity_hle, from_hle, from_openspiel,
+                                       game_from_openspiel, game_of_hle_state, hle_game, hle_move,
+                                       mixed_random_move, new_hle_state, openspiel_game, run_parity, to_hle,
+                                       to_openspiel)
 
 
 HLE_GAMES = 150        # per player count (~30-60 ms each)
@@ -72,7 +72,7 @@ def test_parity_detects_a_broken_engine():
     ours = from_hle(hle_state, wrong)
     assert ours.information_tokens() != hle_state.information_tokens()
     with pytest.raises(ParityError, match="legal moves|information tokens"):
-        from envs.hanabi.convert import _compare_hle
+        from uedtp.envs.hanabi.convert import _compare_hle
         _compare_hle(game, 1, 0, ours, hle_state, pyhanabi.lib, hle_state._game)
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from envs.openspiel_games import load_game
-from envs.phantom.batch import PhantomBatch, phantom_spec
+from uedtp.envs.openspiel_games import load_game
+from uedtp.envs.phantom.batch import PhantomBatch, phantom_spec
 
 FIELDS = PhantomBatch._FIELDS
 # 4x4 and non-square boards, plus the main variants (also in tests/agents/neural/test_policy.py).

@@ -4,7 +4,7 @@
   returns equal OpenSpiel's; information-state keys partition states exactly as
   ``information_state_string`` does (on all visited states and on consistent histories);
 - posterior: the same histories, order, weights and node count as
-  ``search.update_equivalent.history_sampler.enumerate_histories`` with ``UniformAgent``; importance sampling
+  ``uedtp.search.update_equivalent.history_sampler.enumerate_histories`` with ``UniformAgent``; importance sampling
   converges to it;
 - values: native exact values equal ``ExactActionValues``; native and Python rollouts agree with
   them within Monte Carlo error; results do not depend on the thread count;
@@ -19,17 +19,17 @@ import numpy as np
 import pyspiel
 import pytest
 
-from agents.uniform import UniformAgent
-from csrc.phantom_games import exact_values, rollout_values
-from envs.phantom import native as pn
-from search.update_equivalent import phantom as ps
-from search.update_equivalent.history_sampler import (EnumerationLimitExceeded, HistorySampler,
+from uedtp.agents.uniform import UniformAgent
+from uedtp.csrc.phantom_games import exact_values, rollout_values
+from uedtp.envs.phantom import native as pn
+from uedtp.search.update_equivalent import phantom as ps
+from uedtp.search.update_equivalent.history_sampler import (EnumerationLimitExceeded, HistorySampler,
                                   enumerate_histories)
-from envs.openspiel_games import load_game
-from search.update_equivalent.action_values import ExactActionValues, RolloutActionValues
-from search.update_equivalent.local_updates import MagneticMirrorDescent
-from search.update_equivalent.mmd import mmd_search
-from search.update_equivalent.core import UpdateEquivalentSearch
+from uedtp.envs.openspiel_games import load_game
+from uedtp.search.update_equivalent.action_values import ExactActionValues, RolloutActionValues
+from uedtp.search.update_equivalent.local_updates import MagneticMirrorDescent
+from uedtp.search.update_equivalent.mmd import mmd_search
+from uedtp.search.update_equivalent.core import UpdateEquivalentSearch
 
 MAIN_GAMES = ["phantom_ttt", "phantom_ttt(gameversion=abrupt)",
               "dark_hex(board_size=3,gameversion=adh)", "dark_hex(board_size=3)",
@@ -414,12 +414,12 @@ def test_bad_input_is_rejected_and_leaves_state_unchanged() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Batch kernels (envs.phantom.batch.PhantomBatch): the same rules as NativeState
+# Batch kernels (uedtp.envs.phantom.batch.PhantomBatch): the same rules as NativeState
 # ---------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("game_string", MAIN_GAMES + ["dark_hex(num_rows=4,num_cols=4)"])
 def test_batch_kernels_play_like_native_states(game_string: str) -> None:
-    from envs.phantom.batch import PhantomBatch
+    from uedtp.envs.phantom.batch import PhantomBatch
     spec = pn.game_spec(game_string)
     rng = np.random.default_rng(5)
     n = 150
@@ -448,8 +448,8 @@ def test_batch_kernels_play_like_native_states(game_string: str) -> None:
 
 
 def test_batch_kernels_reject_mismatched_arrays() -> None:
-    from csrc.phantom_games import batch_apply, batch_information_state_tensor, batch_tensor_size
-    from envs.phantom.batch import PhantomBatch
+    from uedtp.csrc.phantom_games import batch_apply, batch_information_state_tensor, batch_tensor_size
+    from uedtp.envs.phantom.batch import PhantomBatch
     game = pn.game_spec("dark_hex(board_size=3,gameversion=adh)")
     assert batch_tensor_size(game) == int(np.prod(
         load_game("dark_hex(board_size=3,gameversion=adh)").information_state_tensor_shape()))

@@ -1,7 +1,7 @@
-"""eval.bench.engine: interleaved rounds, median ratios and the row protocol (tiny budgets)."""
+"""uedtp.eval.bench.engine: interleaved rounds, median ratios and the row protocol (tiny budgets)."""
 import pytest
 
-from eval.bench import engine as hb
+from uedtp.eval.bench import engine as hb
 
 
 def test_median() -> None:

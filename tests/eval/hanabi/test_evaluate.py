@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from eval.hanabi.evaluate import main
-from eval.runs.store import read_records
+from uedtp.eval.hanabi.evaluate import main
+from uedtp.eval.runs.store import read_records
 
 AGENTS = ["smart", "md(eta=1,rollouts=20,max_exact=300,samples=100)"]
 FIELDS = ("agent,players,game,deck_seed,score,points,perfect,moves,searched,skipped,deviations,"

@@ -10,9 +10,9 @@ import subprocess
 import sys
 import time
 
-from eval.hanabi.evaluate import main
-from eval.hanabi.report import summarize
-from eval.runs.store import read_records
+from uedtp.eval.hanabi.evaluate import main
+from uedtp.eval.hanabi.report import summarize
+from uedtp.eval.runs.store import read_records
 from tests.eval.procs import alive, children, survivors, wait_for_children
 from tests.paths import REPO
 
@@ -26,7 +26,7 @@ TIMING = ("ms_mean", "ms_p95", "search_seconds", "search_ms")
 
 
 def cli(out: str, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "eval.hanabi", *args, "--out", out],
+    return subprocess.Popen([sys.executable, "-m", "uedtp.eval.hanabi", *args, "--out", out],
                             cwd=str(REPO), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
@@ -122,6 +122,6 @@ def test_sigterm_stops_workers_and_prints_the_resume_command(tmp_path):
     os.kill(proc.pid, signal.SIGTERM)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 128 + signal.SIGTERM, err.decode()
-    assert f"resume with: python -m eval.hanabi --resume --out {out}" in err.decode()
+    assert f"resume with: python -m uedtp.eval.hanabi --resume --out {out}" in err.decode()
     assert "Traceback" not in err.decode()
     assert survivors(kids) == []

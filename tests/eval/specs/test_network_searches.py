@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from eval.specs import registry  # noqa: F401  (registers the entries)
-from eval.specs.grammar import SpecError
-from eval.specs.registry import build_agent, describe_agents
-from search.hanabi.neural.md import HanabiNeuralMDSearch
-from search.hanabi.sparta import SpartaSearch
-from search.neural.search import NeuralSearch
+from uedtp.eval.specs import registry  # noqa: F401  (registers the entries)
+from uedtp.eval.specs.grammar import SpecError
+from uedtp.eval.specs.registry import build_agent, describe_agents
+from uedtp.search.hanabi.neural.md import HanabiNeuralMDSearch
+from uedtp.search.hanabi.sparta import SpartaSearch
+from uedtp.search.neural.search import NeuralSearch
 from tests.paths import CHECKPOINTS
 
 HANABI_NET = f"torch:{CHECKPOINTS / 'hanabi_smartbot_bc.pt'}"
@@ -18,7 +18,7 @@ ADH_NET = f"torch:{CHECKPOINTS / 'adh_mmd.pt'}"
 
 
 def test_hanabi_network_searches_build_and_act():
-    from envs.hanabi.game import HanabiGame
+    from uedtp.envs.hanabi.game import HanabiGame
     md = build_agent(f"md(rollouts=40,histories=8)@{HANABI_NET}", "hanabi(players=2)", 3)
     assert isinstance(md, HanabiNeuralMDSearch) and md.values.budget == 40
     sparta = build_agent(f"sparta(rollouts=40,batch=4)@{HANABI_NET}", "hanabi(players=2)", 3)
@@ -49,7 +49,7 @@ def test_list_agents_describes_the_network_searches():
 
 
 def test_mmd_beliefs_parameter_chooses_the_posterior():
-    from search.update_equivalent.core import UpdateEquivalentSearch
+    from uedtp.search.update_equivalent.core import UpdateEquivalentSearch
     net = f"@torch:{CHECKPOINTS / 'pttt_mmd.pt'}"
     sampler = build_agent(f"mmd(histories=3,beliefs=sampler){net}", "phantom_ttt", 0)
     assert isinstance(sampler, UpdateEquivalentSearch)

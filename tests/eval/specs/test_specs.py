@@ -7,10 +7,10 @@ import re
 import numpy as np
 import pytest
 
-from eval.specs import (AgentEntry, Param, SpecError, build_agent, canonical_spec, check_spec,
+from uedtp.eval.specs import (AgentEntry, Param, SpecError, build_agent, canonical_spec, check_spec,
                           describe_agents, hanabi_bot, parse_spec, register, resolve, save_table,
                           REGISTRY)
-from envs.games import make_game
+from uedtp.envs.games import make_game
 
 
 def test_parse_examples_from_the_issue():
@@ -120,10 +120,10 @@ def test_build_agent_rejects_bad_seed():
 
 
 def test_tabular_files_in_every_format(tmp_path):
-    from agents.tabular import tabulate
-    from envs.openspiel_games import load_game
-    from search.cfr.cfr import CFRPlusSolver
-    from search.cfr.tree_policy import save_policy
+    from uedtp.agents.tabular import tabulate
+    from uedtp.envs.openspiel_games import load_game
+    from uedtp.search.cfr.cfr import CFRPlusSolver
+    from uedtp.search.cfr.tree_policy import save_policy
     game = load_game("kuhn_poker")
     table = tabulate(game, build_agent("cfr(iters=50)", "kuhn_poker", 0)).table
     save_table(str(tmp_path / "t.npz"), table)
@@ -161,7 +161,7 @@ def test_specs_build_agents_for_native_hanabi(spec):
     assert first == second and len(first) > 0
 
 
-# ---- native Hanabi search specs (the strings eval.hanabi keys its result rows by) --------
+# ---- native Hanabi search specs (the strings uedtp.eval.hanabi keys its result rows by) --------
 
 HANABI2 = "hanabi(players=2)"
 TINY = "max_exact=300,samples=100"          # small belief budgets for quick decisions
@@ -304,7 +304,7 @@ def test_md_on_openspiel_keeps_its_defaults():
 
 def test_registering_a_new_agent_is_one_entry():
     def build(game, seed, *, k):
-        from agents.uniform import UniformAgent
+        from uedtp.agents.uniform import UniformAgent
         agent = UniformAgent(seed)
         agent.k = k
         return agent
@@ -332,9 +332,9 @@ def test_describe_agents_documents_every_agent():
 
 def test_torch_checkpoint_spec(tmp_path):
     import torch
-    from agents.neural.checkpoint import save
-    from agents.neural.policy import PolicyValueNet
-    from envs.tensor_obs import encoding_for
+    from uedtp.agents.neural.checkpoint import save
+    from uedtp.agents.neural.policy import PolicyValueNet
+    from uedtp.envs.tensor_obs import encoding_for
     torch.manual_seed(0)
     encoding = encoding_for("kuhn_poker")
     net = PolicyValueNet(encoding.size, encoding.num_actions, hidden=(8,))

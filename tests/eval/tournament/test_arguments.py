@@ -8,9 +8,9 @@ import os
 
 import pytest
 
-from eval.tournament import cli as tournament
-from eval.tournament.config import Section, TournamentConfig
-from eval.tournament.store import ResultStore, StoreError, read_records
+from uedtp.eval.tournament import cli as tournament
+from uedtp.eval.tournament.config import Section, TournamentConfig
+from uedtp.eval.tournament.store import ResultStore, StoreError, read_records
 
 BASE = ["--game", "kuhn_poker", "--agents", "uniform", "cfr(iters=5)", "--workers", "1",
         "--no-plots", "--no-progress"]
@@ -32,7 +32,7 @@ def run(argv, capsys):
 ])
 def test_meaningless_counts_are_refused(tmp_path, capsys, extra, named):
     code, err = run(BASE + extra + ["--out", str(tmp_path / "x")], capsys)
-    assert code == 2 and err == f"python -m eval.tournament: error: {named}"
+    assert code == 2 and err == f"python -m uedtp.eval.tournament: error: {named}"
     assert not os.path.exists(tmp_path / "x")
 
 
@@ -45,7 +45,7 @@ def test_config_file_with_options_it_would_ignore_is_refused(tmp_path, capsys, e
         (Section("kuhn_poker", ("uniform", "cfr(iters=5)"), "round-robin", 2),)).to_dict()))
     code, err = run(["--config", str(path), *extra, "--out", str(tmp_path / "x"),
                      "--no-progress"], capsys)
-    assert code == 2 and err.startswith(f"python -m eval.tournament: error: {named} cannot be combined with --config")
+    assert code == 2 and err.startswith(f"python -m uedtp.eval.tournament: error: {named} cannot be combined with --config")
     assert len(err.splitlines()) == 1
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from envs.games import COMMON_PAYOFF, GENERAL_SUM, ZERO_SUM, make_game
-from envs.openspiel_games import GameError
-from eval.tournament.config import Section, TournamentConfig
-from eval.tournament.run import run_tournament
+from uedtp.envs.games import COMMON_PAYOFF, GENERAL_SUM, ZERO_SUM, make_game
+from uedtp.envs.openspiel_games import GameError
+from uedtp.eval.tournament.config import Section, TournamentConfig
+from uedtp.eval.tournament.run import run_tournament
 
 
 @pytest.mark.parametrize("game_string, engine, players, utility, max_score", [

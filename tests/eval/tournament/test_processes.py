@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from eval.tournament.store import read_records
+from uedtp.eval.tournament.store import read_records
 from tests.eval.procs import alive, children, survivors, wait_for_children
 from tests.paths import REPO
 
@@ -20,7 +20,7 @@ ARGS = ["--game", "kuhn_poker", "--agents", "uniform", "mcts(simulations=300)",
 
 
 def start(out: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "eval.tournament", *ARGS, "--out", out],
+    return subprocess.Popen([sys.executable, "-m", "uedtp.eval.tournament", *ARGS, "--out", out],
                             cwd=str(REPO), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
@@ -53,7 +53,7 @@ def test_killing_the_parent_leaves_no_children(tmp_path, signum):
     assert proc.returncode == 128 + signum, err.decode()
     text = err.decode()
     assert "Traceback" not in text
-    assert f"resume with: python -m eval.tournament --resume --out {out}" in text
+    assert f"resume with: python -m uedtp.eval.tournament --resume --out {out}" in text
 
 
 def test_sigterm_then_resume_from_the_directory_alone(tmp_path):
@@ -62,7 +62,7 @@ def test_sigterm_then_resume_from_the_directory_alone(tmp_path):
     os.kill(proc.pid, signal.SIGTERM)
     proc.communicate(timeout=30)
     done = len(read_records(os.path.join(out, "games.jsonl")))
-    resumed = subprocess.run([sys.executable, "-m", "eval.tournament", "--resume", "--out", out,
+    resumed = subprocess.run([sys.executable, "-m", "uedtp.eval.tournament", "--resume", "--out", out,
                               "--workers", "1", "--no-plots", "--no-progress", "--games", "400"],
                              cwd=str(REPO), capture_output=True, timeout=600)
     assert resumed.returncode == 0, resumed.stderr.decode()

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from eval.tournament.ratings import (ELO_PER_NAT, RatingError, bootstrap_ratings,
-                                     fit_bradley_terry, hessian_ratings)
+from uedtp.eval.tournament.ratings import (ELO_PER_NAT, RatingError, bootstrap_ratings,
+                                           fit_bradley_terry, hessian_ratings)
 
 TRUE_ELO = np.array([-300.0, -80.0, 0.0, 120.0, 260.0])
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from eval.tournament.config import Section, TournamentConfig
-from eval.tournament.run import run_tournament
+from uedtp.eval.tournament.config import Section, TournamentConfig
+from uedtp.eval.tournament.run import run_tournament
 
 ray = pytest.importorskip("ray")
 

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 
-from eval.tournament.store import read_records
+from uedtp.eval.tournament.store import read_records
 from tests.paths import REPO
 
 ROOT = str(REPO)
@@ -29,7 +29,7 @@ def strip_timing(obj):
 
 
 def cli(out: str, *extra: str, args: list[str] = ARGS) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "eval.tournament", *args, "--out", out,
+    return subprocess.Popen([sys.executable, "-m", "uedtp.eval.tournament", *args, "--out", out,
                              *extra], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 

@@ -6,10 +6,10 @@ import os
 
 import pytest
 
-from eval.tournament import cli as tournament
-from eval.tournament.config import ConfigError, Section, TournamentConfig, validate
-from eval.tournament.run import run_tournament
-from eval.tournament.schedule import schedule
+from uedtp.eval.tournament import cli as tournament
+from uedtp.eval.tournament.config import ConfigError, Section, TournamentConfig, validate
+from uedtp.eval.tournament.run import run_tournament
+from uedtp.eval.tournament.schedule import schedule
 
 TIMING = ("move_seconds", "seconds", "ms_mean", "ms_p95")
 
@@ -158,9 +158,9 @@ def test_default_configuration_is_small_and_valid():
 
 
 def test_a_misbehaving_agent_stops_the_run_with_a_clear_error(tmp_path):
-    from eval.specs import REGISTRY, AgentEntry, register
-    from eval.tournament.play import GameFailure
-    from eval.tournament.store import read_records
+    from uedtp.eval.specs import REGISTRY, AgentEntry, register
+    from uedtp.eval.tournament.play import GameFailure
+    from uedtp.eval.tournament.store import read_records
 
     class Cheater:
         def action_probabilities(self, state):

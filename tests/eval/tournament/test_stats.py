@@ -5,8 +5,8 @@ import math
 
 import pytest
 
-from eval.tournament.stats import (adversarial_summary, cooperative_summary, live_standings,
-                                   mean_se, outcome, time_summary)
+from uedtp.eval.tournament.stats import (adversarial_summary, cooperative_summary, live_standings,
+                                         mean_se, outcome, time_summary)
 
 
 def test_mean_se_hand_computed():

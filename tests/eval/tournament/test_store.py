@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from eval.tournament.config import Section, TournamentConfig
-from eval.tournament.store import GAMES_FILE, ResultStore, StoreError, read_records
+from uedtp.eval.tournament.config import Section, TournamentConfig
+from uedtp.eval.tournament.store import GAMES_FILE, ResultStore, StoreError, read_records
 
 CONFIG = TournamentConfig((Section("kuhn_poker", ("uniform", "cfr(iters=5)"), "round-robin", 2),))
 

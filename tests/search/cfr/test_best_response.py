@@ -7,9 +7,9 @@ import pytest
 from open_spiel.python import policy as policy_lib
 from open_spiel.python.algorithms import exploitability as os_expl
 
-from envs.tree_compile import build_game_tree
-from search.cfr.best_response import best_response, exploitability, nash_conv
-from search.cfr.tree_policy import (SlotPolicyAgent, load_policy, policy_to_slots, save_policy,
+from uedtp.envs.tree_compile import build_game_tree
+from uedtp.search.cfr.best_response import best_response, exploitability, nash_conv
+from uedtp.search.cfr.tree_policy import (SlotPolicyAgent, load_policy, policy_to_slots, save_policy,
                                 slots_to_dict, slots_to_tabular)
 
 GAMES = ["kuhn_poker", "leduc_poker", "dark_hex(board_size=2,gameversion=adh)"]
@@ -124,7 +124,7 @@ def test_bad_policies_and_files(tmp_path) -> None:
 
 
 def test_exploitability_cli(tmp_path, capsys) -> None:
-    from eval.exploitability import main
+    from uedtp.eval.exploitability import main
     policy = tmp_path / "kuhn.npz"
     assert main(["--game", "kuhn_poker", "--run", "cfr+", "--iterations", "50",
                  "--save-policy", str(policy)]) == 0

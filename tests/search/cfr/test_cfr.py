@@ -8,12 +8,12 @@ from open_spiel.python import policy as policy_lib
 from open_spiel.python.algorithms import cfr as os_cfr
 from open_spiel.python.algorithms import exploitability as os_expl
 
-from envs.game_tree import CorruptTreeFileError
-from search.cfr.cfr import CFRPlusSolver, CFRSolver, load_solver
-from search.cfr.dcfr import DCFRSolver, LinearCFRSolver
-from search.cfr.mccfr import ExternalSamplingMCCFRSolver
-from search.cfr.mmd import MMDSolver
-from search.cfr.pcfr import PCFRPlusSolver
+from uedtp.envs.game_tree import CorruptTreeFileError
+from uedtp.search.cfr.cfr import CFRPlusSolver, CFRSolver, load_solver
+from uedtp.search.cfr.dcfr import DCFRSolver, LinearCFRSolver
+from uedtp.search.cfr.mccfr import ExternalSamplingMCCFRSolver
+from uedtp.search.cfr.mmd import MMDSolver
+from uedtp.search.cfr.pcfr import PCFRPlusSolver
 
 
 @pytest.mark.parametrize("mine_cls,theirs_cls", [(CFRSolver, os_cfr.CFRSolver),
@@ -179,7 +179,7 @@ def test_bad_parameters() -> None:
 
 
 def test_solver_bench_smoke(capsys) -> None:
-    from eval.bench.solvers import main
+    from uedtp.eval.bench.solvers import main
     assert main(["--games", "kuhn_poker", "--iterations", "20", "--budget", "2",
                  "--systems", "ours CFR+", "OpenSpiel C++ CFR+"]) == 0
     table = capsys.readouterr().out

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from search.cfr.mccfr import ExternalSamplingMCCFRSolver, OutcomeSamplingMCCFRSolver
+from uedtp.search.cfr.mccfr import ExternalSamplingMCCFRSolver, OutcomeSamplingMCCFRSolver
 
 
 @pytest.mark.parametrize("cls,iterations", [(ExternalSamplingMCCFRSolver, 5_000),

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from search.cfr.mmd import MMDSolver
-from search.cfr.solvers import SOLVERS, WARM_START_SOLVERS, make_solver, solver_class
+from uedtp.search.cfr.mmd import MMDSolver
+from uedtp.search.cfr.solvers import SOLVERS, WARM_START_SOLVERS, make_solver, solver_class
 
 
 def test_names_are_the_classes_own() -> None:

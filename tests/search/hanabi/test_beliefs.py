@@ -1,4 +1,4 @@
-"""Tests of the Hanabi own-hand belief (csrc.hanabi_belief, search.hanabi.beliefs).
+"""Tests of the Hanabi own-hand belief (uedtp.csrc.hanabi_belief, uedtp.search.hanabi.beliefs).
 
 The reference is a brute force written independently of the belief code: enumerate every
 assignment of card identities to the deck positions the observer never saw (its current hand
@@ -16,10 +16,10 @@ import math
 import numpy as np
 import pytest
 
-from csrc.hanabi_belief import GameTrace, enumerate_hands, log_count_prior, sample_hands
-from csrc.hanabi_bots import BotSeats, same_public_record
-from envs.hanabi.game import HanabiGame
-from search.hanabi.beliefs import HanabiBeliefs, blueprint_parts
+from uedtp.csrc.hanabi_belief import GameTrace, enumerate_hands, log_count_prior, sample_hands
+from uedtp.csrc.hanabi_bots import BotSeats, same_public_record
+from uedtp.envs.hanabi.game import HanabiGame
+from uedtp.search.hanabi.beliefs import HanabiBeliefs, blueprint_parts
 
 SMALL = dict(colors=2, ranks=3, hand_size=2)
 
@@ -258,10 +258,10 @@ def test_bad_input_raises_clear_errors():
         beliefs.posterior(state, 7, np.random.default_rng(0))
     with pytest.raises(TypeError, match="HanabiState"):
         beliefs.posterior("state", 0, np.random.default_rng(0))
-    from agents.hanabi.bots import HanabiBotAgent
+    from uedtp.agents.hanabi.bots import HanabiBotAgent
     with pytest.raises(ValueError, match="full support"):
         blueprint_parts(HanabiBotAgent("smart"))
     with pytest.raises(TypeError):
         blueprint_parts(object())
-    assert math.isclose(blueprint_parts(__import__("agents.full_support", fromlist=["x"])
+    assert math.isclose(blueprint_parts(__import__("uedtp.agents.full_support", fromlist=["x"])
                                         .full_support_bot("smart", 0.03))[1], 0.03)

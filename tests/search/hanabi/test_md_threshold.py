@@ -1,12 +1,12 @@
-"""Argmax MD search on an epsilon-mixed blueprint is a threshold rule (search.hanabi.md)."""
+"""Argmax MD search on an epsilon-mixed blueprint is a threshold rule (uedtp.search.hanabi.md)."""
 import doctest
 
 import numpy as np
 import pytest
 
-import search.hanabi.md as hms
-from search.hanabi.md import deviation_threshold
-from search.update_equivalent.local_updates import MirrorDescent
+import uedtp.search.hanabi.md as hms
+from uedtp.search.hanabi.md import deviation_threshold
+from uedtp.search.update_equivalent.local_updates import MirrorDescent
 
 
 def _mixed(n: int, bot: int, eps: float) -> np.ndarray:

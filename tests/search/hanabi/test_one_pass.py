@@ -6,17 +6,17 @@ import numpy as np
 import pytest
 import torch
 
-from agents.full_support import full_support
-from agents.hanabi.bots import HanabiBotAgent
-from agents.neural.policy import PolicyValueNet, TorchPolicy
-from envs.hanabi.game import HanabiGame
-from envs.hanabi.tensor import hanabi_encoding_for
-from search.hanabi import beliefs as hb
-from search.hanabi.base import HanabiDecision, HanabiSearchAgent, mixed_bot_prior
-from search.hanabi.md import HanabiMDSearch
-from search.hanabi.neural.md import HanabiNeuralMDSearch
-from search.hanabi.sparta import SpartaSearch
-from search.hanabi.sparta_joint import JointSpartaSearch
+from uedtp.agents.full_support import full_support
+from uedtp.agents.hanabi.bots import HanabiBotAgent
+from uedtp.agents.neural.policy import PolicyValueNet, TorchPolicy
+from uedtp.envs.hanabi.game import HanabiGame
+from uedtp.envs.hanabi.tensor import hanabi_encoding_for
+from uedtp.search.hanabi import beliefs as hb
+from uedtp.search.hanabi.base import HanabiDecision, HanabiSearchAgent, mixed_bot_prior
+from uedtp.search.hanabi.md import HanabiMDSearch
+from uedtp.search.hanabi.neural.md import HanabiNeuralMDSearch
+from uedtp.search.hanabi.sparta import SpartaSearch
+from uedtp.search.hanabi.sparta_joint import JointSpartaSearch
 
 SMALL_BELIEF = dict(max_exact=500, num_samples=200)
 

@@ -1,12 +1,12 @@
-"""Tests of the native bot-blueprint rollout kernel (csrc.hanabi_rollout)."""
+"""Tests of the native bot-blueprint rollout kernel (uedtp.csrc.hanabi_rollout)."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from csrc.hanabi_bots import BotSeats
-from csrc.hanabi_rollout import RolloutRng, rollout_action_values, rollout_scores
-from envs.hanabi.game import HanabiGame
+from uedtp.csrc.hanabi_bots import BotSeats
+from uedtp.csrc.hanabi_rollout import RolloutRng, rollout_action_values, rollout_scores
+from uedtp.envs.hanabi.game import HanabiGame
 
 
 def _advance(players: int, bot: str, seed: int, moves: int):

@@ -4,14 +4,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agents.full_support import full_support_bot
-from agents.hanabi.bots import HanabiBotAgent
-from csrc.hanabi_bots import BotSeats
-from envs.hanabi.game import HanabiGame
-from eval.specs import SpecError, build_agent, parse_spec
-from search.hanabi.md import HanabiMDSearch, HanabiRolloutValues
-from search.hanabi.sparta import SpartaSearch, sparta_decision
-from search.hanabi.sparta_joint import JointSpartaSearch
+from uedtp.agents.full_support import full_support_bot
+from uedtp.agents.hanabi.bots import HanabiBotAgent
+from uedtp.csrc.hanabi_bots import BotSeats
+from uedtp.envs.hanabi.game import HanabiGame
+from uedtp.eval.specs import SpecError, build_agent, parse_spec
+from uedtp.search.hanabi.md import HanabiMDSearch, HanabiRolloutValues
+from uedtp.search.hanabi.sparta import SpartaSearch, sparta_decision
+from uedtp.search.hanabi.sparta_joint import JointSpartaSearch
 
 SMALL_BELIEF = dict(max_exact=500, num_samples=200)
 

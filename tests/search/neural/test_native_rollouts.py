@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 import torch
 
-from agents.neural.checkpoint import load_policy
-from agents.neural.policy import PolicyValueNet, TorchPolicy
-from envs.phantom.batch import PhantomBatch
-from envs.tensor_obs import encoding_for
-from envs.vector_env import policy_inputs
-from search.neural.rollouts import BatchedRolloutActionValues, BatchRow, play_out
+from uedtp.agents.neural.checkpoint import load_policy
+from uedtp.agents.neural.policy import PolicyValueNet, TorchPolicy
+from uedtp.envs.phantom.batch import PhantomBatch
+from uedtp.envs.tensor_obs import encoding_for
+from uedtp.envs.vector_env import policy_inputs
+from uedtp.search.neural.rollouts import BatchedRolloutActionValues, BatchRow, play_out
 from tests.paths import CHECKPOINTS
 
 BOUNDARY = 1e-6

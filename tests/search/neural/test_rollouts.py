@@ -6,15 +6,15 @@ import numpy as np
 import pytest
 import torch
 
-from agents.neural.policy import PolicyValueNet, TorchPolicy
-from search.update_equivalent.history_sampler import enumerate_histories
-from envs.openspiel_games import GameError, load_game
-from envs.tensor_obs import encoding_for
-from search.update_equivalent.action_values import ExactActionValues
-from search.neural.rollouts import BatchedRolloutActionValues
-from search.neural.beliefs import BatchedBeliefs
-from search.neural.search import NeuralSearch, neural_mmd, neural_mmd_search
-from search.update_equivalent.local_updates import MirrorDescent
+from uedtp.agents.neural.policy import PolicyValueNet, TorchPolicy
+from uedtp.search.update_equivalent.history_sampler import enumerate_histories
+from uedtp.envs.openspiel_games import GameError, load_game
+from uedtp.envs.tensor_obs import encoding_for
+from uedtp.search.update_equivalent.action_values import ExactActionValues
+from uedtp.search.neural.rollouts import BatchedRolloutActionValues
+from uedtp.search.neural.beliefs import BatchedBeliefs
+from uedtp.search.neural.search import NeuralSearch, neural_mmd, neural_mmd_search
+from uedtp.search.update_equivalent.local_updates import MirrorDescent
 
 
 def _policy(game: str, seed: int = 0) -> TorchPolicy:
@@ -122,7 +122,7 @@ def test_batched_search_equals_protocol_search():
 
 
 def test_search_many_decisions_at_once_matches_shapes_and_improves_q():
-    from envs.phantom.batch import PhantomBatch
+    from uedtp.envs.phantom.batch import PhantomBatch
     game_string = "phantom_ttt"
     policy = _policy(game_string, 6)
     search = NeuralSearch(policy, MirrorDescent(5.0), num_histories=8, rollouts=2, seed=0)

@@ -5,18 +5,18 @@ import numpy as np
 import pyspiel
 import pytest
 
-from agents.uniform import UniformAgent
-from csrc import cfr_kernels as K
-from csrc.game_tree import KernelTree
-from envs.game_tree import CHANCE
-from envs.tree_compile import cached_game_tree
-from search.cfr.best_response import TreeEvaluator, exploitability
-from search.cfr.cfr import CFRPlusSolver
-from search.subgame.closure import history_sampler_finder, state_closure
-from search.subgame.solver import (PublicStateIndex, extract_subgame, opt_out_values,
-                                   root_weights, solve_subgame)
-from search.subgame.agent import SubgameSolvingAgent
-from search.cfr.tree_policy import SlotPolicyAgent
+from uedtp.agents.uniform import UniformAgent
+from uedtp.csrc import cfr_kernels as K
+from uedtp.csrc.game_tree import KernelTree
+from uedtp.envs.game_tree import CHANCE
+from uedtp.envs.tree_compile import cached_game_tree
+from uedtp.search.cfr.best_response import TreeEvaluator, exploitability
+from uedtp.search.cfr.cfr import CFRPlusSolver
+from uedtp.search.subgame.closure import history_sampler_finder, state_closure
+from uedtp.search.subgame.solver import (PublicStateIndex, extract_subgame, opt_out_values,
+                                         root_weights, solve_subgame)
+from uedtp.search.subgame.agent import SubgameSolvingAgent
+from uedtp.search.cfr.tree_policy import SlotPolicyAgent
 
 
 def _components(tree) -> np.ndarray:

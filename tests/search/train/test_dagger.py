@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 import torch
 
-from agents.neural.checkpoint import read
-from agents.neural.policy import masked_probabilities
-from csrc.hanabi_bots import BotSeats
-from envs.hanabi.game import HanabiGame
-from envs.hanabi.tensor import hanabi_encoding_for
-from search.train import dagger_store as store
-from search.train.dagger import DaggerConfig, main, play, round_deck, run
+from uedtp.agents.neural.checkpoint import read
+from uedtp.agents.neural.policy import masked_probabilities
+from uedtp.csrc.hanabi_bots import BotSeats
+from uedtp.envs.hanabi.game import HanabiGame
+from uedtp.envs.hanabi.tensor import hanabi_encoding_for
+from uedtp.search.train import dagger_store as store
+from uedtp.search.train.dagger import DaggerConfig, main, play, round_deck, run
 
 TINY = dict(round0_games=30, games_per_round=16, epochs=1, round0_epochs=2, hidden=(32,),
             eval_games=8, holdout=0.2)

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from agents.neural.batch import NetActor, UniformActor, play_match
-from agents.neural.checkpoint import read
-from envs.openspiel_games import GameError
-from search.train.deep_mmd import DeepMMDTrainer, MMDConfig, scheduled
-from search.train.ppo import PPOConfig, PPOTrainer
-from search.train.self_play import collect
+from uedtp.agents.neural.batch import NetActor, UniformActor, play_match
+from uedtp.agents.neural.checkpoint import read
+from uedtp.envs.openspiel_games import GameError
+from uedtp.search.train.deep_mmd import DeepMMDTrainer, MMDConfig, scheduled
+from uedtp.search.train.ppo import PPOConfig, PPOTrainer
+from uedtp.search.train.self_play import collect
 
 SMALL = "dark_hex(board_size=2,gameversion=adh)"
 

@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 import torch
 
-from agents.neural.checkpoint import CheckpointError, load_policy, save
-from agents.neural.policy import PolicyValueNet, TorchPolicy
-from csrc.hanabi_bots import BotSeats
-from csrc.hanabi_features import LockstepGames
-from envs.hanabi.game import HanabiGame
-from envs.hanabi.tensor import hanabi_encoding_for
-from search.train.imitation import decision_kinds, generate, self_play_scores, train
+from uedtp.agents.neural.checkpoint import CheckpointError, load_policy, save
+from uedtp.agents.neural.policy import PolicyValueNet, TorchPolicy
+from uedtp.csrc.hanabi_bots import BotSeats
+from uedtp.csrc.hanabi_features import LockstepGames
+from uedtp.envs.hanabi.game import HanabiGame
+from uedtp.envs.hanabi.tensor import hanabi_encoding_for
+from uedtp.search.train.imitation import decision_kinds, generate, self_play_scores, train
 
 GAME = HanabiGame(players=2)
 SLOT_FEATURES = 56

@@ -11,13 +11,13 @@ import numpy as np
 import pyspiel
 import pytest
 
-from eval.specs import build_agent
-from envs.games import make_game
-from search.update_equivalent import phantom
-from search.update_equivalent.history_sampler import (EnumerationLimitExceeded, HistorySampler,
-                                                      SamplingFailed, SamplingShortfall,
-                                                      posterior_with_fallbacks, sample_histories)
-from search.update_equivalent.mmd import mmd_search
+from uedtp.eval.specs import build_agent
+from uedtp.envs.games import make_game
+from uedtp.search.update_equivalent import phantom
+from uedtp.search.update_equivalent.history_sampler import (EnumerationLimitExceeded, HistorySampler,
+                                                            SamplingFailed, SamplingShortfall,
+                                                            posterior_with_fallbacks, sample_histories)
+from uedtp.search.update_equivalent.mmd import mmd_search
 from tests.paths import CHECKPOINTS
 
 PTTT_MMD = CHECKPOINTS / "pttt_mmd.pt"

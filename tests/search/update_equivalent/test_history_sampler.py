@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agents.uniform import UniformAgent
-from search.update_equivalent.history_sampler import (EnumerationLimitExceeded, HistorySampler, enumerate_histories,
+from uedtp.agents.uniform import UniformAgent
+from uedtp.search.update_equivalent.history_sampler import (EnumerationLimitExceeded, HistorySampler, enumerate_histories,
                                   sample_histories)
-from envs.openspiel_games import load_game
+from uedtp.envs.openspiel_games import load_game
 from tests.helpers_games import random_full_support_blueprint, random_state
 
 BIG_GAMES = ["phantom_ttt", "dark_hex(board_size=3,gameversion=adh)",

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from open_spiel.python.algorithms import exploitability, expected_game_score
 
-from agents.tabular import tabulate
-from agents.uniform import UniformAgent
-from envs.openspiel_games import GameError, load_game
-from search.update_equivalent.local_updates import Greedy, MagneticMirrorDescent, MirrorDescent
-from search.update_equivalent.md import md_search
-from search.update_equivalent.mmd import mmd_search
+from uedtp.agents.tabular import tabulate
+from uedtp.agents.uniform import UniformAgent
+from uedtp.envs.openspiel_games import GameError, load_game
+from uedtp.search.update_equivalent.local_updates import Greedy, MagneticMirrorDescent, MirrorDescent
+from uedtp.search.update_equivalent.md import md_search
+from uedtp.search.update_equivalent.mmd import mmd_search
 from tests.helpers_games import random_full_support_blueprint, random_state
 
 

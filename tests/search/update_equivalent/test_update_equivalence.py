@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agents.tabular import tabulate
-from envs.openspiel_games import load_game
-from search.update_equivalent.global_update import global_update
-from search.update_equivalent.local_updates import MagneticMirrorDescent, MirrorDescent
-from search.update_equivalent.openspiel import build_search
+from uedtp.agents.tabular import tabulate
+from uedtp.envs.openspiel_games import load_game
+from uedtp.search.update_equivalent.global_update import global_update
+from uedtp.search.update_equivalent.local_updates import MagneticMirrorDescent, MirrorDescent
+from uedtp.search.update_equivalent.openspiel import build_search
 from tests.helpers_games import random_full_support_blueprint
 
 GAMES = ["kuhn_poker", "leduc_poker", "tiny_hanabi", "dark_hex(board_size=2,gameversion=adh)"]

@@ -7,14 +7,14 @@ import numpy as np
 import pytest
 import torch
 
-from agents.neural.policy import PolicyValueNet, TorchPolicy
-from agents.protocol import sample_actions
-from csrc.hanabi_bots import BotSeats
-from envs.hanabi.game import HanabiGame
-from envs.hanabi.tensor import hanabi_encoding_for
-from search.hanabi.neural.rollouts import NeuralRollouts, column_uniforms
-from search.hanabi.beliefs import HanabiBeliefs
-from search.hanabi.neural.md import HanabiNeuralMDSearch
+from uedtp.agents.neural.policy import PolicyValueNet, TorchPolicy
+from uedtp.agents.protocol import sample_actions
+from uedtp.csrc.hanabi_bots import BotSeats
+from uedtp.envs.hanabi.game import HanabiGame
+from uedtp.envs.hanabi.tensor import hanabi_encoding_for
+from uedtp.search.hanabi.neural.rollouts import NeuralRollouts, column_uniforms
+from uedtp.search.hanabi.beliefs import HanabiBeliefs
+from uedtp.search.hanabi.neural.md import HanabiNeuralMDSearch
 
 GAME = HanabiGame(players=2)
 
@@ -125,8 +125,8 @@ def test_bad_budgets_and_inputs_raise_clearly():
 
 
 def test_neural_beliefs_reweight_the_smartbot_posterior_by_network_likelihoods():
-    from csrc.hanabi_belief import log_count_prior
-    from search.hanabi.neural.beliefs import NeuralHanabiBeliefs
+    from uedtp.csrc.hanabi_belief import log_count_prior
+    from uedtp.search.hanabi.neural.beliefs import NeuralHanabiBeliefs
     torch.set_num_threads(1)
     policy = _policy(2)
     state, _ = _smartbot_state(25)              # 256 hint-consistent hands: exact

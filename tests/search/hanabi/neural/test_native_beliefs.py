@@ -1,5 +1,5 @@
 """The native partner-likelihood loop of the neural Hanabi posterior
-(``csrc.hanabi_features.partner_move_log_probs``) gives the torch path's per-move
+(``uedtp.csrc.hanabi_features.partner_move_log_probs``) gives the torch path's per-move
 log-probabilities (1e-5) and the same posterior: same hands, weights within 1e-5 relative.
 
 Why 1e-5 and not 1e-6: the native logits differ from torch's by float32 rounding (sums in
@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 import torch
 
-from agents.neural.checkpoint import load_policy
-from csrc.hanabi_bots import BotSeats
-from csrc.hanabi_features import partner_move_log_probs
-from envs.hanabi.game import HanabiGame
-from search.hanabi.neural.beliefs import NeuralHanabiBeliefs
+from uedtp.agents.neural.checkpoint import load_policy
+from uedtp.csrc.hanabi_bots import BotSeats
+from uedtp.csrc.hanabi_features import partner_move_log_probs
+from uedtp.envs.hanabi.game import HanabiGame
+from uedtp.search.hanabi.neural.beliefs import NeuralHanabiBeliefs
 from tests.paths import CHECKPOINTS
 
 GAME = HanabiGame(players=2)

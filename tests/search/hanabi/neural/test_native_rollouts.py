@@ -15,14 +15,14 @@ import numpy as np
 import pytest
 import torch
 
-from agents.neural.checkpoint import load_policy
-from agents.neural.policy import PolicyValueNet, TorchPolicy
-from csrc.hanabi_bots import BotSeats
-from csrc.hanabi_features import LockstepGames
-from envs.hanabi.game import HanabiGame
-from envs.hanabi.tensor import hanabi_encoding_for
-from search.hanabi.beliefs import HanabiBeliefs
-from search.hanabi.neural.rollouts import NeuralRollouts, column_uniforms
+from uedtp.agents.neural.checkpoint import load_policy
+from uedtp.agents.neural.policy import PolicyValueNet, TorchPolicy
+from uedtp.csrc.hanabi_bots import BotSeats
+from uedtp.csrc.hanabi_features import LockstepGames
+from uedtp.envs.hanabi.game import HanabiGame
+from uedtp.envs.hanabi.tensor import hanabi_encoding_for
+from uedtp.search.hanabi.beliefs import HanabiBeliefs
+from uedtp.search.hanabi.neural.rollouts import NeuralRollouts, column_uniforms
 from tests.paths import CHECKPOINTS
 
 GAME = HanabiGame(players=2)
@@ -132,7 +132,7 @@ def test_rollout_native_rejects_bad_arguments():
     with pytest.raises(RuntimeError, match="uniforms"):
         games.rollout_native(net, 1.0, u[:, :3], [0, 1])
     other = PolicyValueNet(10, policy.encoding.num_actions, (8,))
-    from agents.neural.native import native_from_network
+    from uedtp.agents.neural.native import native_from_network
     with pytest.raises(ValueError, match="these games need"):
         games.rollout_native(native_from_network(other), 1.0, u, [0, 1])
     with pytest.raises(ValueError, match="must be an int"):

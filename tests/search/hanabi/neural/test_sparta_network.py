@@ -7,14 +7,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import search.hanabi.neural.rollouts as neural_rollouts
-from agents.hanabi.bots import HanabiBotAgent
-from agents.neural.checkpoint import load_policy
-from agents.protocol import NetworkBlueprint
-from csrc.hanabi_features import LockstepGames
-from envs.hanabi.game import HanabiGame
-from envs.hanabi.tensor import hanabi_encoding_for
-from search.hanabi.sparta import SpartaSearch
+import uedtp.search.hanabi.neural.rollouts as neural_rollouts
+from uedtp.agents.hanabi.bots import HanabiBotAgent
+from uedtp.agents.neural.checkpoint import load_policy
+from uedtp.agents.protocol import NetworkBlueprint
+from uedtp.csrc.hanabi_features import LockstepGames
+from uedtp.envs.hanabi.game import HanabiGame
+from uedtp.envs.hanabi.tensor import hanabi_encoding_for
+from uedtp.search.hanabi.sparta import SpartaSearch
 from tests.paths import CHECKPOINTS
 
 GAME = HanabiGame(players=2)
