@@ -24,6 +24,8 @@ import os
 import sys
 from typing import Any, Callable, Iterator, NoReturn, Sequence
 
+from uedtp.agents.neural.shipped import CheckpointNotFoundError, resolve
+
 EXACT_MAX_HISTORIES = 5_000_000     # estimated histories above which exact methods refuse a game
 
 # the error classes a user can cause, by module (looked up only when the module is loaded, so
@@ -47,8 +49,18 @@ class UsageError(ValueError):
     """A bad command line (one line on stderr, exit code 2)."""
 
 
+def command_name(prog: str | None) -> str | None:
+    """``prog`` (``python -m uedtp.eval.x``), or the console script's name when the process was
+    started through one of the ``uedtp-*`` entry points (pyproject ``[project.scripts]``)."""
+    launched = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    return launched if launched.startswith("uedtp-") else prog
+
+
 class ArgumentParser(argparse.ArgumentParser):
     """argparse that reports a bad argument as one line: ``prog: error: message``."""
+
+    def __init__(self, prog: str | None = None, **kwargs: Any) -> None:
+        super().__init__(prog=command_name(prog), **kwargs)
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message}\n")
@@ -84,6 +96,7 @@ def about_given_path(err: OSError, argv: Sequence[str]) -> bool:
 
 def run(body: Callable[[Any], int | None], argv: Sequence[str] | None, prog: str) -> int:
     """``body(argv)`` with user errors turned into one line on stderr and exit code 2."""
+    prog = command_name(prog) or prog
     try:
         code = body(argv)
     except PATH_ERRORS as err:      # a user error only when it is about a path the user gave
@@ -209,6 +222,14 @@ def existing_file(text: str) -> str:
     if not os.access(text, os.R_OK):
         raise argparse.ArgumentTypeError(f"file is not readable: {text!r}")
     return text
+
+
+def checkpoint_file(text: str) -> str:
+    """A checkpoint: a path to a readable file or the name of a shipped one (``hanabi_smartbot_bc``)."""
+    try:
+        return existing_file(resolve(text))
+    except CheckpointNotFoundError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def _writable_ancestor(path: str, shown: str, create: bool) -> None:

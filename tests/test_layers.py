@@ -1,4 +1,4 @@
-"""Imports go one way: csrc <- envs <- agents <- search <- eval.
+"""Imports go one way: csrc <- envs <- agents <- search <- eval, all under the import root ``uedtp``.
 
 Every import of every ``.py`` under envs/, agents/, search/ and eval/ is read with ``ast``
 (module level and lazy imports inside functions alike, relative imports resolved, and
@@ -10,7 +10,9 @@ besides:
   verbs and the capability protocols ``RuleBasedBlueprint``, ``NetworkBlueprint``,
   ``UniformBlueprint``), never a concrete agent class;
 - the one exception is ``search/train/``: the trainers build, train and save networks, so they
-  may also import ``uedtp.agents.neural.*`` (the network, its checkpoints and batched actors).
+  may also import ``uedtp.agents.neural.*`` (the network, its checkpoints and batched actors);
+- every project import is spelled ``uedtp.<folder>...``: a bare ``agents``/``envs``/``csrc``...
+  would be another distribution's package once installed, so it is reported as a stale name.
 """
 from __future__ import annotations
 
@@ -23,8 +25,9 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 LAYERS = {"csrc": 0, "envs": 1, "agents": 2, "search": 3, "eval": 4}
 CHECKED = ("envs", "agents", "search", "eval")
+ROOT_NAME = "uedtp"                             # the one import root (uedtp/ links to the folders)
 SEARCH_MAY_IMPORT_FROM_AGENTS = ("uedtp.agents.protocol",)
-TRAINERS = "uedtp.search.train"                       # the documented exception (module docstring)
+TRAINERS = "uedtp.search.train"                 # the documented exception (module docstring)
 TRAINERS_MAY_IMPORT_FROM_AGENTS = ("uedtp.agents.protocol", "uedtp.agents.neural")
 
 
@@ -32,11 +35,14 @@ def _module_name(path: pathlib.Path) -> str:
     parts = list(path.relative_to(ROOT).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
-    return ".".join(parts)
+    return ".".join([ROOT_NAME, *parts])
 
 
 def _is_module(name: str) -> bool:
-    path = ROOT.joinpath(*name.split("."))
+    parts = name.split(".")
+    if parts[0] != ROOT_NAME:
+        return False
+    path = ROOT.joinpath(*parts[1:])
     return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
 
 
@@ -67,17 +73,25 @@ def imports_of(source: str, module: str, is_package: bool = False) -> list[tuple
     return found
 
 
+def layer_of(name: str) -> str | None:
+    """The folder (layer) of project module ``name`` (``uedtp.agents.x`` -> agents), None if not ours."""
+    parts = name.split(".")
+    return parts[1] if parts[0] == ROOT_NAME and len(parts) > 1 and parts[1] in LAYERS else None
+
+
 def violation(importer: str, imported: str) -> str | None:
     """Why ``importer`` may not import ``imported`` (None if it may)."""
-    top, target_top = importer.split(".")[0], imported.split(".")[0]
-    if target_top not in LAYERS or top not in LAYERS:
+    if imported.split(".")[0] in LAYERS:
+        return f"stale name {imported}: the suite's packages are {ROOT_NAME}.{imported.split('.')[0]}..."
+    top, target_top = layer_of(importer), layer_of(imported)
+    if target_top is None or top is None:
         return None                                  # third-party or standard library
     if LAYERS[target_top] > LAYERS[top]:
         return f"{top}/ is below {target_top}/ (csrc <- envs <- agents <- search <- eval)"
     if top == "search" and target_top == "agents":
         trainer = importer == TRAINERS or importer.startswith(TRAINERS + ".")
         allowed = TRAINERS_MAY_IMPORT_FROM_AGENTS if trainer else SEARCH_MAY_IMPORT_FROM_AGENTS
-        if imported != "agents" and not any(imported == a or imported.startswith(a + ".")
+        if imported != "uedtp.agents" and not any(imported == a or imported.startswith(a + ".")
                                             for a in allowed):
             return (f"search/ may use agents/ only through {', '.join(allowed)} "
                     "(capability protocols instead of concrete agent classes)")
@@ -111,7 +125,9 @@ def test_csrc_imports_nothing_above_it() -> None:
             continue
         for match in _CYTHON_IMPORT.finditer(path.read_text(encoding="utf-8")):
             imported = match.group(1) or match.group(2)
-            if imported.split(".")[0] in LAYERS and imported.split(".")[0] != "csrc":
+            if imported.split(".")[0] in LAYERS:
+                problems.append(f"{path.name}: imports {imported} (stale name: {ROOT_NAME}.{imported})")
+            elif layer_of(imported) not in (None, "csrc"):
                 problems.append(f"{path.name}: imports {imported}")
     assert not problems, problems
 
@@ -123,7 +139,9 @@ def test_csrc_imports_nothing_above_it() -> None:
     ("uedtp.search.hanabi.sparta", "from uedtp.agents.hanabi.bots import HanabiBotAgent\n", "only through"),
     ("uedtp.search.neural.search", "from uedtp.agents.neural import policy\n", "only through"),
     ("uedtp.search.update_equivalent.md", "from ...agents import uniform\n", "only through"),
-    ("uedtp.search.update_equivalent.md", "from agents import Agent\n", None),
+    ("uedtp.search.update_equivalent.md", "from uedtp.agents import Agent\n", None),
+    ("uedtp.search.update_equivalent.md", "from agents import Agent\n", "stale name"),
+    ("uedtp.eval.cli", "import csrc.mlp\n", "stale name"),
     ("uedtp.search.cfr.cfr", "import importlib\nimportlib.import_module('uedtp.eval.specs')\n", "below eval"),
     ("uedtp.search.train.ppo", "from uedtp.agents.hanabi.bots import HanabiBotAgent\n", "only through"),
     ("uedtp.search.train.ppo", "from uedtp.agents.neural.policy import PolicyValueNet\n", None),

@@ -14,7 +14,8 @@ A checkpoint is one ``torch.save`` file holding a plain dictionary:
 Loading checks each layer in turn: readable file (else "corrupt or truncated"), the format tag,
 a known version, the game the caller expects, the encoding of that game, and the weights'
 shapes; each failure is a ``ValueError`` naming the problem (``FileNotFoundError`` for a
-missing file).
+missing file). ``read``/``load_policy`` take a path or the name of a shipped checkpoint
+(``hanabi_smartbot_bc``: ``uedtp.agents.neural.shipped.resolve``).
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from typing import Any
 import torch
 
 from uedtp.agents.neural.policy import ARCHITECTURE_KEYS, Encoding, PolicyValueNet, TorchPolicy
+from uedtp.agents.neural.shipped import resolve
 
 FORMAT_TAG = "uedtp-torch-policy"
 FORMAT_VERSION = 1
@@ -102,9 +104,9 @@ def save(path: str, net: PolicyValueNet, encoding: Any, meta: dict[str, Any] | N
 
 
 def read(path: str, game: str | None = None) -> Checkpoint:
-    """Read and validate a checkpoint; with ``game``, also require it to be for that game."""
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"no checkpoint at {path}")
+    """Read and validate a checkpoint (a path or a shipped name); with ``game``, also require it
+    to be for that game."""
+    path = resolve(path)
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except (RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile, OSError,
@@ -142,7 +144,7 @@ def read(path: str, game: str | None = None) -> Checkpoint:
 
 def load_policy(path: str, game: str | None = None, seed: int | None = 0,
                 temperature: float = 1.0) -> TorchPolicy:
-    """A ``TorchPolicy`` from a checkpoint (see ``read`` for the checks)."""
+    """A ``TorchPolicy`` from a checkpoint, a path or a shipped name (see ``read`` for the checks)."""
     ckpt = read(path, game)
     encoding = _encoding_of(ckpt.game, ckpt.encoding.get("kind", "information_state"))
     return TorchPolicy(ckpt.network(), encoding, seed=seed, temperature=temperature)

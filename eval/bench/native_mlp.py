@@ -14,7 +14,7 @@ the median over rounds of native / torch.
 Usage::
 
     python -m uedtp.eval.bench.native_mlp
-    python -m uedtp.eval.bench.native_mlp --rounds 9 --calls 2000 --checkpoints checkpoints/adh_mmd.pt
+    python -m uedtp.eval.bench.native_mlp --rounds 9 --calls 2000 --checkpoints adh_mmd
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from uedtp.agents.neural.checkpoint import read  # noqa: E402
-from uedtp.eval.cli import ArgumentParser, existing_file, positive_int, run  # noqa: E402
+from uedtp.eval.cli import ArgumentParser, checkpoint_file, positive_int, run  # noqa: E402
 from uedtp.agents.neural.native import native_from_network  # noqa: E402
 from uedtp.agents.neural.policy import PolicyValueNet, masked_probabilities  # noqa: E402
 from uedtp.agents.protocol import sample_actions  # noqa: E402
@@ -41,7 +41,7 @@ from uedtp.envs.hanabi.game import HanabiGame  # noqa: E402
 from uedtp.envs.phantom.batch import PhantomBatch  # noqa: E402
 from uedtp.envs.vector_env import policy_inputs  # noqa: E402
 
-DEFAULT_CHECKPOINTS = ("checkpoints/hanabi_smartbot_bc.pt", "checkpoints/adh_mmd.pt")
+DEFAULT_CHECKPOINTS = ("hanabi_smartbot_bc", "adh_mmd")
 BATCHES = (1, 64)
 
 
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None) -> int:
     ap = ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
-    ap.add_argument("--checkpoints", nargs="+", type=existing_file,
+    ap.add_argument("--checkpoints", nargs="+", type=checkpoint_file,
                     default=list(DEFAULT_CHECKPOINTS))
     ap.add_argument("--rounds", type=positive_int, default=7)
     ap.add_argument("--calls", type=positive_int, default=1000,

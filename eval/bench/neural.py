@@ -14,7 +14,7 @@ Sub-commands (all single-process, ``--threads 1`` by default, systems compared s
 
 Example::
 
-    python -m uedtp.eval.bench.neural rollouts --checkpoint checkpoints/adh_mmd.pt
+    python -m uedtp.eval.bench.neural rollouts --checkpoint adh_mmd
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ import torch
 
 from uedtp.agents.neural.batch import NetActor, UniformActor, play_match
 from uedtp.agents.neural.checkpoint import CheckpointError, load_policy, read
-from uedtp.eval.cli import (ArgumentParser, existing_file, non_negative_float, non_negative_int,
+from uedtp.eval.cli import (ArgumentParser, checkpoint_file, non_negative_float, non_negative_int,
                             positive_float, positive_int, run)
 from uedtp.search.update_equivalent.history_sampler import enumerate_histories
 from uedtp.envs.openspiel_games import load_game
@@ -161,8 +161,8 @@ def _main(argv: list[str] | None) -> int:
     p = ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     p.add_argument("command", choices=("rollouts", "beliefs", "vs-uniform", "head-to-head",
                                        "search-vs-blueprint"))
-    p.add_argument("--checkpoint", required=True, type=existing_file)
-    p.add_argument("--other", type=existing_file, help="second checkpoint (head-to-head)")
+    p.add_argument("--checkpoint", required=True, type=checkpoint_file)
+    p.add_argument("--other", type=checkpoint_file, help="second checkpoint (head-to-head)")
     p.add_argument("--decisions", type=positive_int, default=64)
     p.add_argument("--histories", type=positive_int, default=16)
     p.add_argument("--rollouts", type=positive_int, default=2)

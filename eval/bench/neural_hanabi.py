@@ -12,8 +12,8 @@ scores, the paired difference search - blueprint +- its standard error, and time
 
 Examples::
 
-    python -m uedtp.eval.bench.neural_hanabi rollouts --checkpoint checkpoints/hanabi_smartbot_bc.pt
-    python -m uedtp.eval.bench.neural_hanabi play --checkpoint checkpoints/hanabi_smartbot_bc.pt \\
+    python -m uedtp.eval.bench.neural_hanabi rollouts --checkpoint hanabi_smartbot_bc
+    python -m uedtp.eval.bench.neural_hanabi play --checkpoint hanabi_smartbot_bc \\
         --games 20 --eta 2 --rollouts 200
 """
 from __future__ import annotations
@@ -29,7 +29,7 @@ from tqdm import tqdm
 
 from uedtp.agents.neural.checkpoint import CheckpointError, load_policy, read
 from uedtp.agents.neural.policy import TorchPolicy
-from uedtp.eval.cli import (ArgumentParser, existing_file, int_list, non_negative_int, output_file,
+from uedtp.eval.cli import (ArgumentParser, checkpoint_file, int_list, non_negative_int, output_file,
                             positive_float, positive_int, probability, run)
 from uedtp.csrc.hanabi_bots import BotSeats
 from uedtp.agents.neural.policy import TorchPolicy
@@ -169,8 +169,8 @@ def _main(argv: list[str] | None) -> int:
     q.add_argument("--belief-epsilon", type=probability, default=0.1)
     q.add_argument("--beliefs", choices=("neural", "smart"), default="neural")
     for s in (r, q):
-        s.add_argument("--checkpoint", type=existing_file,
-                       default="checkpoints/hanabi_smartbot_bc.pt")
+        s.add_argument("--checkpoint", type=checkpoint_file,
+                       default="hanabi_smartbot_bc")
         s.add_argument("--seed", type=non_negative_int, default=0)
         s.add_argument("--threads", type=positive_int, default=1)
         s.add_argument("--out", type=output_file(), default=None,

@@ -43,14 +43,14 @@ from uedtp.csrc.hanabi_rollout import rollout_action_values  # noqa: E402
 from uedtp.csrc.mlp import GATHER_ISA  # noqa: E402
 from uedtp.envs.hanabi.game import HanabiGame, HanabiState  # noqa: E402
 from uedtp.envs.phantom.batch import PhantomBatch  # noqa: E402
-from uedtp.eval.cli import (ArgumentParser, existing_file, non_negative_int,  # noqa: E402
+from uedtp.eval.cli import (ArgumentParser, checkpoint_file, non_negative_int,  # noqa: E402
                             positive_int, run)
 from uedtp.search.hanabi.neural.md import HanabiNeuralMDSearch  # noqa: E402
 from uedtp.search.hanabi.neural.rollouts import NeuralRollouts  # noqa: E402
 from uedtp.search.neural.rollouts import max_continuation, rollout_returns_batched  # noqa: E402
 
-HANABI = "checkpoints/hanabi_smartbot_bc.pt"
-PHANTOM = ("checkpoints/pttt_mmd.pt", "checkpoints/adh_mmd.pt")
+HANABI = "hanabi_smartbot_bc"
+PHANTOM = ("pttt_mmd", "adh_mmd")
 
 
 def _cpu(fn: Callable[[], int]) -> float:
@@ -162,14 +162,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     ap = ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
-    ap.add_argument("--hanabi", type=existing_file, default=HANABI, help="Hanabi checkpoint")
+    ap.add_argument("--hanabi", type=checkpoint_file, default=HANABI, help="Hanabi checkpoint")
     ap.add_argument("--rounds", type=positive_int, default=3)
     ap.add_argument("--states", type=positive_int, default=4)
     ap.add_argument("--moves", type=non_negative_int, default=10,
                     help="SmartBot moves before each state")
     ap.add_argument("--columns", type=positive_int, default=4, help="rollouts per legal move")
     ap.add_argument("--md-rollouts", type=positive_int, default=200)
-    ap.add_argument("--phantom", nargs="*", type=existing_file, default=list(PHANTOM))
+    ap.add_argument("--phantom", nargs="*", type=checkpoint_file, default=list(PHANTOM))
     ap.add_argument("--phantom-roots", type=positive_int, default=32)
     ap.add_argument("--phantom-rollouts", type=positive_int, default=16)
     args = ap.parse_args(argv)

@@ -24,7 +24,7 @@ from uedtp.agents.neural.checkpoint import CheckpointError, read
 from uedtp.agents.neural.policy import masked_probabilities
 from uedtp.envs.hanabi.game import HanabiGame
 from uedtp.envs.hanabi.tensor import hanabi_encoding_for
-from uedtp.eval.cli import (ArgumentParser, existing_file, non_negative_int, output_file,
+from uedtp.eval.cli import (ArgumentParser, checkpoint_file, non_negative_int, output_file,
                             positive_int, run)
 from uedtp.search.train.dagger import play
 
@@ -118,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     ap = ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
-    ap.add_argument("--checkpoint", required=True, type=existing_file)
+    ap.add_argument("--checkpoint", required=True, type=checkpoint_file)
     ap.add_argument("--games", type=positive_int, default=2000)
     ap.add_argument("--seed", type=non_negative_int, default=0, help="deck family, 0..999999")
     ap.add_argument("--threads", type=positive_int, default=1, help="torch threads")

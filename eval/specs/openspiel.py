@@ -28,6 +28,7 @@ from uedtp.eval.specs.registry import (AgentEntry, Param, infostate_game, opensp
                                        register, zero_sum_infostate_game)
 from uedtp.search.cfr.cfr import load_solver
 from uedtp.search.cfr.solvers import SOLVERS, WARM_START_SOLVERS, make_solver
+from uedtp.agents.neural.shipped import shipped_names
 from uedtp.search.cfr.tree_policy import SlotPolicyAgent, load_policy
 from uedtp.search.subgame.agent import SubgameSolvingAgent
 from uedtp.search.update_equivalent.md import md_search
@@ -309,8 +310,13 @@ def _build_torch(game: Any, seed: int, *, path: str, temperature: float) -> Agen
     # torch takes about a second to import: only this entry needs it
     from uedtp.agents.neural.checkpoint import load_policy
     from uedtp.agents.neural.policy import TorchPolicy
+    from uedtp.agents.neural.shipped import CheckpointNotFoundError, resolve
+    try:
+        path = resolve(path)
+    except CheckpointNotFoundError as err:
+        raise SpecError(str(err)) from None
     if not os.path.isfile(path):
-        raise SpecError(f"checkpoint {path!r} does not exist")
+        raise SpecError(f"checkpoint {path!r} is not a file")
     game_string = game.game_string
     if game.engine == "native-hanabi":          # checkpoints name the Hanabi encoding's game
         from uedtp.envs.hanabi.tensor import hanabi_encoding_for
@@ -326,7 +332,8 @@ def _build_torch(game: Any, seed: int, *, path: str, temperature: float) -> Agen
 
 
 register(AgentEntry(
-    "torch", "a neural blueprint checkpoint (uedtp.agents.neural.checkpoint), sampled",
+    "torch", "a neural blueprint checkpoint (uedtp.agents.neural.checkpoint), sampled; PATH is a "
+    f"file or a shipped name ({', '.join(shipped_names())})",
     "the OpenSpiel game or native hanabi(...) the checkpoint was trained on", _build_torch,
     params=(Param("temperature", float, 1.0, "divides the logits (small = nearly greedy)",
                   positive=True),),

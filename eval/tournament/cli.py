@@ -218,13 +218,13 @@ def main(argv: list[str] | None = None) -> int:
                                     progress=not args.no_progress, plots=not args.no_plots,
                                     ci=args.ci, bootstrap_samples=args.bootstrap_samples)
     except (ConfigError, StoreError, RatingError, ValueError) as err:
-        print(f"{PROG}: error: {message(err)}", file=sys.stderr)
+        print(f"{parser.prog}: error: {message(err)}", file=sys.stderr)
         return 2
     except GameFailure as err:
-        print(f"{PROG}: error: {message(err)}", file=sys.stderr)
+        print(f"{parser.prog}: error: {message(err)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt as err:
-        text, code = resume_message(err, PROG, out)
+        text, code = resume_message(err, str(parser.prog), out)
         print(f"\n{text}", file=sys.stderr)
         return code
     print(result.markdown)

@@ -138,9 +138,9 @@ def test_every_eval_cli_has_cases() -> None:
         for name in files:
             path = os.path.join(folder, name)
             if name.endswith(".py") and "def main(" in open(path, encoding="utf-8").read():
-                module = os.path.relpath(path, ROOT)[:-3].replace(os.sep, ".")
+                module = "uedtp." + os.path.relpath(path, ROOT)[:-3].replace(os.sep, ".")
                 package = module.rsplit(".", 1)[0]
-                entry = os.path.join(ROOT, *package.split("."), "__main__.py")
+                entry = os.path.join(ROOT, *package.split(".")[1:], "__main__.py")
                 if os.path.isfile(entry) and \
                         f"from {module} import" in open(entry, encoding="utf-8").read():
                     module = package            # run as ``python -m package``
