@@ -63,6 +63,10 @@ class Checkpoint:
                                   f"{first[1].strip() if len(first) > 1 else first[0]}") from None
         return net.eval()
 
+    def input_encoding(self) -> Encoding:
+        """The encoding object (tensor layout) of the checkpoint's game and kind."""
+        return _encoding_of(self.game, self.encoding.get("kind", "information_state"))
+
 
 def _encoding_of(game: str, kind: str) -> Encoding:
     if game.startswith("hanabi_native"):

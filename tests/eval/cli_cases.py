@@ -88,6 +88,14 @@ TABLE: dict[str, list[tuple[list[str], str]]] = {
         (["imitation", "--out", "{tmp}/i.pt", "--ray-address", "auto"], "needs --backend ray"),
         (["imitation", "--out", "{emptydir}"], "is a directory"),
     ],
+    "uedtp.eval.ship": [
+        (["{tmp}/missing.pt", "{tmp}/out.pt"], "missing.pt"),
+        (["{empty_pt}", "{tmp}/out.pt"], "empty.pt"),
+        ([HANABI_PT, "{file}/sub.pt"], "plain.txt"),
+        ([HANABI_PT, HANABI_PT], "must differ"),
+        ([HANABI_PT, "{tmp}/out.pt", "--evaluation", "{tmp}/missing.json"], "missing.json"),
+        ([HANABI_PT, "{tmp}/out.pt", "--evaluation", "{file}"], "not JSON"),
+    ],
     "uedtp.eval.hanabi.network": [
         (["--checkpoint", "{tmp}/missing.pt"], "missing.pt"),
         (["--checkpoint", "{empty_pt}"], "empty.pt"),
