@@ -23,6 +23,7 @@ import os
 from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence, TypeVar
 
 from uedtp.eval.runs.processes import WorkerPool
+from uedtp.search.train.chunks import SerialExecutor
 
 BACKENDS = ("serial", "local", "ray")
 T = TypeVar("T")
@@ -60,16 +61,9 @@ def _call(job: tuple[Callable[[Any], Any], int, Any]) -> tuple[int, Any]:
     return index, fn(item)
 
 
-class SerialBackend:
-    """Everything in this process, one item after the other."""
-
-    name = "serial"
-    workers = 1
-
-    def map_unordered(self, fn: Callable[[Any], Any], items: Iterable[Any]
-                      ) -> Iterator[tuple[int, Any]]:
-        for index, item in enumerate(items):
-            yield index, fn(item)
+class SerialBackend(SerialExecutor):
+    """Everything in this process, one item after the other (the trainers' serial executor,
+    plus ``close``)."""
 
     def close(self) -> None:
         pass

@@ -24,7 +24,7 @@ import argparse
 import dataclasses
 import json
 import time
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import torch
@@ -218,34 +218,24 @@ def self_play_scores(policy: TorchPolicy, num_games: int, seed: int = 0, greedy:
 
 # ---- command line (also used by python -m uedtp.search.train.dagger and uedtp.eval.train_hanabi) ----------
 
-def positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if v <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return v
+def _checked(kind: Callable[[str], Any], ok: Callable[[Any], bool], what: str
+             ) -> Callable[[str], Any]:
+    """An argparse type: ``kind(text)`` if that parses and passes ``ok``, else a message
+    naming ``what`` was expected."""
+    def parse(text: str) -> Any:
+        try:
+            v = kind(text)
+        except ValueError:
+            v = None
+        if v is None or not ok(v):
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+        return v
+    return parse
 
 
-def positive_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not 0.0 < v < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return v
-
-
-def unit_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {text!r}") from None
-    if not 0.0 <= v <= 1.0:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {text!r}")
-    return v
+positive_int = _checked(int, lambda v: v > 0, "a positive integer")
+positive_float = _checked(float, lambda v: 0.0 < v < float("inf"), "a positive number")
+unit_float = _checked(float, lambda v: 0.0 <= v <= 1.0, "a number in [0, 1]")
 
 
 def hidden_sizes(text: str) -> tuple[int, ...]:
