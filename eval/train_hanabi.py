@@ -1,13 +1,17 @@
 """Train the neural Hanabi blueprint with its games played on a backend: worker processes or Ray.
 
-Two trainers, the same options as their own modules plus ``--backend``/``--workers``/
+Three trainers, the same options as their own modules plus ``--backend``/``--workers``/
 ``--ray-address`` (``uedtp.eval.runs.backends``):
 
 - ``imitation`` (``uedtp.search.train.imitation``): the teacher bot's self-play games, in chunks of
   ``--chunk-games``, then behaviour cloning;
 - ``dagger`` (``uedtp.search.train.dagger``): each round's games (round 0: SmartBot's; later rounds:
   the student's self-play labelled by SmartBot) and the evaluation games, in chunks of
-  ``--chunk-games``; the student travels to the workers as weights.
+  ``--chunk-games``; the student travels to the workers as weights;
+- ``expert`` (``uedtp.search.train.expert_iteration``): the student's self-play labelled by a
+  search agent named by ``--expert SPEC`` (``uedtp.eval.specs.expert``: rebuilt from the spec
+  on the workers for every labelled decision), stored as game records chunk by chunk, then
+  fine-tuning of ``--student`` on the labels.
 
 One step: parse and check the arguments, open the backend, run the trainer with the backend as
 its executor, close the backend (Ray is shut down only if it was started here). Chunks are cut
@@ -22,10 +26,14 @@ Examples::
     python -m uedtp.eval.train_hanabi dagger --resume --out results/dagger/p2.pt --rounds 8 \\
         --backend ray --ray-address auto
     python -m uedtp.eval.train_hanabi imitation --games 12000 --out results/bc.pt --backend ray
+    python -m uedtp.eval.train_hanabi expert --expert 'sparta(rollouts=3000,skip=0.99)' \\
+        --student hanabi_smartbot_bc --games-per-round 2000 --out results/expert/p2.pt \\
+        --backend local --workers 2
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import shlex
@@ -35,7 +43,8 @@ from typing import Any
 from uedtp.agents.neural.checkpoint import CheckpointError
 from uedtp.eval.cli import (ArgumentParser, UsageError, add_backend_arguments, backend_from_args,
                             check_backend_arguments, message, output_file)
-from uedtp.search.train import dagger, imitation
+from uedtp.eval.specs.expert import spec_expert
+from uedtp.search.train import dagger, expert_iteration, imitation
 
 PROG = "python -m uedtp.eval.train_hanabi"
 
@@ -45,7 +54,8 @@ def build_parser() -> ArgumentParser:
                        formatter_class=argparse.RawDescriptionHelpFormatter,
                        epilog="Each trainer: python -m uedtp.eval.train_hanabi TRAINER --help")
     trainers = p.add_subparsers(dest="trainer", required=True, metavar="TRAINER")
-    for name, module in (("imitation", imitation), ("dagger", dagger)):
+    for name, module in (("imitation", imitation), ("dagger", dagger),
+                         ("expert", expert_iteration)):
         sub = trainers.add_parser(name, help=(module.__doc__ or "").splitlines()[0])
         module.add_arguments(sub)
         add_backend_arguments(sub)
@@ -65,7 +75,9 @@ def main(argv: list[str] | None = None) -> int:
             output_file(create_folders=True)(args.out)
         except argparse.ArgumentTypeError as err:
             raise UsageError(f"--out: {err}") from None
-        if args.trainer == "dagger":
+        if args.trainer == "expert":
+            run_expert(args, command)
+        elif args.trainer == "dagger":
             config = dagger.config_from_args(args, progress=not args.no_progress)
             if args.resume and not os.path.isfile(args.out):   # before starting any worker
                 raise UsageError(f"cannot resume: no checkpoint at {args.out!r}")
@@ -78,13 +90,34 @@ def main(argv: list[str] | None = None) -> int:
         else:
             backend = backend_from_args(args)
             print(json.dumps(imitation.run(args, command, executor=backend), indent=1))
-    except (ValueError, CheckpointError) as err:     # UsageError, ResumeError are ValueErrors
+    except (ValueError, CheckpointError, OSError) as err:  # UsageError, ResumeError: ValueErrors
         print(f"{prog}: error: {message(err)}", file=sys.stderr)
         return 2
     finally:
         if backend is not None:
             backend.close()
     return 0
+
+
+def run_expert(args: argparse.Namespace, command: str) -> None:
+    """Check the settings, the student and the expert, then run expert iteration on the
+    backend (opened only after every check passed)."""
+    config = expert_iteration.config_from_args(args, progress=not args.no_progress)
+    if args.resume and not (os.path.isfile(args.out) or
+                            os.path.isdir(expert_iteration.rec.data_dir(args.out))):
+        raise UsageError(f"cannot resume: no run at {args.out!r}")
+    if not args.resume and (os.path.exists(args.out) or
+                            os.path.exists(expert_iteration.rec.data_dir(args.out))):
+        raise UsageError(f"{args.out} exists: pass --resume to continue it, or another --out")
+    _, players = expert_iteration.load_student(config.student)
+    expert = spec_expert(config.expert, players, config.threads)
+    config = dataclasses.replace(config, expert=expert.name)
+    backend = backend_from_args(args)
+    try:
+        expert_iteration.run(config, expert, args.out, args.resume, command,
+                             echo=lambda s: print(s, flush=True), executor=backend)
+    finally:
+        backend.close()
 
 
 if __name__ == "__main__":

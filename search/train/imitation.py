@@ -124,15 +124,36 @@ def decision_kinds(encoding: HanabiEncoding, data: Demonstrations) -> dict[str, 
 
 def cross_entropy_pass(net: PolicyValueNet, x: torch.Tensor, m: torch.Tensor, a: torch.Tensor,
                        order: np.ndarray, minibatch: int, opt: torch.optim.Optimizer,
-                       sched: torch.optim.lr_scheduler.LRScheduler) -> int:
+                       sched: torch.optim.lr_scheduler.LRScheduler,
+                       weights: torch.Tensor | None = None,
+                       reference: PolicyValueNet | None = None, kl: float = 0.0) -> int:
     """One pass of masked cross-entropy with the teacher's moves over the rows ``order``, in
-    minibatches (one optimiser and one schedule step each); returns the number of steps."""
+    minibatches (one optimiser and one schedule step each); returns the number of steps.
+
+    ``weights`` (one per row): the minibatch loss is the weighted mean of the rows'
+    cross-entropies instead of the plain mean. ``reference`` with ``kl > 0``: plus ``kl`` times
+    the mean KL(reference || net) over the rows' legal moves (keeps the net near a start)."""
     perm = torch.from_numpy(order)
     steps = 0
     for lo in range(0, len(perm), minibatch):
         idx = perm[lo:lo + minibatch]
-        logits, _ = net(x[idx].float(), m[idx])
-        loss = torch.nn.functional.cross_entropy(logits, a[idx])
+        xb, mb = x[idx].float(), m[idx]
+        logits, _ = net(xb, mb)
+        if weights is None:
+            loss = torch.nn.functional.cross_entropy(logits, a[idx])
+        else:
+            w = weights[idx]
+            ce = torch.nn.functional.cross_entropy(logits, a[idx], reduction="none")
+            loss = (w * ce).sum() / w.sum().clamp_min(1e-12)
+        if reference is not None and kl > 0:
+            with torch.no_grad():
+                ref_logits, _ = reference(xb, mb)
+                ref_logp = torch.log_softmax(ref_logits, -1)
+            logp = torch.log_softmax(logits, -1)
+            legal = mb.bool()
+            terms = torch.where(legal, ref_logp.exp() * (ref_logp - logp),
+                                torch.zeros_like(logp))
+            loss = loss + kl * terms.sum(-1).mean()
         opt.zero_grad()
         loss.backward()
         opt.step()

@@ -1,7 +1,8 @@
 """Cluster runs give the same results wherever they run: the Hanabi search evaluation on a local
 Ray instance (2 CPUs) equals local workers and serial game for game, a run resumes across
 backends, and a DAgger round's data and imitation's teacher data generated in chunks on worker
-processes or Ray equal the serial data bit for bit. One Ray instance serves the whole module."""
+processes or Ray equal the serial data bit for bit, and so do an expert-iteration round's game
+records labelled by a spec-built SPARTA expert. One Ray instance serves the whole module."""
 from __future__ import annotations
 
 import numpy as np
@@ -14,6 +15,8 @@ from uedtp.envs.hanabi.tensor import hanabi_encoding_for
 from uedtp.eval.hanabi.evaluate import main as hanabi_main
 from uedtp.eval.hanabi.evaluate import run_config, run_games
 from uedtp.eval.runs.backends import ProcessPoolBackend, RayBackend, SerialBackend
+from uedtp.eval.specs.expert import spec_expert
+from uedtp.search.train import expert_iteration, expert_records
 from uedtp.search.train.dagger import DaggerConfig, collect, evaluate
 from uedtp.search.train.imitation import generate
 
@@ -105,3 +108,17 @@ def test_imitation_teacher_data_on_workers_and_ray_equals_serial(executors):
             np.testing.assert_array_equal(getattr(data, field), getattr(reference, field),
                                           err_msg=f"{name} {field}")
     assert len(reference) > 11 * 30
+
+
+def test_expert_iteration_records_on_workers_and_ray_equal_serial(executors):
+    net, players = expert_iteration.load_student("hanabi_smartbot_bc")
+    expert = spec_expert("sparta(rollouts=30,skip=0.99)", players)
+    config = expert_iteration.ExpertConfig(expert=expert.name, games_per_round=3, chunk_games=1,
+                                           label_fraction=0.2, holdout=0.5, seed=4)
+    reference = expert_iteration.collect(config, players, net, expert, 1, executor=executors["serial"])
+    assert reference["labelled"].any() and reference["searched"].any()
+    for name in ("local", "ray"):
+        data = expert_iteration.collect(config, players, net, expert, 1, executor=executors[name])
+        for key in expert_records.RECORD_ARRAYS:
+            if key != "seconds":                                  # wall time differs
+                np.testing.assert_array_equal(data[key], reference[key], err_msg=f"{name} {key}")
