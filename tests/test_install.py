@@ -50,7 +50,7 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _run(args: list[str | Path], cwd: Path, timeout: float = 300, **env: str) -> str:
+def _run(args: list[str | Path], cwd: Path, timeout: float = 900, **env: str) -> str:
     done = subprocess.run([str(a) for a in args], cwd=cwd, env={**_env(), **env}, text=True,
                           capture_output=True, timeout=timeout)
     assert done.returncode == 0, (f"{args} exited {done.returncode}\n--- stdout\n{done.stdout[-3000:]}"
@@ -128,7 +128,7 @@ def test_wheel_installs_beside_a_top_level_agents_package(tmp_path: Path) -> Non
     assert len(records) >= 2
     refused = subprocess.run([str(scripts / "uedtp-tournament"), "--game", "hanabi(players=2)",
                               "--agents", "torch:hanabi_smartbot", "--out", str(tmp_path / "bad")],
-                             cwd=outside, env=_env(), text=True, capture_output=True, timeout=120)
+                             cwd=outside, env=_env(), text=True, capture_output=True, timeout=600)
     assert refused.returncode != 0, refused.stderr     # refused while building the agents
     error = refused.stderr.splitlines()[-1]
     assert error.startswith("uedtp-tournament: error:") and "not the name of a shipped checkpoint" in error
