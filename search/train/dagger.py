@@ -63,8 +63,9 @@ from uedtp.envs.hanabi.game import HanabiGame
 from uedtp.envs.hanabi.tensor import HanabiEncoding, hanabi_encoding_for
 from uedtp.search.train import dagger_store as store
 from uedtp.search.train.chunks import Executor, chunk_ranges, run_chunks
-from uedtp.search.train.imitation import (Demonstrations, cross_entropy_pass, decision_kinds,
-                                          hidden_sizes, positive_int, unit_float)
+from uedtp.search.train.imitation import (Demonstrations, config_from_namespace,
+                                          cross_entropy_pass, decision_kinds, hidden_sizes,
+                                          positive_int, unit_float)
 
 ACTING = ("mixed", "greedy", "sample")
 RETRAIN = ("finetune", "fresh")
@@ -435,9 +436,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def config_from_args(args: argparse.Namespace, progress: bool = False) -> DaggerConfig:
     """The ``DaggerConfig`` of parsed ``add_arguments`` options (``ValueError`` if bad)."""
-    options = {f.name: getattr(args, f.name) for f in dataclasses.fields(DaggerConfig)
-               if f.name != "progress"}
-    return DaggerConfig(**options, progress=progress)
+    config: DaggerConfig = config_from_namespace(DaggerConfig, args, progress)
+    return config
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -99,7 +99,8 @@ from uedtp.envs.hanabi.tensor import HanabiEncoding, hanabi_encoding_for
 from uedtp.search.train import expert_records as rec
 from uedtp.search.train.chunks import Executor, chunk_ranges, run_chunks
 from uedtp.search.train.dagger import play
-from uedtp.search.train.imitation import cross_entropy_pass, positive_int, unit_float
+from uedtp.search.train.imitation import (config_from_namespace, cross_entropy_pass,
+                                          positive_int, unit_float)
 
 ACTING = ("mixed", "greedy", "sample")
 MAX_GAMES = 10**6
@@ -714,6 +715,5 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def config_from_args(args: argparse.Namespace, progress: bool = False) -> ExpertConfig:
     """The ``ExpertConfig`` of parsed ``add_arguments`` options (``ValueError`` if bad)."""
-    options = {f.name: getattr(args, f.name) for f in dataclasses.fields(ExpertConfig)
-               if f.name != "progress"}
-    return ExpertConfig(**options, progress=progress)
+    config: ExpertConfig = config_from_namespace(ExpertConfig, args, progress)
+    return config

@@ -259,6 +259,14 @@ positive_float = _checked(float, lambda v: 0.0 < v < float("inf"), "a positive n
 unit_float = _checked(float, lambda v: 0.0 <= v <= 1.0, "a number in [0, 1]")
 
 
+def config_from_namespace(cls: Any, args: argparse.Namespace, progress: bool = False) -> Any:
+    """A trainer's config dataclass ``cls`` from parsed options named as its fields (all but
+    ``progress``, given here); the dataclass checks the values (``ValueError`` if bad)."""
+    options = {f.name: getattr(args, f.name) for f in dataclasses.fields(cls)
+               if f.name != "progress"}
+    return cls(**options, progress=progress)
+
+
 def hidden_sizes(text: str) -> tuple[int, ...]:
     return tuple(positive_int(t) for t in text.split(","))
 
