@@ -154,6 +154,11 @@ TABLE: dict[str, list[tuple[list[str], str]]] = {
          "plain.txt"),
     ],
     "uedtp.eval.approx_exploitability": [
+        (["--agent", "uniform"], "takes --game"),
+        (["--agent", "uniform", "--game", "phantom_ttt", "--checkpoint", ADH], "not --checkpoint"),
+        (["--agent", "uniform", "--game", "nosuchgame"], "nosuchgame"),
+        (["--agent", "uniform", "--game", "tiny_hanabi"], "tiny_hanabi"),
+        (["--checkpoint", ADH, "--game", "phantom_ttt"], "names its own game"),
         ([], "--checkpoint"),
         (["--checkpoint", "{empty_pt}"], "empty.pt"),
         (["--checkpoint", HANABI_PT], "hanabi"),
