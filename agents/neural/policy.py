@@ -71,6 +71,15 @@ def masked_probabilities(net: PolicyValueNet, inputs: np.ndarray, masks: np.ndar
     return probs
 
 
+def support_sums(probs: np.ndarray, masks: np.ndarray) -> tuple[float, int, float]:
+    """How stochastic a batch of policy rows is: (sum of the rows' entropies in nats, rows,
+    smallest probability of a legal action; 1.0 when there is none). Sums, so batches add up."""
+    legal = np.asarray(masks, dtype=bool)
+    logs = np.log(np.where(probs > 0, probs, 1.0))
+    entropy = float(-(probs * logs).sum())
+    return entropy, int(len(probs)), float(probs[legal].min()) if legal.any() else 1.0
+
+
 class TorchPolicy:
     """A ``PolicyValueNet`` as a blueprint/agent for the states of one game (implements
     ``uedtp.agents.protocol.NetworkBlueprint``).

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from uedtp.agents.neural.checkpoint import CheckpointError, read
-from uedtp.agents.neural.policy import masked_probabilities
+from uedtp.agents.neural.policy import masked_probabilities, support_sums
 from uedtp.envs.hanabi.game import HanabiGame
 from uedtp.envs.hanabi.tensor import hanabi_encoding_for
 from uedtp.eval.cli import (ArgumentParser, checkpoint_file, non_negative_int, output_file,
@@ -80,15 +80,9 @@ def evaluate_network(path: str, games: int, seed: int = 0, chunk: int = 500
                         np.random.default_rng([seed, 1 if greedy else 2, lo]), record=not greedy)
             scores.append(data["scores"])
             if not greedy:
-                x = data["inputs"].astype(np.float32)
-                m = data["masks"]
-                p = masked_probabilities(net, x, m)
-                legal = p[m]
-                min_prob = min(min_prob, float(legal.min()))
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    ent = -np.where(m, p * np.log(np.where(p > 0, p, 1.0)), 0.0).sum(1)
-                entropy_sum += float(ent.sum())
-                states += len(x)
+                ent, rows, low = support_sums(
+                    masked_probabilities(net, data["inputs"], data["masks"]), data["masks"])
+                entropy_sum, states, min_prob = entropy_sum + ent, states + rows, min(min_prob, low)
         out[name] = _scores(np.concatenate(scores).astype(float), teacher, perfect)
     out["support"] = {"states": states, "mean_entropy_nats": entropy_sum / max(states, 1),
                       "min_legal_probability": min_prob}

@@ -90,7 +90,7 @@ import numpy as np
 import torch
 
 from uedtp.agents.neural.checkpoint import read, save
-from uedtp.agents.neural.policy import PolicyValueNet, masked_probabilities
+from uedtp.agents.neural.policy import PolicyValueNet, masked_probabilities, support_sums
 from uedtp.agents.protocol import sample_actions
 from uedtp.csrc.hanabi_bots import BotSeats
 from uedtp.csrc.hanabi_features import LockstepGames
@@ -558,12 +558,8 @@ def eval_chunk(task: EvalChunk) -> dict[str, Any]:
                 np.random.default_rng(list(task.rng_seed)), record=not task.greedy)
     out: dict[str, Any] = {"scores": data["scores"]}
     if not task.greedy:
-        p = masked_probabilities(net, data["inputs"], data["masks"])
-        legal = data["masks"].astype(bool)
-        logs = np.where(p > 0, np.log(np.where(p > 0, p, 1.0)), 0.0)
-        out["entropy_sum"] = float(-(p * logs).sum())
-        out["states"] = int(len(p))
-        out["min_legal_prob"] = float(p[legal].min()) if legal.any() else 1.0
+        out["entropy_sum"], out["states"], out["min_legal_prob"] = support_sums(
+            masked_probabilities(net, data["inputs"], data["masks"]), data["masks"])
     return out
 
 

@@ -192,3 +192,15 @@ def test_shipped_checkpoints_beat_uniform():
         policy = load_policy(os.path.join(root, name))
         res = play_match(policy.game_string, NetActor(policy, seed=1), UniformActor(2), 400, 5)
         assert res.mean > 0.3, (name, str(res))
+
+
+def test_support_sums_by_hand():
+    from uedtp.agents.neural.policy import support_sums
+    p = np.array([[0.5, 0.5, 0.0], [1.0, 0.0, 0.0], [0.25, 0.0, 0.75]])
+    m = np.array([[True, True, False], [True, False, True], [True, False, True]])
+    ent, rows, low = support_sums(p, m)
+    want = np.log(2) + 0.0 - (0.25 * np.log(0.25) + 0.75 * np.log(0.75))
+    assert rows == 3 and abs(ent - want) < 1e-12
+    assert low == 0.0                      # the legal third move of row 1 has probability 0
+    assert support_sums(p[:1], m[:1])[2] == 0.5
+    assert support_sums(np.zeros((0, 3)), np.zeros((0, 3), bool)) == (0.0, 0, 1.0)
