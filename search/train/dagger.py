@@ -49,7 +49,7 @@ import os
 import shlex
 import sys
 import time
-from typing import Any, Sequence
+from typing import Any, overload, Sequence
 
 import numpy as np
 import torch
@@ -190,11 +190,23 @@ class PlayChunk:
     threads: int = 1
 
 
+@overload
+def student_weights(net: PolicyValueNet) -> dict[str, np.ndarray]: ...
+@overload
+def student_weights(net: None) -> None: ...
 def student_weights(net: PolicyValueNet | None) -> dict[str, np.ndarray] | None:
     """The network's parameters as numpy arrays (what a chunk ships to a worker)."""
     if net is None:
         return None
     return {k: v.detach().cpu().numpy().copy() for k, v in net.state_dict().items()}
+
+
+def network_from(weights: dict[str, np.ndarray], encoding: HanabiEncoding,
+                 hidden: Sequence[int]) -> PolicyValueNet:
+    """The network a worker rebuilds from ``student_weights`` (eval mode)."""
+    net = PolicyValueNet(encoding.size, encoding.num_actions, tuple(hidden))
+    net.load_state_dict({k: torch.from_numpy(v) for k, v in weights.items()})
+    return net.eval()
 
 
 def play_chunk(task: PlayChunk) -> dict[str, np.ndarray]:
@@ -203,11 +215,7 @@ def play_chunk(task: PlayChunk) -> dict[str, np.ndarray]:
     if torch.get_num_threads() != task.threads:
         torch.set_num_threads(task.threads)
     encoding = hanabi_encoding_for(HanabiGame(players=task.players))
-    net = None
-    if task.weights is not None:
-        net = PolicyValueNet(encoding.size, encoding.num_actions, task.hidden)
-        net.load_state_dict({k: torch.from_numpy(v) for k, v in task.weights.items()})
-        net.eval()
+    net = None if task.weights is None else network_from(task.weights, encoding, task.hidden)
     rng = np.random.default_rng(list(task.rng_seed))
     data = play(encoding, net, task.decks, task.greedy, task.beta, rng, task.record)
     if task.record:

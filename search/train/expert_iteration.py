@@ -98,7 +98,7 @@ from uedtp.envs.hanabi.game import HanabiGame, HanabiState
 from uedtp.envs.hanabi.tensor import HanabiEncoding, hanabi_encoding_for
 from uedtp.search.train import expert_records as rec
 from uedtp.search.train.chunks import Executor, chunk_ranges, run_chunks
-from uedtp.search.train.dagger import play
+from uedtp.search.train.dagger import network_from, play, student_weights
 from uedtp.search.train.imitation import (config_from_namespace, cross_entropy_pass,
                                           positive_int, unit_float)
 
@@ -268,13 +268,6 @@ def architecture(net: PolicyValueNet) -> tuple[int, int, tuple[int, ...]]:
     return int(arch["input_size"]), int(arch["num_actions"]), tuple(int(h) for h in arch["hidden"])
 
 
-def network_from(weights: dict[str, np.ndarray], encoding: HanabiEncoding,
-                 hidden: Sequence[int]) -> PolicyValueNet:
-    net = PolicyValueNet(encoding.size, encoding.num_actions, tuple(hidden))
-    net.load_state_dict({k: torch.from_numpy(v) for k, v in weights.items()})
-    return net.eval()
-
-
 def play_expert_chunk(task: ExpertChunk) -> dict[str, np.ndarray]:
     """Steps 1-2 of the module docstring for one chunk: its records (and, with
     ``keep_features``, 'features'/'masks': the rows the student saw, in decision order)."""
@@ -361,7 +354,7 @@ def round_tasks(config: ExpertConfig, players: int, net: PolicyValueNet, expert:
                 ) -> list[ExpertChunk]:
     """The chunks of round ``k`` (student ``net``)."""
     n = config.games_per_round
-    weights = {key: v.detach().cpu().numpy().copy() for key, v in net.state_dict().items()}
+    weights = student_weights(net)
     hidden = architecture(net)[2]
     greedy = greedy_flags(config.act, n)
     return [ExpertChunk(players, weights, hidden,
@@ -566,7 +559,7 @@ def eval_chunk(task: EvalChunk) -> dict[str, Any]:
 def evaluate(config: ExpertConfig, players: int, net: PolicyValueNet,
              executor: Executor | None = None, chunk: int = 250) -> dict[str, float]:
     """Greedy and sampled self-play on the evaluation decks; the sampled policy's support."""
-    weights = {key: v.detach().cpu().numpy().copy() for key, v in net.state_dict().items()}
+    weights = student_weights(net)
     hidden = architecture(net)[2]
     n = config.eval_games
     out: dict[str, float] = {}
