@@ -11,7 +11,10 @@ Three trainers, the same options as their own modules plus ``--backend``/``--wor
 - ``expert`` (``uedtp.search.train.expert_iteration``): the student's self-play labelled by a
   search agent named by ``--expert SPEC`` (``uedtp.eval.specs.expert``: rebuilt from the spec
   on the workers for every labelled decision), stored as game records chunk by chunk, then
-  fine-tuning of ``--student`` on the labels.
+  fine-tuning of ``--student`` on the labels;
+- ``distill`` (``uedtp.search.train.distill``): only the training step of an ``expert`` run,
+  on its stored labels with other training settings (``--records RUN.pt``); its evaluation
+  games on the backend.
 
 One step: parse and check the arguments, open the backend, run the trainer with the backend as
 its executor, close the backend (Ray is shut down only if it was started here). Chunks are cut
@@ -29,6 +32,8 @@ Examples::
     python -m uedtp.eval.train_hanabi expert --expert 'sparta(rollouts=3000,skip=0.99)' \\
         --student hanabi_smartbot_bc --games-per-round 2000 --out results/expert/p2.pt \\
         --backend local --workers 2
+    python -m uedtp.eval.train_hanabi distill --records results/expert/p2.pt --epochs 8 \\
+        --smoothing 0.02 --out results/expert/p2_e8_s02.pt
 """
 from __future__ import annotations
 
@@ -44,7 +49,7 @@ from uedtp.agents.neural.checkpoint import CheckpointError
 from uedtp.eval.cli import (ArgumentParser, UsageError, add_backend_arguments, backend_from_args,
                             check_backend_arguments, message, output_file)
 from uedtp.eval.specs.expert import spec_expert
-from uedtp.search.train import dagger, expert_iteration, imitation
+from uedtp.search.train import dagger, distill, expert_iteration, imitation
 
 PROG = "python -m uedtp.eval.train_hanabi"
 
@@ -55,7 +60,7 @@ def build_parser() -> ArgumentParser:
                        epilog="Each trainer: python -m uedtp.eval.train_hanabi TRAINER --help")
     trainers = p.add_subparsers(dest="trainer", required=True, metavar="TRAINER")
     for name, module in (("imitation", imitation), ("dagger", dagger),
-                         ("expert", expert_iteration)):
+                         ("expert", expert_iteration), ("distill", distill)):
         sub = trainers.add_parser(name, help=(module.__doc__ or "").splitlines()[0])
         module.add_arguments(sub)
         add_backend_arguments(sub)
@@ -77,6 +82,15 @@ def main(argv: list[str] | None = None) -> int:
             raise UsageError(f"--out: {err}") from None
         if args.trainer == "expert":
             run_expert(args, command)
+        elif args.trainer == "distill":
+            if os.path.exists(args.out):
+                raise UsageError(f"{args.out} exists: choose another --out")
+            training = distill.training_from_args(args)
+            distill.source(args.records)                # refuse a bad --records before workers
+            backend = backend_from_args(args)
+            _, entry = distill.distill(args.records, args.out, args.student, command,
+                                       executor=backend, **training)
+            print(json.dumps(entry), flush=True)
         elif args.trainer == "dagger":
             config = dagger.config_from_args(args, progress=not args.no_progress)
             if args.resume and not os.path.isfile(args.out):   # before starting any worker

@@ -24,7 +24,8 @@ One round k:
      (warm-started from the previous round's) is trained by masked cross-entropy on the expert's
      labels (weight 1) and, with ``bot_weight > 0``, SmartBot's moves at the unlabelled
      decisions of the same games (DAgger-style labels, weight ``bot_weight``), plus ``kl`` times
-     KL(start network || network) on every trained row; Adam, learning rate annealed to 10 %;
+     KL(start network || network) on every trained row, targets label-smoothed over the legal
+     moves with ``smoothing`` > 0; Adam, learning rate annealed to 10 %;
   5. report: held-out accuracy (whole games held out, a ``holdout`` fraction per chunk) on the
      expert's labels, on the deviation labels (expert != SmartBot, the rare important ones) and
      on SmartBot's; the acting student's accuracy on its own states before training; expert
@@ -105,6 +106,8 @@ from uedtp.search.train.imitation import (config_from_namespace, cross_entropy_p
 ACTING = ("mixed", "greedy", "sample")
 MAX_GAMES = 10**6
 NOT_FINGERPRINTED = ("rounds", "threads", "progress")
+# settings added after runs were made: left out of the fingerprint at these values (old runs resume)
+ADDED_LATER = {"smoothing": 0.0}
 
 
 # ---- the expert ---------------------------------------------------------------------------
@@ -182,6 +185,7 @@ class ExpertConfig:
     holdout: float = 0.05
     bot_weight: float = 0.0
     kl: float = 0.0
+    smoothing: float = 0.0
     eval_games: int = 1000
     chunk_games: int = 10
     seed: int = 0
@@ -207,6 +211,8 @@ class ExpertConfig:
             v = getattr(self, name)
             if not 0.0 <= v < float("inf"):
                 raise ValueError(f"{name} must be a finite number >= 0, got {v!r}")
+        if not 0.0 <= self.smoothing < 1.0:
+            raise ValueError(f"smoothing must be in [0, 1), got {self.smoothing!r}")
         if not 0.0 < self.lr < float("inf"):
             raise ValueError(f"lr must be a positive number, got {self.lr!r}")
         if self.act not in ACTING:
@@ -219,7 +225,7 @@ class ExpertConfig:
 
 def settings_of(config: ExpertConfig, student_digest: str) -> dict[str, Any]:
     d = {k: v for k, v in sorted(dataclasses.asdict(config).items())
-         if k not in NOT_FINGERPRINTED}
+         if k not in NOT_FINGERPRINTED and not (k in ADDED_LATER and v == ADDED_LATER[k])}
     d["student_digest"] = student_digest
     return d
 
@@ -469,7 +475,7 @@ def fit(config: ExpertConfig, net: PolicyValueNet, start: PolicyValueNet,
     for _ in range(config.epochs):
         cross_entropy_pass(student, x, m, y, rng.permutation(len(y)), config.minibatch, opt,
                            sched, weights=w, reference=start if config.kl > 0 else None,
-                           kl=config.kl)
+                           kl=config.kl, smoothing=config.smoothing)
     student.eval()
     stats["train_loss_after"] = weighted_loss(student, x, m, y, w)
     return student, stats
@@ -691,6 +697,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="weight of SmartBot's moves at the unlabelled decisions (0: none)")
     p.add_argument("--kl", type=float, default=d.kl,
                    help="weight of KL(start network || network) in the loss (0: none)")
+    p.add_argument("--smoothing", type=float, default=d.smoothing,
+                   help="label smoothing over the legal moves, in [0, 1) (0: none)")
     p.add_argument("--eval-games", type=positive_int, default=d.eval_games)
     p.add_argument("--chunk-games", type=positive_int, default=d.chunk_games,
                    help="games per chunk (the unit a worker plays and a crash loses; changes "

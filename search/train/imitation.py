@@ -126,24 +126,33 @@ def cross_entropy_pass(net: PolicyValueNet, x: torch.Tensor, m: torch.Tensor, a:
                        order: np.ndarray, minibatch: int, opt: torch.optim.Optimizer,
                        sched: torch.optim.lr_scheduler.LRScheduler,
                        weights: torch.Tensor | None = None,
-                       reference: PolicyValueNet | None = None, kl: float = 0.0) -> int:
+                       reference: PolicyValueNet | None = None, kl: float = 0.0,
+                       smoothing: float = 0.0) -> int:
     """One pass of masked cross-entropy with the teacher's moves over the rows ``order``, in
     minibatches (one optimiser and one schedule step each); returns the number of steps.
 
     ``weights`` (one per row): the minibatch loss is the weighted mean of the rows'
     cross-entropies instead of the plain mean. ``reference`` with ``kl > 0``: plus ``kl`` times
-    the mean KL(reference || net) over the rows' legal moves (keeps the net near a start)."""
+    the mean KL(reference || net) over the rows' legal moves (keeps the net near a start).
+    ``smoothing`` s in [0, 1): each row's target is (1 - s) on the teacher's move plus s spread
+    evenly over the row's legal moves (label smoothing restricted to legal moves; keeps every
+    legal move's probability away from zero)."""
     perm = torch.from_numpy(order)
     steps = 0
     for lo in range(0, len(perm), minibatch):
         idx = perm[lo:lo + minibatch]
         xb, mb = x[idx].float(), m[idx]
         logits, _ = net(xb, mb)
+        ce = torch.nn.functional.cross_entropy(logits, a[idx], reduction="none")
+        if smoothing > 0:
+            legal = mb.bool()
+            logp = torch.log_softmax(logits, -1)
+            spread = -torch.where(legal, logp, torch.zeros_like(logp)).sum(-1) / legal.sum(-1)
+            ce = (1.0 - smoothing) * ce + smoothing * spread
         if weights is None:
-            loss = torch.nn.functional.cross_entropy(logits, a[idx])
+            loss = ce.mean()
         else:
             w = weights[idx]
-            ce = torch.nn.functional.cross_entropy(logits, a[idx], reduction="none")
             loss = (w * ce).sum() / w.sum().clamp_min(1e-12)
         if reference is not None and kl > 0:
             with torch.no_grad():
