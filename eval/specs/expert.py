@@ -6,7 +6,8 @@ written out, ``full_spec``; the player count; the rollout threads) that travels 
 the spec's agent with the decision's seed (``uedtp.eval.specs.build_agent``; cheap for the
 searches over a rule-based bot), let it ``act`` on a copy of the state, and report the move,
 its wall time, and from the agent's decision record whether it searched and how many
-rollouts it used. Building per decision makes the label a function of the state and the seed
+rollouts it used; for SPARTA also its estimate of the move's gain over the blueprint move and
+that estimate's standard error (``search_gain``). Building per decision makes the label a function of the state and the seed
 alone, whatever ran before it in the same worker.
 
 Refused: specs that do not build for the game, a ``seconds=`` budget (the labels would depend
@@ -44,8 +45,24 @@ class SpecExpert:
         decisions = getattr(agent, "decisions", None)
         if decisions:
             last = decisions[-1]
-            return ExpertLabel(move, seconds, bool(last.searched), int(last.rollouts))
+            gain, se = search_gain(getattr(agent, "last", None), move) if last.searched \
+                else (0.0, 0.0)
+            return ExpertLabel(move, seconds, bool(last.searched), int(last.rollouts), gain, se)
         return ExpertLabel(move, seconds, searched=False)
+
+
+def search_gain(outcome: object, move: int) -> tuple[float, float]:
+    """(mean, s.e.) of ``move``'s paired difference to the blueprint move in a SPARTA search
+    outcome (``moves`` with the blueprint move first, ``means``, ``stderrs``); (0, 0) for the
+    blueprint move or an agent without one (MD search: NaN, NaN)."""
+    moves = getattr(outcome, "moves", None)
+    if moves is None:
+        return float("nan"), float("nan")
+    i = list(moves).index(int(move))
+    if i == 0:
+        return 0.0, 0.0
+    means, stderrs = getattr(outcome, "means"), getattr(outcome, "stderrs")
+    return float(means[i]), float(stderrs[i])
 
 
 def spec_expert(spec: str, players: int, threads: int = 1) -> SpecExpert:

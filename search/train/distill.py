@@ -9,7 +9,8 @@ module reruns only the cheap part, so training settings can be compared on the s
   2. replay: regenerate every decision's features from the records (deck seed + moves);
   3. train: warm-start from ``student`` (default: the run's own start network) and fit the
      labels exactly as the run's step 4 does, with *this* call's training settings (epochs,
-     learning rate, minibatch, ``kl``, ``smoothing``, ``bot_weight``) — every other setting
+     learning rate, minibatch, ``kl``, ``smoothing``, ``bot_weight``, the confident-deviation
+     filter ``min_gain``/``min_z``) — every other setting
      (expert, games, holdout games, evaluation decks, seed) is the run's;
   4. report and save: held-out label accuracy and greedy/sampled self-play on the run's
      evaluation decks (the figures the run reports per round), written with the network to
@@ -33,7 +34,7 @@ from uedtp.search.train import expert_iteration as ei
 from uedtp.search.train import expert_records as rec
 from uedtp.search.train.chunks import Executor
 
-TRAINING = ("epochs", "lr", "minibatch", "kl", "smoothing", "bot_weight")
+TRAINING = ("epochs", "lr", "minibatch", "kl", "smoothing", "bot_weight", "min_gain", "min_z")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,7 +89,7 @@ def distill(records: str, out: str | None, student: str | None = None,
     entry: dict[str, Any] = {"records": records, "records_fingerprint": src.fingerprint,
                              "rounds": src.rounds,
                              "training": {k: getattr(config, k) for k in TRAINING},
-                             **stats, **ei.accuracy(net, rounds)}
+                             **stats, **ei.accuracy(net, rounds, config.min_gain, config.min_z)}
     entry.update(ei.evaluate(config, players, net, executor))
     entry.update({"train_s": t1 - t0, "eval_s": time.perf_counter() - t1})
     if out is not None:
@@ -110,6 +111,10 @@ def add_arguments(p: Any) -> None:
     p.add_argument("--smoothing", type=float, default=None,
                    help="label smoothing over the legal moves, in [0, 1)")
     p.add_argument("--bot-weight", type=float, default=None)
+    p.add_argument("--min-gain", type=float, default=None,
+                   help="train on a deviation only if its gain estimate is >= this (points)")
+    p.add_argument("--min-z", type=float, default=None,
+                   help="... and >= this many standard errors")
     p.add_argument("--out", required=True, help="where to write the distilled network")
 
 

@@ -25,7 +25,9 @@ One round k:
      labels (weight 1) and, with ``bot_weight > 0``, SmartBot's moves at the unlabelled
      decisions of the same games (DAgger-style labels, weight ``bot_weight``), plus ``kl`` times
      KL(start network || network) on every trained row, targets label-smoothed over the legal
-     moves with ``smoothing`` > 0; Adam, learning rate annealed to 10 %;
+     moves with ``smoothing`` > 0, deviations the expert was unsure of (gain below
+     ``min_gain`` points or ``min_z`` standard errors) replaced by SmartBot's move; Adam,
+     learning rate annealed to 10 %;
   5. report: held-out accuracy (whole games held out, a ``holdout`` fraction per chunk) on the
      expert's labels, on the deviation labels (expert != SmartBot, the rare important ones) and
      on SmartBot's; the acting student's accuracy on its own states before training; expert
@@ -107,7 +109,7 @@ ACTING = ("mixed", "greedy", "sample")
 MAX_GAMES = 10**6
 NOT_FINGERPRINTED = ("rounds", "threads", "progress")
 # settings added after runs were made: left out of the fingerprint at these values (old runs resume)
-ADDED_LATER = {"smoothing": 0.0}
+ADDED_LATER = {"smoothing": 0.0, "min_gain": 0.0, "min_z": 0.0}
 
 
 # ---- the expert ---------------------------------------------------------------------------
@@ -120,6 +122,8 @@ class ExpertLabel:
     seconds: float
     searched: bool = True
     rollouts: int = 0
+    gain: float = 0.0        # estimated value of ``move`` minus the blueprint move's (points)
+    gain_se: float = 0.0     # its standard error (0: exact or not estimated)
 
 
 class Expert(Protocol):
@@ -186,6 +190,8 @@ class ExpertConfig:
     bot_weight: float = 0.0
     kl: float = 0.0
     smoothing: float = 0.0
+    min_gain: float = 0.0
+    min_z: float = 0.0
     eval_games: int = 1000
     chunk_games: int = 10
     seed: int = 0
@@ -207,7 +213,7 @@ class ExpertConfig:
             raise ValueError(f"label_fraction must be in (0, 1], got {self.label_fraction}")
         if not 0.0 <= self.holdout < 1.0:
             raise ValueError(f"holdout must be in [0, 1), got {self.holdout}")
-        for name in ("bot_weight", "kl"):
+        for name in ("bot_weight", "kl", "min_gain", "min_z"):
             v = getattr(self, name)
             if not 0.0 <= v < float("inf"):
                 raise ValueError(f"{name} must be a finite number >= 0, got {v!r}")
@@ -291,7 +297,8 @@ def play_expert_chunk(task: ExpertChunk) -> dict[str, np.ndarray]:
     moves: list[list[int]] = [[] for _ in range(n)]
     bots: list[list[int]] = [[] for _ in range(n)]
     asked: list[list[bool]] = [[] for _ in range(n)]
-    labels: list[list[tuple[int, float, bool, int, bool]]] = [[] for _ in range(n)]
+    labels: list[list[tuple[int, float, bool, int, bool, float, float]]] = [
+        [] for _ in range(n)]
     rows: list[list[np.ndarray]] = [[] for _ in range(n)]
     masks: list[list[np.ndarray]] = [[] for _ in range(n)]
     seed, k = task.label_seeds
@@ -316,7 +323,8 @@ def play_expert_chunk(task: ExpertChunk) -> dict[str, np.ndarray]:
                                      f"{lab.move} at move {len(moves[g])} of deck "
                                      f"{task.decks[g]}")
                 labels[g].append((int(lab.move), float(lab.seconds), bool(lab.searched),
-                                  int(lab.rollouts), bool(arg[j] == lab.move)))
+                                  int(lab.rollouts), bool(arg[j] == lab.move),
+                                  float(lab.gain), float(lab.gain_se)))
             asked[g].append(ask)
             bots[g].append(int(bot[j]))
             moves[g].append(int(played[j]))
@@ -339,7 +347,9 @@ def play_expert_chunk(task: ExpertChunk) -> dict[str, np.ndarray]:
         "seconds": np.asarray([f[1] for f in flat], np.float16),
         "searched": np.asarray([f[2] for f in flat], bool),
         "rollouts": np.asarray([f[3] for f in flat], np.int32),
-        "hit": np.asarray([f[4] for f in flat], bool)}
+        "hit": np.asarray([f[4] for f in flat], bool),
+        "gain": np.asarray([f[5] for f in flat], np.float16),
+        "gain_se": np.asarray([f[6] for f in flat], np.float16)}
     out = {key: v.astype(rec.DTYPES[key], copy=False) for key, v in out.items()}
     if task.keep_features:
         out["features"] = np.stack([r for g in rows for r in g])
@@ -434,17 +444,32 @@ class Rows:
     bot: np.ndarray
 
 
-def training_rows(rounds: Sequence[Replayed], bot_weight: float, held: bool) -> Rows:
+def training_rows(rounds: Sequence[Replayed], bot_weight: float, held: bool,
+                  min_gain: float = 0.0, min_z: float = 0.0) -> Rows:
     """The decisions of the held-out (``held``) or training games of ``rounds``: expert labels
     at labelled decisions (weight 1), SmartBot's moves at the others (weight ``bot_weight``;
-    left out when it is 0)."""
+    left out when it is 0). A labelled deviation (label != SmartBot's move) whose recorded gain
+    is below ``min_gain`` points or below ``min_z`` standard errors is not trusted: its target
+    is SmartBot's move (a confident-deviation filter; ``ValueError`` if the records have no
+    gains)."""
     parts: list[list[np.ndarray]] = [[] for _ in range(6)]
     for r in rounds:
         R = r.records
         in_games = R["holdout"][rec.game_of_decision(R)] == held
         labelled = R["labelled"]
         target = R["bot"].astype(np.int64)
-        target[labelled] = R["label"]
+        label = R["label"].astype(np.int64)
+        if min_gain > 0 or min_z > 0:
+            gain = R["gain"].astype(np.float64)
+            deviates = label != target[labelled]
+            if np.isnan(gain[deviates]).any():
+                raise ValueError("these records have no gain estimates (written before they "
+                                 "were kept, or by an expert that gives none): min_gain and "
+                                 "min_z need them")
+            se = R["gain_se"].astype(np.float64)
+            doubt = deviates & ((gain < min_gain) | (gain < min_z * se))
+            label = np.where(doubt, target[labelled], label)
+        target[labelled] = label
         weight = np.where(labelled, 1.0, bot_weight)
         keep = in_games & (weight > 0)
         for i, v in enumerate((r.inputs, r.masks, target, weight.astype(np.float32), labelled,
@@ -459,7 +484,8 @@ def fit(config: ExpertConfig, net: PolicyValueNet, start: PolicyValueNet,
     trained network (a copy; ``net`` is left as it was) and the training loss before/after."""
     torch.manual_seed(config.seed * 1009 + k)
     rng = np.random.default_rng([config.seed, k, 2])
-    rows = training_rows(rounds, config.bot_weight, held=False)
+    rows = training_rows(rounds, config.bot_weight, held=False, min_gain=config.min_gain,
+                         min_z=config.min_z)
     if len(rows.targets) == 0:
         raise ValueError("no training decisions (every game held out?)")
     student = PolicyValueNet(*architecture(net))
@@ -493,11 +519,12 @@ def weighted_loss(net: PolicyValueNet, x: torch.Tensor, m: torch.Tensor, y: torc
     return total / max(float(w.sum()), 1e-12)
 
 
-def accuracy(net: PolicyValueNet, rounds: Sequence[Replayed]) -> dict[str, float]:
+def accuracy(net: PolicyValueNet, rounds: Sequence[Replayed], min_gain: float = 0.0,
+             min_z: float = 0.0) -> dict[str, float]:
     """Held-out accuracy on the expert's labels, on the deviation labels and on SmartBot's
     moves (at the held-out games' unlabelled decisions)."""
     out: dict[str, float] = {}
-    rows = training_rows(rounds, 1.0, held=True)
+    rows = training_rows(rounds, 1.0, held=True, min_gain=min_gain, min_z=min_z)
     if len(rows.targets) == 0:
         return out
     hit = np.argmax(masked_probabilities(net, rows.inputs, rows.masks), 1) == rows.targets
@@ -655,7 +682,7 @@ def run(config: ExpertConfig, expert: Any, out: str | None = None, resume: bool 
         net, train_stats = fit(config, net, start, rounds, k)
         t2 = time.perf_counter()
         entry: dict[str, Any] = {"round": k, **expert_figures(records), **train_stats,
-                                 **accuracy(net, rounds),
+                                 **accuracy(net, rounds, config.min_gain, config.min_z),
                                  "records_bytes": rec.records_nbytes(records)}
         entry.update(evaluate(config, players, net, executor))
         entry.update({"collect_s": t1 - t0, "train_s": t2 - t1,
@@ -699,6 +726,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="weight of KL(start network || network) in the loss (0: none)")
     p.add_argument("--smoothing", type=float, default=d.smoothing,
                    help="label smoothing over the legal moves, in [0, 1) (0: none)")
+    p.add_argument("--min-gain", type=float, default=d.min_gain,
+                   help="train on a deviation only if the expert's gain estimate is at least "
+                        "this many points (else on SmartBot's move; 0: every deviation)")
+    p.add_argument("--min-z", type=float, default=d.min_z,
+                   help="... and at least this many standard errors (0: no test)")
     p.add_argument("--eval-games", type=positive_int, default=d.eval_games)
     p.add_argument("--chunk-games", type=positive_int, default=d.chunk_games,
                    help="games per chunk (the unit a worker plays and a crash loses; changes "

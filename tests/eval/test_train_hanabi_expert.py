@@ -49,7 +49,24 @@ def test_labels_are_the_spec_agents_moves_at_the_rebuilt_states(student):
         assert agent.act(state) == r["label"][i]
         assert agent.decisions[-1].searched == r["searched"][i]
         assert agent.decisions[-1].rollouts == r["rollouts"][i]
-    assert r["searched"].any() and (r["label"] != r["bot"][r["labelled"]]).any()
+        out = agent.last if agent.decisions[-1].searched else None
+        if out is not None and int(r["label"][i]) != out.moves[0]:
+            j = out.moves.index(int(r["label"][i]))          # the deviation's own estimate
+            assert np.isclose(r["gain"][i], out.means[j], rtol=2e-3, atol=1e-3)
+            assert np.isclose(r["gain_se"][i], out.stderrs[j], rtol=2e-3, atol=1e-3)
+        else:
+            assert r["gain"][i] == 0 and r["gain_se"][i] == 0
+    deviates = r["label"] != r["bot"][r["labelled"]]
+    assert r["searched"].any() and deviates.any()
+    # SPARTA deviates only when the gain beats its threshold (0.05)
+    assert (r["gain"][deviates] > 0.05 - 1e-3).all() and (r["gain_se"][deviates] > 0).all()
+    # the confident-deviation filter turns doubtful deviations back into SmartBot's move
+    rounds = [ei.Replayed.of(r, players)]
+    every = ei.training_rows(rounds, 0.0, held=False)
+    sure = ei.training_rows(rounds, 0.0, held=False, min_z=2.0)
+    kept = deviates & (r["gain"] >= 2.0 * r["gain_se"])
+    assert (every.targets != every.bot).sum() == deviates.sum()
+    assert (sure.targets != sure.bot).sum() == kept.sum() < deviates.sum()
 
 
 @pytest.mark.parametrize("spec, text", [

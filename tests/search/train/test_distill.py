@@ -109,3 +109,24 @@ def test_records_of_another_run_are_refused(run, tmp_path):
     np.savez_compressed(path, **arrays)
     with pytest.raises(ei.ResumeError, match="other settings"):
         ds.distill(other, None)
+
+
+def test_records_without_gains_read_as_nan_and_the_filter_needs_them(run, tmp_path):
+    import shutil
+    old = str(tmp_path / "old.pt")
+    shutil.copy(run, old)
+    shutil.copytree(rec.data_dir(run), rec.data_dir(old))
+    path = rec.round_file(old, 0)
+    with np.load(path) as z:
+        arrays = {k: z[k] for k in z.files if k not in ("gain", "gain_se")}
+    np.savez_compressed(path, **arrays)           # a file written before gains were kept
+    r = rec.load_round(old, 0, ds.source(old).fingerprint)
+    assert np.isnan(r["gain"]).all() and len(r["gain"]) == r["labelled"].sum()
+    ds.distill(old, None, epochs=1)               # no filter: usable
+    with pytest.raises(ValueError, match="no gain estimates"):
+        ds.distill(old, None, epochs=1, min_z=2.0)
+    # the expert of the fixture reports gain 0: a 0.5-point filter keeps no deviation
+    src = ds.source(run)
+    rounds = [ei.Replayed.of(rec.load_round(run, 0, src.fingerprint), 2)]
+    rows = ei.training_rows(rounds, 0.0, held=False, min_gain=0.5)
+    assert (rows.targets == rows.bot).all()
