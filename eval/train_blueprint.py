@@ -68,6 +68,10 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--eta-final", type=positive_float, default=1.0)
     p.add_argument("--eta-schedule", choices=SCHEDULES, default="constant")
     p.add_argument("--entropy-coef", type=non_negative_float, default=0.01, help="PPO only")
+    p.add_argument("--entropy-coef-final", type=non_negative_float, default=None,
+                   help="PPO only: entropy weight at the end (default: --entropy-coef)")
+    p.add_argument("--entropy-schedule", choices=SCHEDULES, default=None,
+                   help="PPO only: schedule of the entropy weight (default: constant)")
     p.add_argument("--clip", type=float_in(0.0, 1.0, low_open=True, high_open=True), default=0.2, help="PPO only")
     p.add_argument("--eval-every", type=positive_int, default=100)
     p.add_argument("--eval-games", type=positive_int, default=1000)
@@ -96,7 +100,10 @@ def make_trainer(args: argparse.Namespace) -> SelfPlayTrainer:
                            alpha_schedule=args.alpha_schedule, eta=args.eta,
                            eta_final=args.eta_final, eta_schedule=args.eta_schedule, **common)
         return DeepMMDTrainer(args.game, config, seed=args.seed)
-    ppo_config = PPOConfig(entropy_coef=args.entropy_coef, clip=args.clip, **common)
+    ppo_config = PPOConfig(entropy_coef=args.entropy_coef,
+                           entropy_coef_final=args.entropy_coef_final,
+                           entropy_schedule=args.entropy_schedule or "constant", clip=args.clip,
+                           **common)
     return PPOTrainer(args.game, ppo_config, seed=args.seed)
 
 
