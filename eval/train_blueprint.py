@@ -11,8 +11,9 @@ not recorded twice, and a resume with other training settings is refused). ``--s
 ``--track-exploitability EVERY`` also measures the approximate exploitability of the current network
 every EVERY updates (and at the last one): a best-response learner of ``uedtp.eval.approx_exploitability``
 (one seed, ``--track-restarts`` restarts × ``--track-train-games`` games) is trained against the frozen
-network, and the point (update, decisions, value ± s.e.) is appended to the JSON curve
-``<out without .pt>.exploitability.json`` (kept across ``--resume``).
+network, the point (update, decisions, value ± s.e.) is appended to the JSON curve
+``<out without .pt>.exploitability.json`` (kept across ``--resume``) and the measured network is kept,
+weights only, as ``<out without .pt>.u<update>.pt`` (to ship or to add to an opponent pool).
 
 Example::
 
@@ -228,6 +229,9 @@ def _train(args: argparse.Namespace, trainer: SelfPlayTrainer, store: RunStore,
                 and all(pt["update"] != trainer.iteration for pt in points):
             points.append(track_exploitability(trainer, args.game, args.track_train_games,
                                                args.track_restarts, args.seed))
+            kept = f"{os.path.splitext(args.out)[0]}.u{trainer.iteration}.pt"
+            trainer.save(kept, {**meta, "approx_exploitability": points[-1]}, with_trainer=False)
+            points[-1]["network"] = os.path.basename(kept)
             save_curve(curve_file, curve_meta, points)
             pt = points[-1]
             tqdm.write(f"update {pt['update']} ({pt['decisions']:,} decisions): approximate "

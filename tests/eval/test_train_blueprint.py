@@ -84,6 +84,8 @@ def test_tracked_exploitability_is_a_curve_kept_on_resume_and_changes_no_trainin
     first = _points(tracked)
     assert [p["update"] for p in first] == [1, 2]
     assert 0 < first[0]["decisions"] < first[1]["decisions"]
+    kept = read(str(tmp_path / first[1]["network"]))       # the measured network, weights only
+    assert kept.trainer is None and all(torch.equal(kept.state_dict[k], a[k]) for k in a)
     for p in first:        # kuhn poker returns are in [-2, 2]; a learned response is at least -2
         assert -2.0 <= p["mean"] <= 2.0 and p["stderr"] > 0
     assert train(tracked, "--updates", "2", "--resume", *TRACK).returncode == 0
