@@ -10,7 +10,11 @@ Sub-commands (all single-process, ``--threads 1`` by default, systems compared s
 - ``vs-uniform``: a checkpoint against uniform random, seat-swapped.
 - ``head-to-head``: two checkpoints of one game against each other, seat-swapped;
 - ``search-vs-blueprint``: MMD search on a checkpoint against the checkpoint itself,
-  seat-swapped, with the search's time per decision.
+  seat-swapped, with the search's time per decision;
+- ``entropy``: how stochastic a checkpoint is on its own states: ``--games`` self-play games, the
+  mean policy entropy per decision (nats; uniform's beside it), per seat, the share of decisions
+  with a choice where one action has probability > 0.9 / > 0.99, and self-play decisions per
+  second.
 
 Example::
 
@@ -150,6 +154,31 @@ def bench_search_vs_blueprint(args: argparse.Namespace) -> dict:
             "wall_s": wall}
 
 
+def self_play_entropy(net: Any, game: str, games: int, seed: int) -> dict[str, Any]:
+    """Policy entropy of ``net`` over the decisions of ``games`` self-play games (``entropy``)."""
+    from uedtp.search.train.self_play import collect
+    start = time.perf_counter()
+    data = collect(net, load_game(game), games, np.random.default_rng(seed))
+    seconds = time.perf_counter() - start
+    probs = np.where(data.masks, np.exp(data.old_log_probs.astype(np.float64)), 0.0)
+    logs = np.log(np.where(probs > 0, probs, 1.0))
+    entropy = -(probs * logs).sum(-1)
+    top = probs.max(-1)[data.masks.sum(-1) > 1]          # decisions with a choice
+    seats = {f"player{k}_entropy": float(entropy[data.players == k].mean()) for k in (0, 1)}
+    return {"decisions": len(data), "mean_entropy": float(entropy.mean()),
+            "uniform_entropy": float(np.log(data.masks.sum(-1)).mean()), **seats,
+            "share_top_over_0.9": float((top > 0.9).mean()),
+            "share_top_over_0.99": float((top > 0.99).mean()),
+            "player0_return": float(data.game_returns[:, 0].mean()),
+            "self_play_decisions_per_s": len(data) / seconds}
+
+
+def bench_entropy(args: argparse.Namespace) -> dict:
+    game, policy = _policy(args)
+    return {"game": game, "checkpoint": args.checkpoint, "games": args.games,
+            **self_play_entropy(policy.net, game, args.games, args.seed)}
+
+
 PROG = "python -m uedtp.eval.bench.neural"
 
 
@@ -160,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None) -> int:
     p = ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     p.add_argument("command", choices=("rollouts", "beliefs", "vs-uniform", "head-to-head",
-                                       "search-vs-blueprint"))
+                                       "search-vs-blueprint", "entropy"))
     p.add_argument("--checkpoint", required=True, type=checkpoint_file)
     p.add_argument("--other", type=checkpoint_file, help="second checkpoint (head-to-head)")
     p.add_argument("--decisions", type=positive_int, default=64)
@@ -180,7 +209,8 @@ def _main(argv: list[str] | None) -> int:
     torch.set_num_threads(args.threads)
     fn = {"rollouts": bench_rollouts, "beliefs": bench_beliefs, "vs-uniform": bench_vs_uniform,
           "head-to-head": bench_head_to_head,
-          "search-vs-blueprint": bench_search_vs_blueprint}[args.command]
+          "search-vs-blueprint": bench_search_vs_blueprint,
+          "entropy": bench_entropy}[args.command]
     print(json.dumps(fn(args), indent=1))
     return 0
 

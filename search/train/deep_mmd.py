@@ -13,30 +13,15 @@ the last iterate converges to moves towards a Nash equilibrium.
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import Any
 
 import numpy as np
 import torch
 
 from uedtp.search.train.ppo import masked_log_softmax
-from uedtp.search.train.self_play import SelfPlayTrainer, TrainerConfig
+from uedtp.search.train.self_play import SCHEDULES, SelfPlayTrainer, TrainerConfig, scheduled
 
-SCHEDULES = ("constant", "linear", "inverse_sqrt")
-
-
-def scheduled(start: float, end: float, schedule: str, progress: float) -> float:
-    """Value at ``progress`` in [0, 1] of a schedule from ``start`` to ``end``."""
-    if schedule not in SCHEDULES:
-        raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}")
-    progress = min(max(progress, 0.0), 1.0)
-    if schedule == "constant":
-        return start
-    if schedule == "linear":
-        return start + (end - start) * progress
-    # inverse square root: start/sqrt(1 + k·progress) with k chosen to reach ``end`` at 1
-    k = (start / end) ** 2 - 1.0 if end > 0 else 0.0
-    return start / math.sqrt(1.0 + k * progress)
+__all__ = ["SCHEDULES", "DeepMMDTrainer", "MMDConfig", "scheduled"]
 
 
 @dataclasses.dataclass
@@ -69,10 +54,6 @@ class DeepMMDTrainer(SelfPlayTrainer):
 
     def __init__(self, game: Any, config: MMDConfig | None = None, seed: int = 0) -> None:
         super().__init__(game, config or MMDConfig(), seed)
-
-    @property
-    def progress(self) -> float:
-        return self.iteration / max(1, self.config.total_updates)
 
     @property
     def alpha(self) -> float:

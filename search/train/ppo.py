@@ -3,7 +3,9 @@
 One gradient step on a minibatch of self-play decisions (collected by ``uedtp.search.train.self_play``):
   ratio  = π_θ(a|s) / π_old(a|s)
   loss   = −E[min(ratio·A, clip(ratio, 1−ε, 1+ε)·A)] − c_ent·E[H(π_θ(·|s))] + c_v·E[(V−G)²]
-with advantages A normalised per collection round. Nothing anchors the policy, so in
+with advantages A normalised per collection round; the entropy weight c_ent follows a schedule
+(constant, linear or 1/sqrt, ``uedtp.search.train.self_play.scheduled``) from ``entropy_coef`` to
+``entropy_coef_final``. Nothing anchors the policy, so in
 self-play its last iterate can cycle; that is the behaviour deep MMD is meant to fix.
 ``ppo_policy_loss`` and ``normalised_advantages`` are the one PPO update of the suite: the
 best-response learner of ``uedtp.eval.approx_exploitability`` uses them too.
@@ -16,7 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from uedtp.search.train.self_play import SelfPlayTrainer, TrainerConfig
+from uedtp.search.train.self_play import SCHEDULES, SelfPlayTrainer, TrainerConfig, scheduled
 
 
 def masked_log_softmax(logits: torch.Tensor, masks: torch.Tensor) -> tuple[torch.Tensor,
@@ -56,6 +58,8 @@ def ppo_policy_loss(logits: torch.Tensor, old_log_probs: torch.Tensor, actions: 
 class PPOConfig(TrainerConfig):
     clip: float = 0.2
     entropy_coef: float = 0.01
+    entropy_coef_final: float | None = None     # None: the same as entropy_coef
+    entropy_schedule: str = "constant"
     normalize_advantages: bool = True
 
     def check(self) -> None:
@@ -64,6 +68,12 @@ class PPOConfig(TrainerConfig):
             raise ValueError(f"clip must be in (0, 1), got {self.clip}")
         if self.entropy_coef < 0:
             raise ValueError(f"entropy_coef must be non-negative, got {self.entropy_coef}")
+        if self.entropy_coef_final is not None and self.entropy_coef_final < 0:
+            raise ValueError(f"entropy_coef_final must be non-negative, got "
+                             f"{self.entropy_coef_final}")
+        if self.entropy_schedule not in SCHEDULES:
+            raise ValueError(f"entropy_schedule must be one of {SCHEDULES}, got "
+                             f"{self.entropy_schedule!r}")
 
 
 class PPOTrainer(SelfPlayTrainer):
@@ -80,6 +90,14 @@ class PPOTrainer(SelfPlayTrainer):
             return normalised_advantages(advantages)
         return advantages
 
+    @property
+    def entropy_coef(self) -> float:
+        c = self.config
+        final = c.entropy_coef if c.entropy_coef_final is None else c.entropy_coef_final
+        return scheduled(c.entropy_coef, final, c.entropy_schedule, self.progress)
+
     def loss(self, logits, old_log_probs, actions, advantages, masks):
-        return ppo_policy_loss(logits, old_log_probs, actions, advantages, masks,
-                               self.config.clip, self.config.entropy_coef)
+        loss, info = ppo_policy_loss(logits, old_log_probs, actions, advantages, masks,
+                                     self.config.clip, self.entropy_coef)
+        info["entropy_coef"] = self.entropy_coef
+        return loss, info

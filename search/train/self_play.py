@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import math
 import time
 from typing import Any, Callable, Sequence
 
@@ -29,6 +30,24 @@ from uedtp.agents.protocol import sample_actions
 from uedtp.envs.openspiel_games import as_game, require_two_player_zero_sum
 from uedtp.envs.tensor_obs import encoding_for
 from uedtp.envs.vector_env import make_batch, policy_inputs
+
+
+SCHEDULES = ("constant", "linear", "inverse_sqrt")
+
+
+def scheduled(start: float, end: float, schedule: str, progress: float) -> float:
+    """Value at ``progress`` in [0, 1] of a schedule from ``start`` to ``end`` (the deep-MMD
+    magnet weight and step size, PPO's entropy bonus)."""
+    if schedule not in SCHEDULES:
+        raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}")
+    progress = min(max(progress, 0.0), 1.0)
+    if schedule == "constant":
+        return start
+    if schedule == "linear":
+        return start + (end - start) * progress
+    # inverse square root: start/sqrt(1 + k·progress) with k chosen to reach ``end`` at 1
+    k = (start / end) ** 2 - 1.0 if end > 0 else 0.0
+    return start / math.sqrt(1.0 + k * progress)
 
 
 @dataclasses.dataclass
@@ -166,6 +185,11 @@ class SelfPlayTrainer:
         self.decisions = 0
         self.snapshots: list[dict[str, torch.Tensor]] = []
         self.history: list[dict[str, Any]] = []
+
+    @property
+    def progress(self) -> float:
+        """Fraction of the run's updates done (what the schedules are functions of)."""
+        return self.iteration / max(1, self.config.total_updates)
 
     # -- implemented by the algorithms ------------------------------------------
     def loss(self, logits: torch.Tensor, old_log_probs: torch.Tensor, actions: torch.Tensor,

@@ -219,8 +219,11 @@ TABLE: dict[str, list[tuple[list[str], str]]] = {
                               ("--hidden", "0,5"), ("--lr", "0"), ("--epochs", "0"),
                               ("--minibatch", "0"), ("--alpha", "0"), ("--alpha-final", "-1"),
                               ("--eta", "0"), ("--eta-final", "0"), ("--entropy-coef", "-1"),
+                              ("--entropy-coef-final", "-1"), ("--entropy-schedule", "cosine"),
                               ("--clip", "1.5"), ("--eval-every", "0"), ("--eval-games", "0"),
-                              ("--seed", "-1"), ("--threads", "0"))],
+                              ("--seed", "-1"), ("--threads", "0"),
+                              ("--track-exploitability", "0"), ("--track-train-games", "0"),
+                              ("--track-restarts", "x"))],
     ],
     "uedtp.eval.bench.solvers": [
         (["--games", "leduc_poker(players=3)"], "leduc_poker(players=3)"),

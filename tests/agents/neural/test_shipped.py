@@ -13,7 +13,7 @@ SHIPPED = sorted(p.stem for p in CHECKPOINTS.glob("*.pt"))
 
 
 def test_the_shipped_names_are_the_files_of_checkpoints() -> None:
-    assert len(SHIPPED) == 6 and "hanabi_smartbot_bc" in SHIPPED
+    assert len(SHIPPED) == 8 and "hanabi_smartbot_bc" in SHIPPED
     assert shipped_names() == SHIPPED
     assert shipped_dir().resolve() == CHECKPOINTS.resolve()
 

@@ -16,5 +16,5 @@ def test_the_torch_spec_takes_a_name_and_refuses_an_unknown_one(tmp_path: Path,
     agent = build_agent("torch:hanabi_smartbot_bc", game, seed=0)
     state = game.new_initial_state()
     assert agent.act(state) in state.legal_actions()
-    with pytest.raises(SpecError, match="shipped: adh_mmd, adh_ppo, hanabi_dagger_w512, hanabi_smartbot_bc"):
+    with pytest.raises(SpecError, match="shipped: adh_mmd, adh_mmd_10m, adh_ppo, hanabi_dagger_w512, hanabi_smartbot_bc"):
         build_agent("torch:hanabi_smartbot", game, seed=0)

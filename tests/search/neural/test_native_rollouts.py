@@ -68,7 +68,8 @@ def _check_same_games(policy, game, n, seed, **kw):
     return nat
 
 
-@pytest.mark.parametrize("name", ["pttt_mmd.pt", "pttt_ppo.pt", "adh_mmd.pt", "adh_ppo.pt"])
+@pytest.mark.parametrize("name", ["pttt_mmd.pt", "pttt_ppo.pt", "adh_mmd.pt", "adh_ppo.pt",
+                                  "adh_mmd_10m.pt", "pttt_mmd_10m.pt"])
 def test_native_phantom_rollouts_play_the_torch_games(name):
     torch.set_num_threads(1)
     policy = load_policy(str(CHECKPOINTS / name))

@@ -46,6 +46,21 @@ def test_bad_game_and_ppo_config():
         DeepMMDTrainer("tiny_hanabi", MMDConfig())
     with pytest.raises(ValueError, match="clip"):
         PPOTrainer(SMALL, PPOConfig(clip=1.5))
+    with pytest.raises(ValueError, match="entropy_schedule must be one of"):
+        PPOTrainer(SMALL, PPOConfig(entropy_schedule="cosine"))
+    with pytest.raises(ValueError, match="entropy_coef_final must be non-negative"):
+        PPOTrainer(SMALL, PPOConfig(entropy_coef_final=-0.1))
+
+
+def test_ppo_entropy_weight_follows_its_schedule():
+    ppo = PPOTrainer(SMALL, PPOConfig(entropy_coef=0.2, entropy_coef_final=0.02,
+                                      entropy_schedule="linear", total_updates=10))
+    assert ppo.entropy_coef == pytest.approx(0.2)
+    ppo.iteration = 5
+    assert ppo.entropy_coef == pytest.approx(0.11)
+    ppo.iteration = 10
+    assert ppo.entropy_coef == pytest.approx(0.02)
+    assert PPOTrainer(SMALL, PPOConfig(entropy_coef=0.2)).entropy_coef == 0.2   # default: constant
 
 
 def test_mmd_loss_fixed_point_and_direction():
