@@ -149,8 +149,7 @@ def _build_sparta_joint(game: Any, seed: int, *, blueprint: Agent | None, rollou
                         seconds: float | None, threshold: float, batch: int, z: float,
                         max_range: int, rollout_epsilon: float, max_exact: int, bot: str,
                         num_threads: int = 1) -> Agent:
-    bp = _hanabi_blueprint("sparta-joint", blueprint, bot, seed)
-    assert isinstance(bp, RuleBasedBlueprint)       # network=False: rule-based only
+    bp = _hanabi_blueprint("sparta-joint", blueprint, bot, seed, network=True)
     try:
         return JointSpartaSearch(bp, rollouts=rollouts, seconds=seconds, threshold=threshold,
                                  batch=batch, prune_z=z, max_range=max_range,
