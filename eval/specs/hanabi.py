@@ -159,6 +159,15 @@ def _build_sparta_joint(game: Any, seed: int, *, blueprint: Agent | None, rollou
         raise SpecError(f"sparta-joint: {err}") from None
 
 
+def _two_player_native_hanabi(game: Any) -> str | None:
+    if game.engine != "native-hanabi":
+        return "it needs the native hanabi(players=2) game"
+    if game.num_players != 2:
+        return (f"joint SPARTA is implemented for 2 players (as the original), got "
+                f"{game.num_players}")
+    return None
+
+
 def _build_hle(kind: str) -> Factory:
     def build(game: Any, seed: int) -> Agent:
         return HLEAgent.from_name(kind, game.raw, seed=seed)
@@ -241,7 +250,8 @@ register(AgentEntry(
 register(AgentEntry(
     "sparta-joint", "multi-agent (public-belief) SPARTA: every seat searches and replicates its "
     "search over its range so partners' beliefs stay consistent; above max_range it plays the "
-    "blueprint; blueprint @X or bot= (default smart)",
+    "blueprint; blueprint @X or bot= (default smart); over @torch:PATH the network's most likely "
+    "move is the blueprint move (ranges filtered strictly by it) and rollouts sample it natively",
     "native hanabi(players=2)", _build_sparta_joint,
     params=(Param("rollouts", int, 10_000, "rollouts per decision", positive=True),
             Param("seconds", float, None, "not supported (the replicated searches need a "
@@ -253,7 +263,7 @@ register(AgentEntry(
             Param("max_exact", int, 20_000, "enumerate ranges exactly up to this many hands",
                   positive=True),
             _BOT),
-    supports=native_hanabi_game, blueprint="optional", threads=True))
+    supports=_two_player_native_hanabi, blueprint="optional", threads=True))
 register(AgentEntry(
     "hle-simple", "Hanabi Learning Environment's SimpleAgent (via uedtp.agents.hanabi.hle)",
     "native hanabi(...)", _build_hle("simple"), supports=native_hanabi_game))
