@@ -205,7 +205,7 @@ class JointSpartaSearch(HanabiSearchAgent):
         mem = self._game
         if mem is None or not mem.trace.follows(state):
             n = state.num_players() * state.game.hand_size()
-            key = (self.bot, self.rollouts, self.threshold, self.batch, self.prune_z,
+            key: tuple[Any, ...] = (self.bot, self.rollouts, self.threshold, self.batch, self.prune_z,
                    self.max_range, self.max_exact, self.rollout_epsilon, self.joint_seed,
                    tuple(state.deal_order()[:n]))
             if self._network_key is not None:   # the rule-based key stays as it was
