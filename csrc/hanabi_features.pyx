@@ -474,14 +474,34 @@ cdef bint hypothetical_into(const HanabiState* snap, int player, const signed ch
     return True
 
 
-def partner_move_log_probs(GameTrace trace, int player, ts, sources, hands, which,
-                           NativeMLP net, double temperature) -> np.ndarray:
-    """log pi_net(m_t | the mover's view before move t) for every pair k, t = ts[k] (a partner
-    move), ``player``'s hand at t given by ``sources`` (``GameTrace.observer_sources``) and the
-    current hand ``hands[which[k]]``: the view is the traced snapshot with that hand written in
-    (the snapshot itself if it does not fit), encoded with the mover's tables of that time; one
-    native forward pass per pair, without the GIL (the loop of
-    ``uedtp.search.hanabi.neural.beliefs``)."""
+cdef int view_probabilities(const HanabiState* s, const BotState* table, int actor, const MLP* net,
+                            double temperature, float* row, int rsize, unsigned char* mask, int A,
+                            float* wk, double* probs) noexcept nogil:
+    """The network's move probabilities from ``actor``'s view of ``s`` (a copy of ``table``,
+    the actor's SmartBot table, is refreshed by the encoder): one row encoded, one native
+    forward pass. The one copy of "view -> probabilities" the pair loops and ``view_argmax``
+    share, so a move computed at a real state and at a traced hypothetical one uses the same
+    arithmetic. Returns ``mlp_forward``'s code (-1: fine)."""
+    cdef BotState work_table = table[0]
+    memset(row, 0, rsize * sizeof(float))
+    memset(mask, 0, A)
+    encode_into(s, &work_table, actor, row)
+    legal_mask_into(s, mask)
+    return mlp_forward(net, 1, row, rsize, mask, A, temperature, wk, probs, A, NULL)
+
+
+cdef inline int first_argmax(const double* p, int A) noexcept nogil:
+    """The first index of the largest entry (``np.argmax``)."""
+    cdef int j, best = 0
+    for j in range(1, A):
+        if p[j] > p[best]:
+            best = j
+    return best
+
+
+def _partner_pass(GameTrace trace, int player, ts, sources, hands, which, NativeMLP net,
+                  double temperature, bint argmax):
+    """The loop of ``partner_move_log_probs`` (argmax False) and ``partner_move_argmax``."""
     cdef const int[::1] tv = np.ascontiguousarray(ts, dtype=np.intc)
     cdef const int[::1] wv = np.ascontiguousarray(which, dtype=np.intc)
     cdef const short[:, ::1] sv = np.ascontiguousarray(sources, dtype=np.int16)
@@ -490,10 +510,10 @@ def partner_move_log_probs(GameTrace trace, int player, ts, sources, hands, whic
     cdef int t, j, code, actor, rsize, A, bad = 0
     cdef signed char at_t[MAX_HAND]
     cdef HanabiState work
-    cdef BotState table
-    out = np.zeros(K, dtype=np.float64)
+    logs = np.zeros(K, dtype=np.float64)
+    best = np.zeros(K, dtype=np.int64)
     if K == 0:
-        return out
+        return best if argmax else logs
     if wv.shape[0] != K:
         raise ValueError(f"{K} times but {wv.shape[0]} hand indices")
     if not 0 <= player < trace.num_players or sv.shape[0] < trace.length:
@@ -516,7 +536,8 @@ def partner_move_log_probs(GameTrace trace, int player, ts, sources, hands, whic
     cdef unsigned char[::1] mask = np.zeros(A, dtype=np.uint8)
     cdef double[::1] probs = np.zeros(A, dtype=np.float64)
     cdef float[::1] wk = np.zeros(mlp_workspace(&net.net, 1), dtype=np.float32)
-    cdef double[::1] ov = out
+    cdef double[::1] ov = logs
+    cdef int64_t[::1] bv = best
     with nogil:
         for k in range(K):
             t = tv[k]
@@ -525,19 +546,60 @@ def partner_move_log_probs(GameTrace trace, int player, ts, sources, hands, whic
                 code = sv[t, j]
                 at_t[j] = hv[wv[k], code] if code < PUBLIC_BASE else <signed char>(code - PUBLIC_BASE)
             hypothetical_into(&trace.states[t], player, at_t, actor, &work)
-            table = trace.tables[t * MAX_PLAYERS + actor]
-            memset(&row[0], 0, rsize * sizeof(float))
-            memset(&mask[0], 0, A)
-            encode_into(&work, &table, actor, &row[0])
-            legal_mask_into(&work, &mask[0])
-            if mlp_forward(&net.net, 1, &row[0], rsize, &mask[0], A, temperature, &wk[0],
-                           &probs[0], A, NULL) >= 0:
+            if view_probabilities(&work, &trace.tables[t * MAX_PLAYERS + actor], actor, &net.net,
+                                  temperature, &row[0], rsize, &mask[0], A, &wk[0],
+                                  &probs[0]) >= 0:
                 bad = 1
                 break
-            ov[k] = log(probs[trace.moves[t]]) if probs[trace.moves[t]] > 0 else -INFINITY
+            if argmax:
+                bv[k] = first_argmax(&probs[0], A)
+            else:
+                ov[k] = log(probs[trace.moves[t]]) if probs[trace.moves[t]] > 0 else -INFINITY
     if bad:
         raise RuntimeError("a traced position has no legal move")
-    return out
+    return best if argmax else logs
+
+
+def partner_move_log_probs(GameTrace trace, int player, ts, sources, hands, which,
+                           NativeMLP net, double temperature) -> np.ndarray:
+    """log pi_net(m_t | the mover's view before move t) for every pair k, t = ts[k] (a partner
+    move), ``player``'s hand at t given by ``sources`` (``GameTrace.observer_sources``) and the
+    current hand ``hands[which[k]]``: the view is the traced snapshot with that hand written in
+    (the snapshot itself if it does not fit), encoded with the mover's tables of that time; one
+    native forward pass per pair, without the GIL (the loop of
+    ``uedtp.search.hanabi.neural.beliefs``)."""
+    return _partner_pass(trace, player, ts, sources, hands, which, net, temperature, False)
+
+
+def partner_move_argmax(GameTrace trace, int player, ts, sources, hands, which,
+                        NativeMLP net, double temperature) -> np.ndarray:
+    """The network's most likely move (int64 move uids; ties: the lowest uid) at the same
+    hypothetical views as ``partner_move_log_probs``: the mover's view before move ts[k] with
+    ``player`` holding the hand given by ``sources`` and ``hands[which[k]]`` (strict range
+    filtering over a greedy network blueprint, ``uedtp.search.hanabi.sparta_joint``)."""
+    return _partner_pass(trace, player, ts, sources, hands, which, net, temperature, True)
+
+
+def view_argmax(PyHanabiState state, BotSeats seats, int player, NativeMLP net,
+                double temperature) -> int:
+    """The network's most likely move (ties: the lowest uid) from ``player``'s view of
+    ``state`` with ``seats``' tables: the arithmetic of ``partner_move_argmax``, so at a real
+    position it equals that function's answer for the true hand."""
+    _check_view_args(state, seats, player)
+    cdef int rsize = row_size(&state.s), A = state.s.cfg.num_moves
+    if net.input_size != rsize or net.num_actions != A:
+        raise ValueError(f"the network maps {net.input_size} inputs to {net.num_actions} moves; "
+                         f"this game needs {rsize} -> {A}")
+    if state.s.terminal:
+        raise ValueError("no move at a terminal state")
+    cdef float[::1] row = np.zeros(rsize, dtype=np.float32)
+    cdef unsigned char[::1] mask = np.zeros(A, dtype=np.uint8)
+    cdef double[::1] probs = np.zeros(A, dtype=np.float64)
+    cdef float[::1] wk = np.zeros(mlp_workspace(&net.net, 1), dtype=np.float32)
+    if view_probabilities(&state.s, &seats.seats[player], player, &net.net, temperature,
+                          &row[0], rsize, &mask[0], A, &wk[0], &probs[0]) >= 0:
+        raise RuntimeError("the position has no legal move")
+    return first_argmax(&probs[0], A)
 
 
 def _check_view_args(PyHanabiState state, BotSeats seats, int player):

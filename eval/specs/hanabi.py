@@ -149,8 +149,7 @@ def _build_sparta_joint(game: Any, seed: int, *, blueprint: Agent | None, rollou
                         seconds: float | None, threshold: float, batch: int, z: float,
                         max_range: int, rollout_epsilon: float, max_exact: int, bot: str,
                         num_threads: int = 1) -> Agent:
-    bp = _hanabi_blueprint("sparta-joint", blueprint, bot, seed)
-    assert isinstance(bp, RuleBasedBlueprint)       # network=False: rule-based only
+    bp = _hanabi_blueprint("sparta-joint", blueprint, bot, seed, network=True)
     try:
         return JointSpartaSearch(bp, rollouts=rollouts, seconds=seconds, threshold=threshold,
                                  batch=batch, prune_z=z, max_range=max_range,
@@ -158,6 +157,15 @@ def _build_sparta_joint(game: Any, seed: int, *, blueprint: Agent | None, rollou
                                  num_threads=num_threads, seed=seed)
     except (ValueError, TypeError) as err:
         raise SpecError(f"sparta-joint: {err}") from None
+
+
+def _two_player_native_hanabi(game: Any) -> str | None:
+    if game.engine != "native-hanabi":
+        return "it needs the native hanabi(players=2) game"
+    if game.num_players != 2:
+        return (f"joint SPARTA is implemented for 2 players (as the original), got "
+                f"{game.num_players}")
+    return None
 
 
 def _build_hle(kind: str) -> Factory:
@@ -242,7 +250,8 @@ register(AgentEntry(
 register(AgentEntry(
     "sparta-joint", "multi-agent (public-belief) SPARTA: every seat searches and replicates its "
     "search over its range so partners' beliefs stay consistent; above max_range it plays the "
-    "blueprint; blueprint @X or bot= (default smart)",
+    "blueprint; blueprint @X or bot= (default smart); over @torch:PATH the network's most likely "
+    "move is the blueprint move (ranges filtered strictly by it) and rollouts sample it natively",
     "native hanabi(players=2)", _build_sparta_joint,
     params=(Param("rollouts", int, 10_000, "rollouts per decision", positive=True),
             Param("seconds", float, None, "not supported (the replicated searches need a "
@@ -254,7 +263,7 @@ register(AgentEntry(
             Param("max_exact", int, 20_000, "enumerate ranges exactly up to this many hands",
                   positive=True),
             _BOT),
-    supports=native_hanabi_game, blueprint="optional", threads=True))
+    supports=_two_player_native_hanabi, blueprint="optional", threads=True))
 register(AgentEntry(
     "hle-simple", "Hanabi Learning Environment's SimpleAgent (via uedtp.agents.hanabi.hle)",
     "native hanabi(...)", _build_hle("simple"), supports=native_hanabi_game))

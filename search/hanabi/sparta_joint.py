@@ -23,6 +23,23 @@ One decision of player q at move T:
 The replications are the cost (SPARTA reported ~90 core-hours per game); ``decisions`` records
 each move's time, rollouts (including replications) and whether it fell back.
 
+Over a neural blueprint (``uedtp.agents.protocol.NetworkBlueprint`` over ``uedtp.envs.hanabi.tensor``)
+the steps are the same, with the network in the bot's places, as in single-agent SPARTA
+(``uedtp.search.hanabi.sparta``):
+  - a move that is not searched (a fall-back, a move of another agent) is the network's most
+    likely move, which is deterministic, so strict filtering stays exact: in step 1 a hand h of
+    p stays in p's range at a blueprint move m of q iff the network's argmax from q's view
+    (traced snapshot with p holding h at that time, the neural belief's encoding) is m
+    (``uedtp.search.hanabi.neural.greedy.GreedyMoves``: the move at the real position and at a
+    traced copy holding the true hand come out of one computation, so the true hand is never
+    filtered out); the argmax per (time, p's hand then) is cached for the game;
+  - a search's blueprint move is the network's argmax at the position it searches from, and its
+    rollouts sample the network (``uedtp.search.hanabi.neural.rollouts.NeuralRollouts``, the fused
+    native kernel) with the same seeds, so a replication reproduces the real search;
+  - the SmartBot tables of the trace are those the network's features read; ``rollout_epsilon``
+    must be 0 (the rollouts sample the network).
+The public record is shared by objects over the same network weights (a digest of them).
+
 Limits: 2 players (as the original). The record of which moves were searched is public and
 shared by the joint SPARTA objects of one game in the same process (one object per seat works;
 moves made by other agents are taken as blueprint moves). SmartBot's discard-finesse dependence of the partner's tables on
@@ -33,6 +50,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import hashlib
 import math
 import time
 from numbers import Integral, Real
@@ -40,11 +58,13 @@ from typing import Any
 
 import numpy as np
 
-from uedtp.agents.protocol import RuleBasedBlueprint
+from uedtp.agents.protocol import NetworkBlueprint, RuleBasedBlueprint
 from uedtp.csrc.hanabi_belief import GameTrace, LikelihoodCache, enumerate_hands, log_count_prior
 from uedtp.envs.hanabi.game import HanabiState
 from uedtp.search.hanabi.base import HanabiDecision, HanabiSearchAgent, check_budget
 from uedtp.search.hanabi.beliefs import bot_blueprint_parts
+from uedtp.search.hanabi.neural.greedy import GreedyMoves
+from uedtp.search.hanabi.neural.rollouts import NeuralRollouts
 from uedtp.search.hanabi.sparta import sparta_decision
 
 __all__ = ["JointSpartaSearch"]
@@ -72,6 +92,7 @@ class _GameMemory:
     frames: list[_Frame]
     replicated: dict[tuple[int, int], bool]        # (frame t, key of observer's hand) -> chosen
     caches: dict[int, LikelihoodCache]
+    greedy: dict[tuple[int, int, int], int]        # (player, t, key of player's hand) -> argmax
 
 
 def _private_weights(frame_hands: np.ndarray, counts: np.ndarray,
@@ -90,6 +111,21 @@ def _private_weights(frame_hands: np.ndarray, counts: np.ndarray,
     return w / w.sum()
 
 
+def network_key(policy: NetworkBlueprint) -> tuple[Any, ...]:
+    """What identifies a network blueprint across the objects of one game: a digest of its
+    torch parameters and its temperature (objects loaded from one checkpoint agree), or the
+    object itself when it has no torch module."""
+    net = getattr(policy, "net", None)
+    state_dict = getattr(net, "state_dict", None)
+    if not callable(state_dict):
+        return ("object", id(policy))
+    digest = hashlib.sha1()
+    for name, tensor in state_dict().items():
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().numpy().tobytes())
+    return ("weights", digest.hexdigest(), float(policy.temperature))
+
+
 class JointSpartaSearch(HanabiSearchAgent):
     """Multi-agent SPARTA with range replication (module docstring); Agent protocol.
 
@@ -97,15 +133,30 @@ class JointSpartaSearch(HanabiSearchAgent):
     as in ``SpartaSearch`` (searches must be deterministic, so there is no time budget).
     ``max_range``: largest number of partner hands for which a search is replicated;
     ``max_exact``: largest hint-consistent range that is enumerated.
+    A ``NetworkBlueprint`` may replace the bot (module docstring): its most likely move is the
+    blueprint move, the rollouts sample it (``rollout_epsilon`` must stay 0).
     """
 
-    def __init__(self, blueprint: RuleBasedBlueprint, *, rollouts: int = 10_000,
+    def __init__(self, blueprint: RuleBasedBlueprint | NetworkBlueprint, *,
+                 rollouts: int = 10_000,
                  seconds: float | None = None, threshold: float = 0.05, batch: int = 16,
                  prune_z: float = 2.5, max_range: int = 200, max_exact: int = 20_000,
                  rollout_epsilon: float = 0.0, num_threads: int = 1,
                  seed: int | None = 0) -> None:
-        self.bot, _ = bot_blueprint_parts(blueprint)
-        self.agent: RuleBasedBlueprint = blueprint
+        self.network: NetworkBlueprint | None = None
+        self.greedy: GreedyMoves | None = None
+        self.neural: NeuralRollouts | None = None
+        self._network_key: tuple[Any, ...] | None = None
+        if isinstance(blueprint, NetworkBlueprint) and \
+                not isinstance(blueprint, RuleBasedBlueprint):
+            if isinstance(rollout_epsilon, (int, float)) and rollout_epsilon != 0:
+                raise ValueError("rollout_epsilon is for bot blueprints (a network blueprint's "
+                                 "rollouts sample the network)")
+            self.network = blueprint
+            self.bot = "smart"                      # the tables the network's features read
+        else:
+            self.bot, _ = bot_blueprint_parts(blueprint)
+        self.agent: Any = blueprint
         if seconds is not None:
             raise ValueError("joint SPARTA replicates searches exactly, so it needs a rollout "
                              "budget; seconds per decision is not supported")
@@ -127,12 +178,17 @@ class JointSpartaSearch(HanabiSearchAgent):
         self.rollout_epsilon = float(rollout_epsilon)
         self.num_threads = int(num_threads)
         self.joint_seed = 0 if seed is None else int(seed)
+        if self.network is not None:
+            self.greedy = GreedyMoves(self.network)
+            self.neural = NeuralRollouts(self.network, threads=self.num_threads)
+            self._network_key = network_key(self.network)
         self._game: _GameMemory | None = None
         self.decisions = []
         self.replications = 0
 
     def __repr__(self) -> str:
-        return (f"JointSpartaSearch({self.bot}, rollouts={self.rollouts}, "
+        what = repr(self.network) if self.network is not None else self.bot
+        return (f"JointSpartaSearch({what}, rollouts={self.rollouts}, "
                 f"max_range={self.max_range})")
 
     def action_probabilities(self, state: HanabiState) -> dict[int, float]:
@@ -149,15 +205,17 @@ class JointSpartaSearch(HanabiSearchAgent):
         mem = self._game
         if mem is None or not mem.trace.follows(state):
             n = state.num_players() * state.game.hand_size()
-            key = (self.bot, self.rollouts, self.threshold, self.batch, self.prune_z,
+            key: tuple[Any, ...] = (self.bot, self.rollouts, self.threshold, self.batch, self.prune_z,
                    self.max_range, self.max_exact, self.rollout_epsilon, self.joint_seed,
                    tuple(state.deal_order()[:n]))
+            if self._network_key is not None:   # the rule-based key stays as it was
+                key = key + (self._network_key,)
             mem = _SHARED.get(key)
             if mem is None or not mem.trace.follows(state):
                 if state.move_number() != 0:
                     raise ValueError("joint SPARTA must see its game from the first move (it "
                                      "records which moves were searched)")
-                mem = _GameMemory(GameTrace(self.bot, state), {}, [], {}, {})
+                mem = _GameMemory(GameTrace(self.bot, state), {}, [], {}, {}, {})
                 _SHARED[key] = mem
                 while len(_SHARED) > _SHARED_GAMES:
                     _SHARED.popitem(last=False)
@@ -174,8 +232,40 @@ class JointSpartaSearch(HanabiSearchAgent):
                               seconds=None, threshold=self.threshold, batch=self.batch,
                               prune=True, prune_z=self.prune_z,
                               rollout_epsilon=self.rollout_epsilon, seed=seed,
-                              num_threads=self.num_threads)
+                              num_threads=self.num_threads, neural=self.neural)
         return out.move, out.rollouts
+
+    def _search_blueprint_move(self, snap: HanabiState, seats: Any, player: int) -> int:
+        """The blueprint move a search from ``snap`` starts from: the bot's move at ``snap``,
+        or the network's argmax there."""
+        if self.greedy is None:
+            return int(seats.decide(snap))
+        return self.greedy.move(snap, seats, player)
+
+    def _filter_greedy(self, mem: _GameMemory, player: int, hands: np.ndarray,
+                       sources: np.ndarray, times: list[int]) -> np.ndarray:
+        """The hands of ``hands`` under which the network's argmax at each of ``times`` (blueprint
+        moves of the partner) is the move made; times in order, survivors only (cached per
+        (player, time, player's hand then))."""
+        tr = mem.trace
+        assert self.greedy is not None
+        moves = tr.move_history()
+        for t in times:
+            if len(hands) == 0:
+                break
+            keys = tr.hand_keys(player, t, sources, hands)
+            uniq, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+            todo = [j for j, k in enumerate(uniq.tolist()) if (player, t, k) not in mem.greedy]
+            if todo:
+                best = self.greedy.partner_moves(tr, player, t, sources, hands,
+                                                 first[todo].tolist())
+                for j, m in zip(todo, best.tolist()):
+                    mem.greedy[(player, t, int(uniq[j]))] = int(m)
+            made = int(moves[t])
+            ok = np.array([mem.greedy[(player, t, k)] == made for k in uniq.tolist()],
+                          dtype=bool)
+            hands = hands[ok[inverse.reshape(-1)]]
+        return hands
 
     def _replicate(self, mem: _GameMemory, frame: _Frame, observer: int,
                    observer_hand_t: list[int]) -> tuple[bool, int]:
@@ -191,7 +281,7 @@ class JointSpartaSearch(HanabiSearchAgent):
         if snap is None:
             return False, 0
         seats = tr.seats_at(frame.t)
-        bp = int(seats.decide(snap))
+        bp = self._search_blueprint_move(snap, seats, frame.actor)
         move, used = self._search(snap, seats, frame.actor, bp, hands, w, frame.seed)
         return move == frame.move, used
 
@@ -209,10 +299,13 @@ class JointSpartaSearch(HanabiSearchAgent):
         actors = tr.actors()
         bp_times = [t for t in range(tr.length)
                     if actors[t] != player and mem.status[t] == "blueprint"]
-        cache = mem.caches.setdefault(player, LikelihoodCache())
-        ll, _ = tr.sum_log_likelihoods(player, tr.length, sources, hands, cache, 0.0, 1,
-                                       1 << 30, times=bp_times)
-        hands = hands[np.isfinite(ll)]
+        if self.greedy is None:
+            cache = mem.caches.setdefault(player, LikelihoodCache())
+            ll, _ = tr.sum_log_likelihoods(player, tr.length, sources, hands, cache, 0.0, 1,
+                                           1 << 30, times=bp_times)
+            hands = hands[np.isfinite(ll)]
+        else:
+            hands = self._filter_greedy(mem, player, hands, sources, bp_times)
         used = 0
         for frame in mem.frames:
             if frame.actor == player or len(hands) == 0:
@@ -260,7 +353,10 @@ class JointSpartaSearch(HanabiSearchAgent):
         T = tr.length
         player = state.current_player()
         partner = 1 - player
-        bp = int(self.agent.bot_move(state))
+        if self.greedy is None:
+            bp = int(self.agent.bot_move(state))
+        else:                                    # the traced tables (the features read them)
+            bp = self.greedy.move(state, tr.seats(), player)
         legal = state.legal_actions()
         rng_hands, used = self._range(mem, player)
         move, support, ess = bp, 0, 0.0
@@ -274,6 +370,8 @@ class JointSpartaSearch(HanabiSearchAgent):
             seed = (self.joint_seed * 1_000_003 + 7919 * T + 13) & ((1 << 31) - 1)
             snap = tr.hypothetical_snapshot(T, partner, state.hand(partner), player, hands)
             assert snap is not None                # the partner's real hand is in the range
+            if self.greedy is not None:            # as the replications compute it
+                bp = self._search_blueprint_move(snap, tr.seats(), player)
             move, n = self._search(snap, tr.seats(), player, bp, hands, w, seed)
             used += n
             support, ess = len(hands), float(1.0 / np.sum(w ** 2))

@@ -58,6 +58,8 @@ TABLE: dict[str, list[tuple[list[str], str]]] = {
         (["--eta-sweep", "1", "--md", "md(eta={{eta}},x={{y}})", "--out", "{tmp}/h"],
          "md(eta={eta},x={y})"),
         (["--agents", "nosuchagent", "--out", "{tmp}/h"], "nosuchagent"),
+        (["--players", "3", "--agents", "sparta-joint(rollouts=50)", "--out", "{tmp}/h"],
+         "joint SPARTA is implemented for 2 players"),
         (["--out", "{file}/sub"], "plain.txt"),
         (["--resume", "--out", "{emptydir}"], "emptydir"),
         (["--backend", "spark", "--out", "{tmp}/h"], "'spark'"),

@@ -23,15 +23,41 @@ The effective sample size of the result says how well the SmartBot proposal cove
 """
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 
-from uedtp.agents.protocol import NetworkBlueprint, native_network
+from uedtp.agents.protocol import Encoding, NetworkBlueprint, native_network
 from uedtp.csrc.hanabi_belief import GameTrace, log_count_prior
 from uedtp.csrc.hanabi_features import encode_view, partner_move_log_probs
 from uedtp.envs.hanabi.game import HanabiState
 from uedtp.search.hanabi.beliefs import HanabiBeliefs, HanabiPosterior, HypotheticalStates
 
-__all__ = ["NeuralHanabiBeliefs"]
+__all__ = ["NeuralHanabiBeliefs", "partner_views"]
+
+
+def partner_views(trace: GameTrace, player: int, t: int, sources: np.ndarray,
+                  hands: np.ndarray, which: Sequence[int], encoding: Encoding
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Encoded views (rows, legal masks) of the mover of traced move t, with ``player`` holding
+    at t the hand that ``sources`` derives from ``hands[i]`` for each i in ``which``: the traced
+    snapshot with that hand written in (the snapshot itself if it cannot coexist with the
+    mover's real hand), SmartBot tables of that time (step 3's torch path; the native path is
+    ``partner_move_log_probs``)."""
+    snap = trace.snapshot(t)
+    tables = trace.seats_at(t)
+    actor = snap.current_player()
+    partner = [snap.hand(actor)]
+    rows = np.zeros((len(which), encoding.size), dtype=np.float32)
+    masks = np.zeros((len(which), encoding.num_actions), dtype=bool)
+    for r, i in enumerate(which):
+        hyp = trace.hypothetical_snapshot(t, player, trace.hand_at(player, t, sources, hands[i]),
+                                          actor, partner)
+        if hyp is None:          # the hand cannot coexist with that partner hand
+            hyp = snap
+        encode_view(hyp, tables, actor, rows[r])
+        masks[r] = encoding.legal_mask(hyp)
+    return rows, masks
 
 
 class NeuralHanabiBeliefs:
@@ -99,19 +125,8 @@ class NeuralHanabiBeliefs:
             if todo and net is not None:
                 pending.extend((t, key, i) for key, i in todo.items())
             elif todo:
-                snap = trace.snapshot(t)
-                tables = trace.seats_at(t)
-                partner = [snap.hand(actor)]
-                rows = np.zeros((len(todo), enc.size), dtype=np.float32)
-                masks = np.zeros((len(todo), enc.num_actions), dtype=bool)
-                for r, i in enumerate(todo.values()):
-                    hyp = trace.hypothetical_snapshot(t, player,
-                                                      trace.hand_at(player, t, sources, hands[i]),
-                                                      actor, partner)
-                    if hyp is None:          # the hand cannot coexist with that partner hand
-                        hyp = snap
-                    encode_view(hyp, tables, actor, rows[r])
-                    masks[r] = enc.legal_mask(hyp)
+                rows, masks = partner_views(trace, player, t, sources, hands, list(todo.values()),
+                                            enc)
                 probs = self.policy.probabilities(rows, masks)[:, int(moves[t])]
                 self.network_rows += len(todo)
                 with np.errstate(divide="ignore"):
