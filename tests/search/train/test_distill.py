@@ -97,29 +97,28 @@ def _encoding():
     return hanabi_encoding_for(HanabiGame(players=2))
 
 
-def test_records_of_another_run_are_refused(run, tmp_path):
+def rewritten_copy(run, out, edit):
+    """A copy of the run at ``out`` whose round-0 records file holds ``edit(arrays)``."""
     import shutil
-    other = str(tmp_path / "other.pt")
-    shutil.copy(run, other)
-    shutil.copytree(rec.data_dir(run), rec.data_dir(other))
-    path = rec.round_file(other, 0)
+    shutil.copy(run, out)
+    shutil.copytree(rec.data_dir(run), rec.data_dir(out))
+    path = rec.round_file(out, 0)
     with np.load(path) as z:
         arrays = {k: z[k] for k in z.files}
-    arrays["fingerprint"] = np.array("another")
-    np.savez_compressed(path, **arrays)
+    np.savez_compressed(path, **edit(arrays))
+    return out
+
+
+def test_records_of_another_run_are_refused(run, tmp_path):
+    other = rewritten_copy(run, str(tmp_path / "other.pt"),
+                           lambda a: {**a, "fingerprint": np.array("another")})
     with pytest.raises(ei.ResumeError, match="other settings"):
         ds.distill(other, None)
 
 
 def test_records_without_gains_read_as_nan_and_the_filter_needs_them(run, tmp_path):
-    import shutil
-    old = str(tmp_path / "old.pt")
-    shutil.copy(run, old)
-    shutil.copytree(rec.data_dir(run), rec.data_dir(old))
-    path = rec.round_file(old, 0)
-    with np.load(path) as z:
-        arrays = {k: z[k] for k in z.files if k not in ("gain", "gain_se")}
-    np.savez_compressed(path, **arrays)           # a file written before gains were kept
+    old = rewritten_copy(run, str(tmp_path / "old.pt"),      # written before gains were kept
+                         lambda a: {k: v for k, v in a.items() if k not in ("gain", "gain_se")})
     r = rec.load_round(old, 0, ds.source(old).fingerprint)
     assert np.isnan(r["gain"]).all() and len(r["gain"]) == r["labelled"].sum()
     ds.distill(old, None, epochs=1)               # no filter: usable
