@@ -12,6 +12,8 @@ has a value head (expected return of the player to move), used by the self-play 
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from typing import Any, Sequence
 
@@ -142,3 +144,13 @@ class TorchPolicy:
     def __repr__(self) -> str:
         return (f"TorchPolicy({self.encoding.game_string}, hidden={self.net.architecture['hidden']},"
                 f" temperature={self.temperature})")
+
+
+def weights_digest(net: nn.Module) -> str:
+    """A digest of a network's architecture (when it records one) and weights: equal for two
+    networks loaded from one checkpoint, different after any change of a parameter."""
+    h = hashlib.sha256(json.dumps(getattr(net, "architecture", None), sort_keys=True).encode())
+    for key, value in net.state_dict().items():
+        h.update(key.encode())
+        h.update(value.detach().cpu().numpy().tobytes())
+    return h.hexdigest()[:16]

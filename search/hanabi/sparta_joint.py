@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-import hashlib
 import math
 import time
 from numbers import Integral, Real
@@ -58,6 +57,7 @@ from typing import Any
 
 import numpy as np
 
+from uedtp.agents.neural.policy import weights_digest
 from uedtp.agents.protocol import NetworkBlueprint, RuleBasedBlueprint
 from uedtp.csrc.hanabi_belief import GameTrace, LikelihoodCache, enumerate_hands, log_count_prior
 from uedtp.envs.hanabi.game import HanabiState
@@ -115,15 +115,10 @@ def network_key(policy: NetworkBlueprint) -> tuple[Any, ...]:
     """What identifies a network blueprint across the objects of one game: a digest of its
     torch parameters and its temperature (objects loaded from one checkpoint agree), or the
     object itself when it has no torch module."""
-    net = getattr(policy, "net", None)
-    state_dict = getattr(net, "state_dict", None)
-    if not callable(state_dict):
+    net: Any = getattr(policy, "net", None)
+    if not callable(getattr(net, "state_dict", None)):
         return ("object", id(policy))
-    digest = hashlib.sha1()
-    for name, tensor in state_dict().items():
-        digest.update(name.encode())
-        digest.update(tensor.detach().cpu().numpy().tobytes())
-    return ("weights", digest.hexdigest(), float(policy.temperature))
+    return ("weights", weights_digest(net), float(policy.temperature))
 
 
 class JointSpartaSearch(HanabiSearchAgent):

@@ -27,7 +27,7 @@ import time
 from typing import Any
 
 from uedtp.agents.neural.checkpoint import read, save
-from uedtp.agents.neural.policy import PolicyValueNet
+from uedtp.agents.neural.policy import PolicyValueNet, weights_digest
 from uedtp.envs.hanabi.game import HanabiGame
 from uedtp.envs.hanabi.tensor import hanabi_encoding_for
 from uedtp.search.train import expert_iteration as ei
@@ -74,7 +74,7 @@ def distill(records: str, out: str | None, student: str | None = None,
     src = source(records)
     config = dataclasses.replace(src.config, **training)
     start, players = ei.load_student(student or src.config.student)
-    if student is None and ei.weights_digest(start) != src.student_digest:
+    if student is None and weights_digest(start) != src.student_digest:
         raise ei.ResumeError(f"the run's student {src.config.student!r} is not the network the "
                              "run started from (weights differ); pass --student")
     encoding = hanabi_encoding_for(HanabiGame(players=players))

@@ -93,7 +93,8 @@ import numpy as np
 import torch
 
 from uedtp.agents.neural.checkpoint import read, save
-from uedtp.agents.neural.policy import PolicyValueNet, masked_probabilities, support_sums
+from uedtp.agents.neural.policy import (PolicyValueNet, masked_probabilities, support_sums,
+                                        weights_digest)
 from uedtp.agents.protocol import sample_actions
 from uedtp.csrc.hanabi_bots import BotSeats
 from uedtp.csrc.hanabi_features import LockstepGames
@@ -238,15 +239,6 @@ def settings_of(config: ExpertConfig, student_digest: str) -> dict[str, Any]:
 
 def fingerprint(settings: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
-
-
-def weights_digest(net: PolicyValueNet) -> str:
-    """A digest of the network's architecture and weights."""
-    h = hashlib.sha256(json.dumps(net.architecture, sort_keys=True).encode())
-    for key, value in net.state_dict().items():
-        h.update(key.encode())
-        h.update(value.detach().cpu().numpy().tobytes())
-    return h.hexdigest()[:16]
 
 
 class ResumeError(ValueError):
