@@ -173,6 +173,13 @@ def native_network(policy: object) -> NativeMLP | None:
     return net
 
 
+def network_digest(policy: object) -> str | None:
+    """``policy.weights_digest()`` (a digest of the blueprint's network weights, equal for
+    blueprints loaded from one checkpoint) when the blueprint offers one; None otherwise."""
+    get = getattr(policy, "weights_digest", None)
+    return str(get()) if callable(get) else None
+
+
 @runtime_checkable
 class UniformBlueprint(Policy, Protocol):
     """A policy that can tell whether it is uniform over the legal actions at every state."""

@@ -126,6 +126,10 @@ class TorchPolicy:
             self._native_key = key
         return self._native
 
+    def weights_digest(self) -> str:
+        """``weights_digest`` of the network: equal for policies loaded from one checkpoint."""
+        return weights_digest(self.net)
+
     def probabilities(self, inputs: np.ndarray, masks: np.ndarray) -> np.ndarray:
         """Batched (k, A) probabilities for encoded inputs and legal masks."""
         return masked_probabilities(self.net, inputs, masks, self.temperature)

@@ -57,8 +57,7 @@ from typing import Any
 
 import numpy as np
 
-from uedtp.agents.neural.policy import weights_digest
-from uedtp.agents.protocol import NetworkBlueprint, RuleBasedBlueprint
+from uedtp.agents.protocol import NetworkBlueprint, RuleBasedBlueprint, network_digest
 from uedtp.csrc.hanabi_belief import GameTrace, LikelihoodCache, enumerate_hands, log_count_prior
 from uedtp.envs.hanabi.game import HanabiState
 from uedtp.search.hanabi.base import HanabiDecision, HanabiSearchAgent, check_budget
@@ -113,12 +112,12 @@ def _private_weights(frame_hands: np.ndarray, counts: np.ndarray,
 
 def network_key(policy: NetworkBlueprint) -> tuple[Any, ...]:
     """What identifies a network blueprint across the objects of one game: a digest of its
-    torch parameters and its temperature (objects loaded from one checkpoint agree), or the
-    object itself when it has no torch module."""
-    net: Any = getattr(policy, "net", None)
-    if not callable(getattr(net, "state_dict", None)):
+    weights and its temperature (objects loaded from one checkpoint agree), or the object
+    itself when it offers no digest."""
+    digest = network_digest(policy)
+    if digest is None:
         return ("object", id(policy))
-    return ("weights", weights_digest(net), float(policy.temperature))
+    return ("weights", digest, float(policy.temperature))
 
 
 class JointSpartaSearch(HanabiSearchAgent):

@@ -204,3 +204,14 @@ def test_support_sums_by_hand():
     assert low == 0.0                      # the legal third move of row 1 has probability 0
     assert support_sums(p[:1], m[:1])[2] == 0.5
     assert support_sums(np.zeros((0, 3)), np.zeros((0, 3), bool)) == (0.0, 0, 1.0)
+
+
+def test_network_digest_identifies_the_weights_not_the_object():
+    from uedtp.agents.protocol import network_digest
+    a, b = load_policy("adh_mmd"), load_policy("adh_mmd")
+    assert a is not b and network_digest(a) == network_digest(b)
+    assert network_digest(a) != network_digest(load_policy("adh_ppo"))
+    with torch.no_grad():
+        next(b.net.parameters()).view(-1)[0] += 1e-3          # one weight moved
+    assert network_digest(a) != network_digest(b)
+    assert network_digest(object()) is None
