@@ -5,8 +5,9 @@ The blueprints of checkpoints/ (``hanabi_smartbot_bc``, ``adh_mmd``, ...) are pa
 ``torch:hanabi_smartbot_bc`` works from any directory. ``resolve`` is the one place a checkpoint
 argument becomes a file: an existing path wins; otherwise a bare name (``NAME`` or ``NAME.pt``,
 no directory part) is looked up among the shipped files; anything else is a
-``CheckpointNotFoundError`` that names the shipped checkpoints. No torch import here, so
-command-line parsing can call it cheaply.
+``CheckpointNotFoundError`` that names the shipped checkpoints. ``default_network`` names the
+shipped network a game uses when a spec gives none (``torch`` without ``:PATH``). No torch
+import here, so command-line parsing can call it cheaply.
 """
 from __future__ import annotations
 
@@ -15,6 +16,14 @@ from importlib import resources
 from pathlib import Path
 
 SUFFIX = ".pt"
+
+# The strongest shipped network of each game (by the game string its encoding records): the
+# network of ``torch`` specs that name no checkpoint. BENCHMARKS.md has each one's measurements.
+DEFAULT_NETWORKS: dict[str, str] = {
+    "hanabi_native(players=2)": "hanabi_dagger_w512",
+    "dark_hex(board_size=3,gameversion=adh)": "adh_mmd_10m",
+    "phantom_ttt()": "pttt_mmd_10m",
+}
 
 
 class CheckpointNotFoundError(FileNotFoundError):
@@ -55,3 +64,15 @@ def resolve(text: str | os.PathLike[str]) -> str:
             f"no checkpoint {text!r}: not a file, and not the name of a shipped checkpoint "
             f"(shipped: {listed})")
     raise CheckpointNotFoundError(f"no checkpoint at {text} (or name a shipped one: {listed})")
+
+
+def default_network(game_string: str) -> str:
+    """The shipped network a game uses by default (``DEFAULT_NETWORKS``); raises
+    ``CheckpointNotFoundError`` naming the games that have one."""
+    try:
+        return DEFAULT_NETWORKS[game_string]
+    except KeyError:
+        known = "; ".join(f"{g}: {n}" for g, n in DEFAULT_NETWORKS.items())
+        raise CheckpointNotFoundError(
+            f"no default network for {game_string}: name a checkpoint (torch:PATH); the games "
+            f"with a default network: {known}") from None

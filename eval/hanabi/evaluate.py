@@ -58,7 +58,7 @@ from uedtp.eval.runs.backends import Backend, make_backend
 from uedtp.eval.runs.processes import Interrupted, resume_message, stop_on_signals
 from uedtp.eval.runs.store import (CONFIG_FILE, GAMES_FILE, RunStore, StoreError, load_config,
                                 read_records)
-from uedtp.eval.specs import SpecError, build_agent, resolve
+from uedtp.eval.specs import SpecError, build_agent, pin_spec, resolve
 
 KIND = "hanabi-eval"
 COMMAND = "python -m uedtp.eval.hanabi"
@@ -248,6 +248,18 @@ def requested(args: argparse.Namespace) -> tuple[list[str], list[list[Any]]]:
     return specs, sweep
 
 
+def pinned(specs: list[str], sweep: list[list[Any]], players: int
+           ) -> tuple[list[str], list[list[Any]]]:
+    """The specs and sweep pairs with every omitted default path written in (``torch`` -> the
+    game's default network), so the stored run names the network it played."""
+    try:
+        pins = {spec: pin_spec(spec, hanabi_game(players)) for spec in specs}
+    except SpecError as err:
+        raise UsageError(str(err)) from None
+    return ([pins[spec] for spec in specs],
+            [[eta, pins.get(spec, spec)] for eta, spec in sweep])
+
+
 def _union_sweep(a: list[list[Any]], b: list[list[Any]]) -> list[list[Any]]:
     seen = {spec for _, spec in a}
     return [list(p) for p in a] + [list(p) for p in b if p[1] not in seen]
@@ -264,9 +276,11 @@ def resolve_config(args: argparse.Namespace) -> dict[str, Any]:
                          "which cannot be continued; report it with --report-only, or choose "
                          "another --out")
     if not args.resume:
+        specs, sweep = pinned(specs, sweep, args.players or 2)
         return run_config(args.players or 2, args.seed or 0, args.games or 100,
                           specs or ["smart"], sweep)
     stored = load_config(args.out, KIND)["config"]
+    specs, sweep = pinned(specs, sweep, stored["players"])
     conflicts = [f"{flag} {value} (stored: {stored[key]})"
                  for flag, key, value in (("--players", "players", args.players),
                                           ("--seed", "seed", args.seed))
@@ -332,6 +346,7 @@ def main(argv: list[str] | None = None) -> int:
                                  "--extra-csv was given")
             counts = sorted({int(r["players"]) for r in records})
             players = args.players or (stored or {}).get("players") or counts[0]
+            specs, sweep = pinned(specs, sweep, players)
             if not specs:
                 specs = list(dict.fromkeys(list((stored or {}).get("agents", []))
                                            + [r["agent"] for r in records]))

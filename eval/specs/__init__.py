@@ -8,8 +8,9 @@ from uedtp.eval.specs.grammar import AgentSpec, SpecError, parse_spec
 from uedtp.eval.specs.hanabi import HANABI_BOTS, hanabi_bot
 from uedtp.eval.specs.openspiel import save_table
 from uedtp.eval.specs.registry import (REGISTRY, AgentEntry, Param, ResolvedSpec, build_agent,
-                                       canonical_spec, check_spec, describe_agents, register, resolve)
+                                       canonical_spec, check_spec, describe_agents, pin_spec,
+                                       register, resolve)
 
 __all__ = ["REGISTRY", "HANABI_BOTS", "AgentEntry", "AgentSpec", "Param", "ResolvedSpec",
            "SpecError", "build_agent", "canonical_spec", "check_spec", "describe_agents",
-           "hanabi_bot", "parse_spec", "register", "resolve", "save_table"]
+           "hanabi_bot", "parse_spec", "pin_spec", "register", "resolve", "save_table"]

@@ -28,7 +28,7 @@ from uedtp.eval.specs.registry import (AgentEntry, Param, infostate_game, opensp
                                        register, zero_sum_infostate_game)
 from uedtp.search.cfr.cfr import load_solver
 from uedtp.search.cfr.solvers import SOLVERS, WARM_START_SOLVERS, make_solver
-from uedtp.agents.neural.shipped import shipped_names
+from uedtp.agents.neural.shipped import DEFAULT_NETWORKS, shipped_names
 from uedtp.search.cfr.tree_policy import SlotPolicyAgent, load_policy
 from uedtp.search.subgame.agent import SubgameSolvingAgent
 from uedtp.search.update_equivalent.md import md_search
@@ -304,6 +304,24 @@ def _torch_game(game: Any) -> str | None:
     return None if game.engine == "native-hanabi" else openspiel_game(game)
 
 
+def _network_game_string(game: Any) -> str:
+    """The game string a checkpoint for ``game`` records (the Hanabi encoding's in Hanabi, the
+    canonical pyspiel string otherwise: ``phantom_ttt()``)."""
+    if game.engine == "native-hanabi":
+        from uedtp.envs.hanabi.tensor import hanabi_encoding_for
+        return str(hanabi_encoding_for(game.raw).game_string)
+    return str(game.raw)
+
+
+def _default_network(game: Any) -> str:
+    """The shipped network of ``torch`` without ``:PATH`` (``agents.neural.shipped``)."""
+    from uedtp.agents.neural.shipped import CheckpointNotFoundError, default_network
+    try:
+        return default_network(_network_game_string(game))
+    except CheckpointNotFoundError as err:
+        raise SpecError(f"torch: {err}") from None
+
+
 def _build_torch(game: Any, seed: int, *, path: str, temperature: float) -> Agent:
     """A neural blueprint checkpoint (uedtp.agents.neural.checkpoint); the network is loaded once per
     process and shared by the agents built from it (inference only)."""
@@ -317,10 +335,7 @@ def _build_torch(game: Any, seed: int, *, path: str, temperature: float) -> Agen
         raise SpecError(str(err)) from None
     if not os.path.isfile(path):
         raise SpecError(f"checkpoint {path!r} is not a file")
-    game_string = game.game_string
-    if game.engine == "native-hanabi":          # checkpoints name the Hanabi encoding's game
-        from uedtp.envs.hanabi.tensor import hanabi_encoding_for
-        game_string = hanabi_encoding_for(game.raw).game_string
+    game_string = _network_game_string(game)
     key = (os.path.abspath(path), os.path.getmtime(path), game_string)
     if key not in _NETS:
         try:
@@ -333,8 +348,9 @@ def _build_torch(game: Any, seed: int, *, path: str, temperature: float) -> Agen
 
 register(AgentEntry(
     "torch", "a neural blueprint checkpoint (uedtp.agents.neural.checkpoint), sampled; PATH is a "
-    f"file or a shipped name ({', '.join(shipped_names())})",
+    f"file or a shipped name ({', '.join(shipped_names())}); without PATH, the game's default "
+    "network (" + "; ".join(f"{g}: {n}" for g, n in DEFAULT_NETWORKS.items()) + ")",
     "the OpenSpiel game or native hanabi(...) the checkpoint was trained on", _build_torch,
     params=(Param("temperature", float, 1.0, "divides the logits (small = nearly greedy)",
                   positive=True),),
-    supports=_torch_game, path="required"))
+    supports=_torch_game, path="optional", default_path=_default_network))

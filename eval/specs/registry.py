@@ -4,7 +4,9 @@ One step of this module: look a parsed spec's name up in ``REGISTRY``, check eve
 against its declared type and range (``Param``), check the agent is defined for the game
 (``AgentEntry.supports``), then build it with the given seed (``build_agent``); a blueprint
 ``@X`` is built first, from its own random stream. ``describe_agents`` is the text of
-``python -m uedtp.eval.tournament --list-agents``.
+``python -m uedtp.eval.tournament --list-agents``. An entry whose path is optional fills a missing
+path in from the game (``AgentEntry.default_path``: ``torch`` without ``:PATH`` is the game's
+default network); ``pin_spec`` writes that path into a spec, so a stored run names what it played.
 
 The entries themselves are registered by ``uedtp.eval.specs.openspiel`` (agents of OpenSpiel games)
 and ``uedtp.eval.specs.hanabi`` (native Hanabi agents), which ``import uedtp.eval.specs`` loads; the game
@@ -100,9 +102,10 @@ class AgentEntry:
     """One registered agent: how to check, document and build it.
 
     ``build(game, seed, blueprint=..., path=..., **params)`` returns the agent; ``supports(game)``
-    returns why the agent is not defined for a game (or None); ``blueprint`` is "none",
-    "optional" or "required"; ``threads``: the factory also takes ``num_threads`` (OpenMP
-    threads of its rollouts, from ``build_agent``).
+    returns why the agent is not defined for a game (or None); ``blueprint`` and ``path`` are
+    "none", "optional" or "required"; an optional path missing from a spec is
+    ``default_path(game)`` (which raises ``SpecError`` for a game without one); ``threads``: the
+    factory also takes ``num_threads`` (OpenMP threads of its rollouts, from ``build_agent``).
     """
 
     name: str
@@ -112,8 +115,9 @@ class AgentEntry:
     params: tuple[Param, ...] = ()
     supports: GameSupport = lambda game: None
     blueprint: str = "none"
-    path: str = "none"              # "none" or "required" (``name:path``)
+    path: str = "none"              # "none", "optional" or "required" (``name:path``)
     threads: bool = False
+    default_path: Callable[[Any], str] | None = None
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -132,6 +136,11 @@ def register(entry: AgentEntry) -> AgentEntry:
         raise ValueError(f"agent name {entry.name!r} must be lower-case letters, digits, '_' or '-'")
     if entry.blueprint not in ("none", "optional", "required"):
         raise ValueError(f"blueprint must be 'none', 'optional' or 'required', got {entry.blueprint!r}")
+    if entry.path not in ("none", "optional", "required"):
+        raise ValueError(f"path must be 'none', 'optional' or 'required', got {entry.path!r}")
+    if (entry.path == "optional") != (entry.default_path is not None):
+        raise ValueError(f"agent {entry.name!r}: an optional path needs a default_path (and only "
+                         "an optional path has one)")
     REGISTRY[entry.name] = entry
     return entry
 
@@ -191,6 +200,24 @@ def check_spec(spec: "str | AgentSpec", game: Any) -> ResolvedSpec:
     return resolved
 
 
+def pin_spec(spec: str, game: Any) -> str:
+    """``spec`` with every missing optional path written in for ``game`` (``torch`` ->
+    ``torch:adh_mmd_10m`` in dark hex), in canonical form; a spec with no missing path comes back
+    as written. Stores keep pinned specs, so a later change of a default cannot change a run."""
+    handle = _handle(game)
+    resolved = check_spec(spec, handle)
+
+    def pinned(r: ResolvedSpec) -> tuple[AgentSpec, bool]:
+        blueprint, changed = pinned(r.blueprint) if r.blueprint is not None else (None, False)
+        path = r.spec.path
+        if path is None and r.entry.default_path is not None:
+            path, changed = r.entry.default_path(handle), True
+        return dataclasses.replace(r.spec, path=path, blueprint=blueprint), changed
+
+    out, changed = pinned(resolved)
+    return str(out) if changed else spec
+
+
 def _check_for_game(resolved: ResolvedSpec, game: Any) -> None:
     entry = resolved.entry
     reason = entry.supports(game)
@@ -233,7 +260,10 @@ def _build(resolved: ResolvedSpec, game: Any, seed: int, num_threads: int = 1) -
     if resolved.entry.blueprint != "none":
         kwargs["blueprint"] = blueprint
     if resolved.entry.path != "none":
-        kwargs["path"] = resolved.spec.path
+        path = resolved.spec.path
+        if path is None and resolved.entry.default_path is not None:
+            path = resolved.entry.default_path(game)
+        kwargs["path"] = path
     if resolved.entry.threads:
         kwargs["num_threads"] = num_threads
     agent = resolved.entry.build(game, seed, **kwargs)
@@ -247,7 +277,7 @@ def describe_agents(game: Any = None) -> str:
     lines = []
     for name in sorted(REGISTRY):
         entry = REGISTRY[name]
-        head = name + (":PATH" if entry.path == "required" else "")
+        head = name + {"required": ":PATH", "optional": "[:PATH]"}.get(entry.path, "")
         if entry.params:
             head += "(" + ",".join(p.name for p in entry.params) + ")"
         if entry.blueprint == "required":

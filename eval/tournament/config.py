@@ -12,7 +12,7 @@ import hashlib
 import json
 from typing import Any
 
-from uedtp.eval.specs import SpecError, canonical_spec, check_spec
+from uedtp.eval.specs import SpecError, canonical_spec, pin_spec
 from uedtp.envs.games import make_game
 
 FORMATS = ("auto", "round-robin", "gauntlet", "self-play", "cross-play")
@@ -143,8 +143,7 @@ def _canonical_agents(where: str, specs: tuple[str, ...], game: Any) -> tuple[st
     out: list[str] = []
     for spec in specs:
         try:
-            check_spec(spec, game)
-            canonical = canonical_spec(spec)
+            canonical = canonical_spec(pin_spec(spec, game))
         except SpecError as err:
             raise ConfigError(f"{where}: {err}") from None
         if canonical in out:

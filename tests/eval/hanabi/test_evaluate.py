@@ -95,3 +95,18 @@ def test_unreadable_extra_is_refused(tmp_path, capsys):
     bad.write_bytes(b'{"key": "a"}\nnot json\n{"key": "b"}\n')
     assert main(["--report-only", "--out", str(tmp_path / "r"), "--extra-csv", str(bad)]) == 2
     assert "line 2 is corrupt" in capsys.readouterr().err
+
+
+def test_the_default_network_is_pinned_in_the_stored_run(tmp_path, capsys):
+    out = str(tmp_path / "run")
+    assert main(["--games", "1", "--workers", "1", "--out", out, "--no-progress",
+                 "--agents", "torch(temperature=0.001)"]) == 0
+    records = read_records(os.path.join(out, "games.jsonl"))
+    assert [r["agent"] for r in records] == ["torch:hanabi_dagger_w512(temperature=0.001)"]
+    # the same spec written without a path resumes the same agent (no new games)
+    assert main(["--games", "1", "--workers", "1", "--out", out, "--no-progress", "--resume",
+                 "--agents", "torch(temperature=0.001)"]) == 0
+    assert len(read_records(os.path.join(out, "games.jsonl"))) == 1
+    assert main(["--games", "1", "--players", "3", "--workers", "1", "--out",
+                 str(tmp_path / "p3"), "--agents", "torch"]) == 2
+    assert "no default network for hanabi_native(players=3)" in capsys.readouterr().err
