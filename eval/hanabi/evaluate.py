@@ -252,10 +252,13 @@ def pinned(specs: list[str], sweep: list[list[Any]], players: int
            ) -> tuple[list[str], list[list[Any]]]:
     """The specs and sweep pairs with every omitted default path written in (``torch`` -> the
     game's default network), so the stored run names the network it played."""
-    try:
-        pins = {spec: pin_spec(spec, hanabi_game(players)) for spec in specs}
-    except SpecError as err:
-        raise UsageError(str(err)) from None
+    pins = {}
+    for spec in specs:
+        try:
+            pins[spec] = pin_spec(spec, hanabi_game(players))
+        except SpecError as err:
+            text = str(err)
+            raise UsageError(text if spec in text else f"agent {spec!r}: {text}") from None
     return ([pins[spec] for spec in specs],
             [[eta, pins.get(spec, spec)] for eta, spec in sweep])
 
