@@ -12,6 +12,8 @@ Three trainers, the same options as their own modules plus ``--backend``/``--wor
   search agent named by ``--expert SPEC`` (``uedtp.eval.specs.expert``: rebuilt from the spec
   on the workers for every labelled decision), stored as game records chunk by chunk, then
   fine-tuning of ``--student`` on the labels;
+- ``ppo`` (``uedtp.search.train.hanabi_ppo``): self-play PPO fine-tuning of a network with a KL
+  penalty to the frozen start network, in this process (no backend);
 - ``distill`` (``uedtp.search.train.distill``): only the training step of an ``expert`` run,
   on its stored labels with other training settings (``--records RUN.pt``); its evaluation
   games on the backend.
@@ -49,7 +51,7 @@ from uedtp.agents.neural.checkpoint import CheckpointError
 from uedtp.eval.cli import (ArgumentParser, UsageError, add_backend_arguments, backend_from_args,
                             check_backend_arguments, message, output_file)
 from uedtp.eval.specs.expert import spec_expert
-from uedtp.search.train import dagger, distill, expert_iteration, imitation
+from uedtp.search.train import dagger, distill, expert_iteration, hanabi_ppo, imitation
 
 PROG = "python -m uedtp.eval.train_hanabi"
 
@@ -65,6 +67,8 @@ def build_parser() -> ArgumentParser:
         module.add_arguments(sub)
         add_backend_arguments(sub)
         sub.add_argument("--no-progress", action="store_true", help="no progress bar")
+    ppo = trainers.add_parser("ppo", help=(hanabi_ppo.__doc__ or "").splitlines()[0])
+    hanabi_ppo.add_arguments(ppo)        # games are played in this process (no backend)
     return p
 
 
@@ -75,6 +79,10 @@ def main(argv: list[str] | None = None) -> int:
     command = f"{PROG} " + " ".join(shlex.quote(a) for a in argv)
     backend: Any = None
     try:
+        if args.trainer == "ppo":
+            hanabi_ppo.run(hanabi_ppo.config_from_args(args), args.out, args.resume, command,
+                           echo=lambda s: print(s, flush=True))
+            return 0
         check_backend_arguments(args)
         try:
             output_file(create_folders=True)(args.out)

@@ -106,8 +106,7 @@ def collect(net: PolicyValueNet, game: Any, num_games: int, rng: np.random.Gener
                     cat([s[1] for s in steps]), returns)
 
 
-PolicyLoss = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
-                      tuple[torch.Tensor, dict[str, float]]]
+PolicyLoss = Callable[..., tuple[torch.Tensor, dict[str, float]]]
 
 
 def minibatch_epochs(net: PolicyValueNet, optimizer: torch.optim.Optimizer,
@@ -115,7 +114,8 @@ def minibatch_epochs(net: PolicyValueNet, optimizer: torch.optim.Optimizer,
                      minibatch: int, policy_loss: PolicyLoss, value_coef: float,
                      max_grad_norm: float) -> dict[str, float]:
     """``epochs`` passes over the decisions ``tensors`` = (inputs, masks, actions, old log-probs,
-    advantages, value targets) in ``rng``-shuffled minibatches; each step minimises
+    advantages, value targets[, extra tensors passed on to ``policy_loss``]) in ``rng``-shuffled
+    minibatches; each step minimises
     ``policy_loss(logits, old, actions, advantages, masks) + value_coef · E[(V − target)²]`` with
     the gradient norm clipped to ``max_grad_norm``. Returns the last step's statistics."""
     stats: dict[str, float] = {}
@@ -124,9 +124,9 @@ def minibatch_epochs(net: PolicyValueNet, optimizer: torch.optim.Optimizer,
         order = torch.from_numpy(rng.permutation(n))
         for lo in range(0, n, minibatch):
             idx = order[lo:lo + minibatch]
-            x, m, a, old, ad, tgt = (t[idx] for t in tensors)
+            x, m, a, old, ad, tgt, *extra = (t[idx] for t in tensors)
             logits, value = net(x, m)
-            loss, info = policy_loss(logits, old, a, ad, m)
+            loss, info = policy_loss(logits, old, a, ad, m, *extra)
             value_loss = torch.mean((value - tgt) ** 2)
             total = loss + value_coef * value_loss
             optimizer.zero_grad()

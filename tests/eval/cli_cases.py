@@ -70,6 +70,9 @@ TABLE: dict[str, list[tuple[list[str], str]]] = {
     "uedtp.eval.train_hanabi": [
         ([], "TRAINER"), (["nosuch", "--out", "{tmp}/d.pt"], "'nosuch'"),
         (["dagger", "--out", "{tmp}/d.pt", "--workers", "0"], "--workers must be a positive"),
+        (["ppo", "--out", "{tmp}/p.pt", "--kl-coef", "-1"], "kl_coef must be non-negative"),
+        (["ppo", "--out", "{tmp}/p.pt", "--games", "0"], "games must be a positive"),
+        (["ppo", "--out", "{tmp}/p.pt", "--lr", "x"], "--lr"),
         (["dagger", "--out", "{tmp}/d.pt", "--ray-address", "auto"], "needs --backend ray"),
         (["dagger", "--out", "{tmp}/d.pt", "--backend", "spark"], "'spark'"),
         (["dagger", "--out", "{tmp}/d.pt", "--backend", "serial", "--workers", "3"],
