@@ -37,7 +37,7 @@ from uedtp.envs.hanabi.game import HanabiGame
 from uedtp.envs.hanabi.tensor import HanabiEncoding, hanabi_encoding_for
 from uedtp.search.train.dagger import _lockstep, play
 from uedtp.search.train.ppo import masked_log_softmax, normalised_advantages, ppo_policy_loss
-from uedtp.search.train.self_play import minibatch_epochs
+from uedtp.search.train.self_play import gae_advantages, minibatch_epochs
 
 TRAIN_DECKS = 3 * 10**12
 CURVE_DECKS = 3 * 10**12 + 5 * 10**11
@@ -114,17 +114,10 @@ def collect(net: PolicyValueNet, anchor: PolicyValueNet, encoding: HanabiEncodin
         steps.append((live, x, m, moves, logp.numpy(), alogp.numpy(), value.numpy(),
                       (after - before)[live].astype(np.float32)))
         before = after
-    next_value = np.zeros(len(decks), np.float32)
-    running = np.zeros(len(decks), np.float32)
-    adv_steps = []
-    for live, *_, value, reward in reversed(steps):
-        adv = reward + next_value[live] - value + gae_lambda * running[live]
-        running[live] = adv
-        next_value[live] = value
-        adv_steps.append(adv)
-    adv_steps.reverse()
+    adv = gae_advantages([(live, value, reward) for live, *_, value, reward in steps],
+                         np.zeros(len(decks), np.float32), gae_lambda).astype(np.float32)
     cat = np.concatenate
-    values, adv = cat([s[6] for s in steps]), cat(adv_steps).astype(np.float32)
+    values = cat([s[6] for s in steps])
     return {"inputs": cat([s[1] for s in steps]), "masks": cat([s[2] for s in steps]),
             "actions": cat([s[3] for s in steps]).astype(np.int64),
             "logp": cat([s[4] for s in steps]), "anchor_logp": cat([s[5] for s in steps]),

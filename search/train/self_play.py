@@ -68,6 +68,25 @@ class Rollouts:
         return len(self.actions)
 
 
+def gae_advantages(steps: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray | None]],
+                   terminal: np.ndarray, gae_lambda: float) -> np.ndarray:
+    """GAE (gamma = 1) over interleaved decision sequences: ``steps`` in play order, each
+    (sequence index per row, value per row, reward per row or None for no reward); ``terminal``:
+    each sequence's value after its last decision (its final return, or 0). Returns the
+    advantages concatenated in play order."""
+    next_value = terminal.copy()
+    running = np.zeros_like(terminal)
+    out = []
+    for seq, value, reward in reversed(steps):
+        target = next_value[seq] if reward is None else reward + next_value[seq]
+        adv = target - value + gae_lambda * running[seq]
+        running[seq] = adv
+        next_value[seq] = value
+        out.append(adv)
+    out.reverse()
+    return np.concatenate(out)
+
+
 def collect(net: PolicyValueNet, game: Any, num_games: int, rng: np.random.Generator,
             gae_lambda: float = 0.95) -> Rollouts:
     """Play ``num_games`` self-play games with ``net`` in every seat; GAE per player sequence."""
@@ -86,20 +105,12 @@ def collect(net: PolicyValueNet, game: Any, num_games: int, rng: np.random.Gener
         actions = sample_actions(np.exp(logp.astype(np.float64)), rng.random(len(live)))
         steps.append((live, players, x, mask, actions, logp, value.numpy()))
         batch.apply(live, actions, check=False)
-    returns = batch.returns()
-    next_value = returns.copy()                  # (games, 2): value after the decision
-    running = np.zeros_like(returns)
-    adv_steps = []
-    for live, players, _, _, _, _, value in reversed(steps):
-        delta = next_value[live, players] - value
-        adv = delta + gae_lambda * running[live, players]
-        running[live, players] = adv
-        next_value[live, players] = value
-        adv_steps.append(adv)
-    adv_steps.reverse()
+    returns = batch.returns()                    # (games, 2); one sequence per (game, player)
+    advantages = gae_advantages([(live * 2 + players, value, None)
+                                 for live, players, *_, value in steps],
+                                returns.reshape(-1), gae_lambda).astype(np.float32)
     cat = np.concatenate
     values = cat([s[6] for s in steps])
-    advantages = cat(adv_steps).astype(np.float32)
     return Rollouts(cat([s[2] for s in steps]), cat([s[3] for s in steps]),
                     cat([s[4] for s in steps]), cat([s[5] for s in steps]), values,
                     advantages, (advantages + values).astype(np.float32),

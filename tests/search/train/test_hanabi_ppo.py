@@ -66,3 +66,19 @@ def test_changed_settings_and_bad_values_are_refused(tmp_path) -> None:
         hp.HanabiPPOConfig(kl_coef=-1.0)
     with pytest.raises(ValueError, match="clip"):
         hp.HanabiPPOConfig(clip=1.5)
+
+
+def test_gae_advantages_match_hand_computed_values() -> None:
+    import numpy as np
+    from uedtp.search.train.self_play import gae_advantages
+    # two sequences interleaved: seq 0 has values 0.5, 0.2 (rewards 1, 2), seq 1 has value 0.4
+    # (reward 3); lambda 0.5, terminal values 0
+    steps = [(np.array([0, 1]), np.array([0.5, 0.4]), np.array([1.0, 3.0])),
+             (np.array([0]), np.array([0.2]), np.array([2.0]))]
+    adv = gae_advantages(steps, np.zeros(2), 0.5)
+    last = 2.0 - 0.2                                  # seq 0, second step
+    first = 1.0 + 0.2 - 0.5 + 0.5 * last              # seq 0, first step
+    assert np.allclose(adv, [first, 3.0 - 0.4, last])
+    # no rewards, terminal returns: the advantage of a one-step sequence is return - value
+    assert np.allclose(gae_advantages([(np.array([0, 1]), np.array([0.1, -0.3]), None)],
+                                      np.array([1.0, -1.0]), 0.9), [0.9, -0.7])
