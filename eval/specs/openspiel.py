@@ -125,13 +125,17 @@ def _build_mmd(game: Any, seed: int, *, blueprint: Agent | None, eta: float, alp
     """``mmd_search``; over a network blueprint (``@torch:PATH``) in Phantom Tic-Tac-Toe / Dark
     Hex (not ``exact``), the batched search ``uedtp.search.neural.search.neural_mmd`` (batched
     beliefs, fused native rollouts; ``max_nodes`` bounds its belief frontier)."""
-    from uedtp.agents.protocol import NetworkBlueprint
+    from uedtp.agents.protocol import NetworkBlueprint, is_uniform
+    from uedtp.agents.uniform import UniformNetworkBlueprint
     from uedtp.envs.phantom.batch import supports as phantom_batch_game
     network: object = blueprint        # any Agent may also be a NetworkBlueprint
+    if beliefs == "batched" and (blueprint is None or is_uniform(blueprint)) and not exact \
+            and phantom_batch_game(game.raw):
+        network = UniformNetworkBlueprint(game.raw, seed)   # opt-in: auto keeps the sampler
     batched = isinstance(network, NetworkBlueprint) and not exact and \
         phantom_batch_game(game.raw)
     if beliefs == "batched" and not batched:
-        raise SpecError("mmd: beliefs=batched needs a network blueprint (@torch:PATH) in "
+        raise SpecError("mmd: beliefs=batched needs a network or the uniform blueprint in "
                         "phantom_ttt or dark_hex, without exact=true")
     if batched and beliefs != "sampler":
         assert isinstance(network, NetworkBlueprint)
@@ -208,9 +212,10 @@ register(AgentEntry(
                   choices=("sample", "argmax")),
             *HISTORY_PARAMS[3:],
             Param("beliefs", str, "auto", "posterior: batched (network blueprints in "
-                  "phantom_ttt / dark_hex: batched beliefs and native rollouts), sampler (the "
-                  "per-state history sampler; uses particles) or auto (batched where it "
-                  "applies, else sampler)", choices=("auto", "batched", "sampler"))),
+                  "phantom_ttt / dark_hex: batched beliefs and native rollouts; over uniform "
+                  "the same batched search, as approx_exploitability runs it), sampler (the "
+                  "per-state history sampler; uses particles) or auto (batched over a network, "
+                  "else sampler)", choices=("auto", "batched", "sampler"))),
     supports=zero_sum_infostate_game, blueprint="optional"))
 register(AgentEntry(
     "mcts", "OpenSpiel's MCTSBot with random-rollout evaluation. It searches the TRUE state "

@@ -170,6 +170,8 @@ TABLE: dict[str, list[tuple[list[str], str]]] = {
         (["--agent", "uniform", "--game", "nosuchgame"], "nosuchgame"),
         (["--agent", "uniform", "--game", "tiny_hanabi"], "tiny_hanabi"),
         (["--checkpoint", ADH, "--game", "phantom_ttt"], "names its own game"),
+        (["--agent", "blueprint", "--game", "phantom_ttt"], "needs --checkpoint"),
+        (["--agent", "mmd-search", "--game", "kuhn_poker"], "kuhn_poker"),
         ([], "--checkpoint"),
         (["--checkpoint", "{empty_pt}"], "empty.pt"),
         (["--checkpoint", HANABI_PT], "hanabi"),

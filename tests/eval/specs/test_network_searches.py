@@ -55,5 +55,16 @@ def test_mmd_beliefs_parameter_chooses_the_posterior():
     assert isinstance(sampler, UpdateEquivalentSearch)
     assert isinstance(build_agent(f"mmd(histories=3,beliefs=batched){net}", "phantom_ttt", 0),
                       NeuralSearch)
-    with pytest.raises(SpecError, match="beliefs=batched needs a network blueprint"):
+    with pytest.raises(SpecError, match="beliefs=batched needs a network or the uniform"):
         build_agent("mmd(beliefs=batched)", "kuhn_poker", 0)
+
+
+def test_mmd_over_uniform_with_batched_beliefs_is_the_batched_search_over_uniform():
+    from uedtp.agents.uniform import UniformNetworkBlueprint
+    from uedtp.search.update_equivalent.core import UpdateEquivalentSearch
+    for spec in ("mmd(histories=3,beliefs=batched)", "mmd(histories=3,beliefs=batched)@uniform"):
+        agent = build_agent(spec, "phantom_ttt", 0)
+        assert isinstance(agent, NeuralSearch)
+        assert isinstance(agent.policy, UniformNetworkBlueprint)
+    # auto keeps the per-state sampler over uniform (stored runs keep their agent)
+    assert isinstance(build_agent("mmd(histories=3)", "phantom_ttt", 0), UpdateEquivalentSearch)
