@@ -5,7 +5,7 @@ from typing import Any
 
 import numpy as np
 
-from uedtp.agents.protocol import UniformPolicy
+from uedtp.agents.protocol import Encoding, UniformPolicy
 from uedtp.envs.tensor_obs import encoding_for
 
 
@@ -39,7 +39,7 @@ class UniformNetworkBlueprint(UniformAgent):
 
     def __init__(self, game: Any, seed: int | None = 0) -> None:
         super().__init__(seed)
-        self.encoding = encoding_for(game)
+        self.encoding: Encoding = encoding_for(game)
 
     @property
     def game_string(self) -> str:
