@@ -92,6 +92,7 @@ def markdown_section(section: Section, summary: dict[str, Any], num_players: int
                                  f"{_pm(p['mean_return'], p['se_return'], 2, True)} "
                                  f"({p['wins']}-{p['draws']}-{p['losses']})")
             lines.append(f"| `{_cell(a)}` | " + " | ".join(row_cells) + " |")
+        lines.extend(_worst_pairings(agents, summary["pairwise"]))
     else:
         lines.append(f"### {section.game} — {section.format}, {num_players} players, "
                      f"{section.games} games per seating (the same deals for every team)")
@@ -120,6 +121,36 @@ def markdown_section(section: Section, summary: dict[str, Any], num_players: int
                     _pm(summary["crossplay_mean"][i][j], summary["crossplay_se"][i][j], 2)
                     for j in order) + " |")
     return "\n".join(lines) + "\n"
+
+
+def worst_pairings(pairwise: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per agent, its pairing of lowest mean return (ties: the larger s.e., then the opponent's
+    name), so a strength claim can be checked against every opponent, not the average."""
+    worst: dict[str, dict[str, Any]] = {}
+    for p in pairwise:
+        key = (p["mean_return"], -p["se_return"], p["opponent"])
+        w = worst.get(p["agent"])
+        if w is None or key < (w["mean_return"], -w["se_return"], w["opponent"]):
+            worst[p["agent"]] = p
+    return worst
+
+
+def _worst_pairings(agents: list[str], pairwise: list[dict[str, Any]]) -> list[str]:
+    worst = worst_pairings(pairwise)
+    if len(agents) < 3:
+        return []
+    lines = ["", "Worst pairing of each agent (its lowest mean return over all opponents; "
+             "even = mean + 2 s.e. ≥ 0):", "",
+             "| agent | worst opponent | mean return ± s.e. | even within 2 s.e. |",
+             "|---|---|---|---|"]
+    for a in agents:
+        p = worst.get(a)
+        if p is None:
+            continue
+        even = "yes" if p["mean_return"] + 2 * p["se_return"] >= 0 else "no"
+        lines.append(f"| `{_cell(a)}` | `{_cell(p['opponent'])}` | "
+                     f"{_pm(p['mean_return'], p['se_return'], 3, True)} | {even} |")
+    return lines
 
 
 def markdown_report(sections: list[Section], summaries: list[dict[str, Any]],

@@ -99,3 +99,20 @@ def test_live_standings_text():
     assert live_standings(["A", "B"], records, cooperative=False) == "A=50% B=50%"
     coop = [record("1", ("X", "X"), (20, 20), "self-play", 20)]
     assert live_standings(["X"], coop, cooperative=True) == "X=20.00"
+
+
+def test_worst_pairing_is_the_lowest_mean_return_of_each_agent():
+    from uedtp.eval.tournament.report import _worst_pairings, worst_pairings
+
+    def pair(a: str, b: str, mean: float, se: float) -> dict:
+        return {"agent": a, "opponent": b, "mean_return": mean, "se_return": se,
+                "games": 100, "wins": 0, "draws": 0, "losses": 0}
+    rows = [pair("x", "y", 0.2, 0.05), pair("x", "z", -0.05, 0.03),
+            pair("y", "x", -0.2, 0.05), pair("y", "z", -0.2, 0.08),
+            pair("z", "x", 0.05, 0.03), pair("z", "y", 0.2, 0.08)]
+    worst = worst_pairings(rows)
+    assert (worst["x"]["opponent"], worst["y"]["opponent"], worst["z"]["opponent"]) == \
+        ("z", "z", "x")                     # y: a tie at -0.2, the larger s.e. counts as worse
+    text = "\n".join(_worst_pairings(["x", "y", "z"], rows))
+    assert "| `x` | `z` | -0.050 ± 0.030 | yes |" in text
+    assert "| `y` | `z` | -0.200 ± 0.080 | no |" in text
