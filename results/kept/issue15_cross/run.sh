@@ -16,3 +16,5 @@ table() { # out game prefix
 }
 table results/kept/issue15_cross/adh "dark_hex(board_size=3,gameversion=adh)" adh
 table results/kept/issue15_cross/pttt phantom_ttt pttt
+# The committed record is games.jsonl.gz (plus report.md / summary.json / CSVs); to resume or
+# re-report on a fresh clone: gunzip -k results/kept/issue15_cross/*/games.jsonl.gz first.
