@@ -63,9 +63,9 @@ from uedtp.envs.hanabi.game import HanabiGame
 from uedtp.envs.hanabi.tensor import HanabiEncoding, hanabi_encoding_for
 from uedtp.search.train import dagger_store as store
 from uedtp.search.train.chunks import Executor, chunk_ranges, run_chunks
-from uedtp.search.train.imitation import (Demonstrations, config_from_namespace,
-                                          cross_entropy_pass, decision_kinds, hidden_sizes,
-                                          positive_int, unit_float)
+from uedtp.search.train.imitation import (Demonstrations, config_from_namespace, cross_entropy_pass,
+                                          decision_kinds, hidden_sizes, positive_int, score_stats,
+                                          unit_float)
 
 ACTING = ("mixed", "greedy", "sample")
 RETRAIN = ("finetune", "fresh")
@@ -321,9 +321,7 @@ def evaluate(config: DaggerConfig, encoding: HanabiEncoding, net: PolicyValueNet
         s = play_chunks(config, net, decks, np.full(n, greedy), 0.0 if net is not None else 1.0,
                         (config.seed, 10**6), record=False,
                         executor=executor)["scores"].astype(float)
-        out[f"{name}_mean"] = float(s.mean())
-        out[f"{name}_stderr"] = float(s.std(ddof=1) / np.sqrt(n)) if n > 1 else 0.0
-        out[f"{name}_zero_rate"] = float(np.mean(s == 0))
+        out.update(score_stats(name, s))
     return out
 
 

@@ -103,8 +103,8 @@ from uedtp.envs.hanabi.tensor import HanabiEncoding, hanabi_encoding_for
 from uedtp.search.train import expert_records as rec
 from uedtp.search.train.chunks import Executor, chunk_ranges, run_chunks
 from uedtp.search.train.dagger import network_from, play, student_weights
-from uedtp.search.train.imitation import (config_from_namespace, cross_entropy_pass,
-                                          positive_int, unit_float)
+from uedtp.search.train.imitation import (config_from_namespace, cross_entropy_pass, positive_int,
+                                          score_stats, unit_float)
 
 ACTING = ("mixed", "greedy", "sample")
 MAX_GAMES = 10**6
@@ -595,8 +595,8 @@ def evaluate(config: ExpertConfig, players: int, net: PolicyValueNet,
                  for c, (lo, hi) in enumerate(chunk_ranges(n, chunk))]
         parts = run_chunks(executor, eval_chunk, tasks)
         s = np.concatenate([p["scores"] for p in parts]).astype(float)
-        out[f"{name}_mean"] = float(s.mean())
-        out[f"{name}_stderr"] = float(s.std(ddof=1) / np.sqrt(n)) if n > 1 else 0.0
+        st = score_stats(name, s)
+        out[f"{name}_mean"], out[f"{name}_stderr"] = st[f"{name}_mean"], st[f"{name}_stderr"]
         if not greedy:
             states = sum(p["states"] for p in parts)
             out["mean_entropy"] = sum(p["entropy_sum"] for p in parts) / max(states, 1)

@@ -36,6 +36,7 @@ from uedtp.agents.protocol import sample_actions
 from uedtp.envs.hanabi.game import HanabiGame
 from uedtp.envs.hanabi.tensor import HanabiEncoding, hanabi_encoding_for
 from uedtp.search.train.dagger import _lockstep, play
+from uedtp.search.train.imitation import score_stats
 from uedtp.search.train.ppo import masked_log_softmax, normalised_advantages, ppo_policy_loss
 from uedtp.search.train.self_play import gae_advantages, minibatch_epochs
 
@@ -144,8 +145,8 @@ def greedy_score(net: PolicyValueNet, encoding: HanabiEncoding, games: int) -> d
     decks = [CURVE_DECKS + g for g in range(games)]
     s = play(encoding, net, decks, np.ones(games, bool), 0.0, np.random.default_rng(0),
              record=False)["scores"].astype(float)
-    return {"greedy_mean": float(s.mean()),
-            "greedy_stderr": float(s.std(ddof=1) / np.sqrt(games)) if games > 1 else 0.0}
+    st = score_stats("greedy", s)
+    return {"greedy_mean": st["greedy_mean"], "greedy_stderr": st["greedy_stderr"]}
 
 
 class HanabiPPO:

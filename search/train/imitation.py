@@ -220,6 +220,19 @@ def train(encoding: HanabiEncoding, data: Demonstrations, hidden: Sequence[int] 
     return net.eval(), stats
 
 
+def score_stats(name: str, scores: np.ndarray) -> dict[str, float]:
+    """``{name}_mean``, ``{name}_stderr`` (0 for one game) and ``{name}_zero_rate`` of self-play
+    scores.
+
+    >>> score_stats("greedy", np.array([20.0, 22.0, 0.0, 24.0]))["greedy_zero_rate"]
+    0.25
+    """
+    s = np.asarray(scores, dtype=float)
+    return {f"{name}_mean": float(s.mean()),
+            f"{name}_stderr": float(s.std(ddof=1) / np.sqrt(len(s))) if len(s) > 1 else 0.0,
+            f"{name}_zero_rate": float(np.mean(s == 0))}
+
+
 def self_play_scores(policy: TorchPolicy, num_games: int, seed: int = 0, greedy: bool = True,
                      decks_seed: int | None = None) -> np.ndarray:
     """HLE scores of ``policy`` in self-play, all games advanced in lockstep (one network call
@@ -330,9 +343,10 @@ def run(args: argparse.Namespace, command: str, executor: Executor | None = None
     for greedy in (True, False):
         s = self_play_scores(policy, args.eval_games, seed=args.seed + 1, greedy=greedy)
         key = "greedy" if greedy else "sampled"
-        result[f"{key}_mean_score"] = float(s.mean())
-        result[f"{key}_stderr"] = float(s.std(ddof=1) / np.sqrt(len(s)))
-        result[f"{key}_bomb_rate"] = float(np.mean(s == 0))
+        st = score_stats(key, s)
+        result[f"{key}_mean_score"] = st[f"{key}_mean"]
+        result[f"{key}_stderr"] = st[f"{key}_stderr"]
+        result[f"{key}_bomb_rate"] = st[f"{key}_zero_rate"]
     result["seconds"] = time.perf_counter() - start
     save(args.out, net, encoding, meta={"imitation": result, "command": command})
     return result
