@@ -3,8 +3,9 @@ reading of result files (the store's ``games.jsonl`` and the CSV of earlier vers
 
 One step of ``summarize``: group the game records by agent and deck seed, summarise each agent
 (mean score ± s.e., perfect %, search time, rollouts, belief support, fallbacks) and pair it with
-the blueprint (the first plain bot among the agents) on the decks both played — by deck seed,
-never by game index, so games dealt from different seeds are never paired.
+two references on the decks both played — the blueprint (the first plain rule-based bot or plain
+network ``torch:PATH`` among the agents) and single-agent SPARTA (the first ``sparta(...)``) — by
+deck seed, never by game index, so games dealt from different seeds are never paired.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from uedtp.eval.runs.store import GAMES_FILE, StoreError, read_records
-from uedtp.eval.specs import hanabi_bot
+from uedtp.eval.specs import hanabi_bot, parse_spec, SpecError
 
 LEGACY_FILE = "games.csv"
 INT_FIELDS = ("players", "game", "deck_seed", "score", "points", "perfect", "moves", "searched",
@@ -27,8 +28,34 @@ FLOAT_FIELDS = ("search_seconds", "ess_sum")
 
 
 def is_blueprint(spec: str) -> bool:
-    """Whether the spec is a plain rule-based bot (the paired-difference reference)."""
-    return hanabi_bot(spec) is not None
+    """Whether the spec is a plain blueprint (the paired-difference reference): a rule-based bot
+    or a network played as itself (``torch:PATH``, no search over it)."""
+    if hanabi_bot(spec) is not None:
+        return True
+    try:
+        parsed = parse_spec(spec)
+    except SpecError:
+        return False
+    return parsed.name == "torch" and parsed.blueprint is None
+
+
+def is_sparta(spec: str) -> bool:
+    """Whether the spec is single-agent SPARTA (the second paired-difference reference)."""
+    try:
+        return parse_spec(spec).name == "sparta"
+    except SpecError:
+        return False
+
+
+def _paired(games: dict[int, dict[str, Any]], ref: dict[int, dict[str, Any]]
+            ) -> tuple[float, float, int]:
+    """Mean ± s.e. of the score difference over the deck seeds both played, and their count."""
+    common = sorted(set(games) & set(ref))
+    if not common:
+        return float("nan"), float("nan"), 0
+    d = np.array([float(games[g]["score"]) - float(ref[g]["score"]) for g in common])
+    mean, se = _mean_se(d)
+    return mean, se, len(common)
 
 
 def record_key(agent: str, deck_seed: int) -> str:
@@ -108,6 +135,7 @@ def summarize(rows: list[dict[str, Any]], specs: list[str], players: int) -> lis
         if int(r["players"]) == players:
             by.setdefault(r["agent"], {})[int(r["deck_seed"])] = r
     ref = next((s for s in specs if is_blueprint(s) and s in by), None)
+    sparta = next((s for s in specs if is_sparta(s) and s in by), None)
     out = []
     for spec in specs:
         games = by.get(spec, {})
@@ -134,14 +162,13 @@ def summarize(rows: list[dict[str, Any]], specs: list[str], players: int) -> lis
             "fallback": 100.0 * fallbacks / max(moves, 1),
             "deviations": sum(int(r["deviations"]) for r in rs) / len(rs),
             "diff": float("nan"), "diff_se": float("nan"), "paired": 0,
+            "sparta_diff": float("nan"), "sparta_diff_se": float("nan"), "sparta_paired": 0,
         }
         if ref is not None and spec != ref:
-            common = sorted(set(games) & set(by[ref]))
-            if common:
-                d = np.array([float(games[g]["score"]) - float(by[ref][g]["score"])
-                              for g in common])
-                row["diff"], row["diff_se"] = _mean_se(d)
-                row["paired"] = len(common)
+            row["diff"], row["diff_se"], row["paired"] = _paired(games, by[ref])
+        if sparta is not None and spec != sparta:
+            (row["sparta_diff"], row["sparta_diff_se"],
+             row["sparta_paired"]) = _paired(games, by[sparta])
         out.append(row)
     return out
 
@@ -151,18 +178,23 @@ def markdown(summary: list[dict[str, Any]], players: int) -> str:
              "differences paired by deck seed)", "",
              "| agent | games | score ± s.e. | perfect % | search ms/move (mean / p95) | "
              "rollouts/move | belief support (exact %, ESS) | searching-seat moves % (skipped %) | "
-             "fallback % | deviations/game | Δ vs blueprint ± s.e. (paired games) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "fallback % | deviations/game | Δ vs blueprint ± s.e. (paired games) | "
+             "Δ vs SPARTA ± s.e. (paired games) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in summary:
-        diff = ("—" if math.isnan(r["diff"]) else
-                f"{r['diff']:+.3f} ± {r['diff_se']:.3f} ({r['paired']})")
+        diff = _diff_cell(r["diff"], r["diff_se"], r["paired"])
+        sparta = _diff_cell(r["sparta_diff"], r["sparta_diff_se"], r["sparta_paired"])
         lines.append(
             f"| `{r['agent']}` | {r['games']} | {r['mean']:.3f} ± {r['se']:.3f} | "
             f"{r['perfect']:.1f} | {r['ms_mean']:.1f} / {r['ms_p95']:.1f} | "
             f"{r['rollouts']:.0f} | {r['support']:.0f} ({r['exact']:.0f}%, {r['ess']:.0f}) | "
             f"{r['searched_share']:.0f} ({r['skipped']:.0f}) | {r['fallback']:.1f} | "
-            f"{r['deviations']:.2f} | {diff} |")
+            f"{r['deviations']:.2f} | {diff} | {sparta} |")
     return "\n".join(lines)
+
+
+def _diff_cell(mean: float, se: float, paired: int) -> str:
+    return "—" if math.isnan(mean) else f"{mean:+.3f} ± {se:.3f} ({paired})"
 
 
 def plot_scores(summary: list[dict[str, Any]], path: str, players: int) -> None:

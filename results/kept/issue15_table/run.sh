@@ -3,7 +3,7 @@
 # over the uniform blueprint (the paper's setting: eta 50, alpha 0.01, 10 histories) and over the
 # 10M deep-MMD blueprint (eta 2, alpha 0.1), one best-response seed per job at the build-1 budget
 # (4 restarts x 40,960 games, 4,000 evaluation games). A job whose JSON exists is skipped, so
-# rerunning resumes. Usage: run.sh QUEUE   (QUEUE = a or b; the two queues can run side by side)
+# rerunning resumes. Usage: run.sh QUEUE   (QUEUE = a, b or c; the queues can run side by side)
 cd "$(dirname "$0")/../../.."
 PY=${PY:-.venv/bin/python}
 D=results/kept/issue15_table
@@ -23,4 +23,5 @@ a) for s in 0 1 2; do job adh_mmd_over_uniform $s $UNI --game "$ADH"; done
    job pttt_mmd_over_mmd_10m 1 $BP --checkpoint pttt_mmd_10m ;;
 b) for s in 0 1 2; do job pttt_mmd_over_uniform $s $UNI --game phantom_ttt; done
    job pttt_mmd_over_mmd_10m 2 $BP --checkpoint pttt_mmd_10m ;;
+c) for s in 3 4; do job pttt_mmd_over_uniform $s $UNI --game phantom_ttt; done ;;   # seeds 0-2 spread 0.13-0.26
 esac
