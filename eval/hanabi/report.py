@@ -14,6 +14,7 @@ import json
 import math
 import os
 import sys
+from dataclasses import replace
 from typing import Any, Iterable
 
 import numpy as np
@@ -197,6 +198,24 @@ def _diff_cell(mean: float, se: float, paired: int) -> str:
     return "—" if math.isnan(mean) else f"{mean:+.3f} ± {se:.3f} ({paired})"
 
 
+def budget_curves(summary: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The searching agents grouped into curves: one per method and setting, the rollout budget
+    left out of the key (so ``md(eta=6,rollouts=50)`` and ``md(eta=6,rollouts=800)`` share one),
+    each curve's points ordered by time per move."""
+    curves: dict[str, list[dict[str, Any]]] = {}
+    for r in summary:
+        if r["ms_mean"] <= 0:
+            continue
+        try:
+            spec = parse_spec(r["agent"])
+        except SpecError:
+            label = r["agent"]
+        else:
+            label = str(replace(spec, params=tuple(p for p in spec.params if p[0] != "rollouts")))
+        curves.setdefault(label, []).append(r)
+    return {k: sorted(v, key=lambda r: r["ms_mean"]) for k, v in curves.items()}
+
+
 def plot_scores(summary: list[dict[str, Any]], path: str, players: int) -> None:
     import matplotlib
     matplotlib.use("Agg")
@@ -210,9 +229,12 @@ def plot_scores(summary: list[dict[str, Any]], path: str, players: int) -> None:
     a1.set_xlim(max(0.0, lo - 0.5), 25)
     a1.set_xlabel("mean score (± s.e.)")
     a1.set_title(f"Hanabi {players}p, paired decks")
-    for r in summary:
-        if r["ms_mean"] > 0:
-            a2.errorbar(r["ms_mean"], r["mean"], yerr=r["se"], fmt="o", label=r["agent"])
+    for label, rows in budget_curves(summary).items():
+        a2.errorbar([r["ms_mean"] for r in rows], [r["mean"] for r in rows],
+                    yerr=[r["se"] for r in rows], fmt="o-", label=label, capsize=2)
+    bp = next((r for r in summary if is_blueprint(r["agent"])), None)
+    if bp is not None:
+        a2.axhline(bp["mean"], color="gray", ls="--", label=f"blueprint {bp['agent']}")
     a2.set_xscale("log")
     a2.set_xlabel("search time per searched move (ms)")
     a2.set_ylabel("mean score")

@@ -37,3 +37,16 @@ def test_differences_pair_by_deck_against_both_references():
     table = markdown(list(by.values()), 2).splitlines()
     assert "Δ vs SPARTA" in table[2] and table[2].count("|") == table[3].count("|")
     assert table[-2].endswith("| +2.000 ± 1.000 (2) | +2.000 ± nan (1) |")
+
+
+def test_budget_curves_group_one_method_across_rollout_budgets():
+    from uedtp.eval.hanabi.report import budget_curves
+
+    def row(agent: str, ms: float) -> dict:
+        return {"agent": agent, "ms_mean": ms, "mean": 20.0, "se": 0.1}
+    rows = [row("torch:n.pt", 0.0), row("md(eta=6,rollouts=800)@torch:n.pt", 90.0),
+            row("md(eta=6,rollouts=50)@torch:n.pt", 8.0), row("md(eta=2,rollouts=50)@torch:n.pt", 7.0),
+            row("sparta(rollouts=300)@torch:n.pt", 30.0)]
+    curves = budget_curves(rows)
+    assert sorted(curves) == ["md(eta=2)@torch:n.pt", "md(eta=6)@torch:n.pt", "sparta@torch:n.pt"]
+    assert [r["ms_mean"] for r in curves["md(eta=6)@torch:n.pt"]] == [8.0, 90.0]
