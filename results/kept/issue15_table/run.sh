@@ -23,5 +23,5 @@ a) for s in 0 1 2; do job adh_mmd_over_uniform $s $UNI --game "$ADH"; done
    job pttt_mmd_over_mmd_10m 1 $BP --checkpoint pttt_mmd_10m ;;
 b) for s in 0 1 2; do job pttt_mmd_over_uniform $s $UNI --game phantom_ttt; done
    job pttt_mmd_over_mmd_10m 2 $BP --checkpoint pttt_mmd_10m ;;
-c) for s in 3 4; do job pttt_mmd_over_uniform $s $UNI --game phantom_ttt; done ;;   # seeds 0-2 spread 0.13-0.26
+c) for s in 3 4 5 6; do job pttt_mmd_over_uniform $s $UNI --game phantom_ttt; done ;;   # 7 seeds: 0-4 spread 0.13-0.31
 esac
